@@ -1,0 +1,243 @@
+using System.CommandLine;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using Takt.Integration.Gateway;
+using Takt.Production;
+using Takt.Server;
+using Takt.Store;
+
+namespace Takt.Cli;
+
+/// <summary>
+/// <c>takt bench ingest</c>: accepted operation confirmations per second, in process and over HTTP (batch mode),
+/// on a fresh database, beside the raw ceiling of the same database measured in the same run
+/// (single-row-transaction inserts of as many rows). Prints a table and JSON.
+/// </summary>
+internal static class BenchCommand
+{
+    private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var db = new Option<string>("--db") { Description = "sqlite (a fresh temp file), postgres (TAKT_BENCH_POSTGRES or TAKT_TEST_POSTGRES), or a connection string.", DefaultValueFactory = _ => "sqlite" };
+        var events = new Option<int>("--events", "-n") { Description = "Confirmations per measurement.", DefaultValueFactory = _ => 20_000 };
+        var batch = new Option<int>("--batch") { Description = "Events per HTTP batch request.", DefaultValueFactory = _ => 100 };
+        var submitters = new Option<int>("--submitters") { Description = "Concurrent submitters (in process) and HTTP requests in flight.", DefaultValueFactory = _ => 8 };
+        var json = new Option<string?>("--json") { Description = "Also write the JSON result to this file." };
+        var ingest = new Command("ingest", "Measure event intake: in process, over HTTP, and the database's raw ceiling.") { db, events, batch, submitters, json };
+        ingest.SetAction(async (parse, ct) =>
+        {
+            var result = await RunAsync(parse.GetValue(db)!, parse.GetValue(events), parse.GetValue(batch), parse.GetValue(submitters), ct);
+            var text = JsonSerializer.Serialize(result, Indented);
+            Console.WriteLine(text);
+            if (parse.GetValue(json) is { } file)
+                await File.WriteAllTextAsync(file, text, ct);
+            return 0;
+        });
+        return new Command("bench", "Benchmarks (run on a quiet machine; compare within one run).") { ingest };
+    }
+
+    public sealed record Measurement(int Events, double Seconds, double EventsPerSecond, double P50Ms, double P99Ms, int Accepted, int Rejected);
+
+    public sealed record IngestResult(
+        string Engine,
+        string Machine,
+        Measurement RawCeiling,
+        Measurement InProcess,
+        Measurement Http,
+        double InProcessToCeiling,
+        double HttpToCeiling);
+
+    private static async Task<IngestResult> RunAsync(string db, int events, int batchSize, int submitters, CancellationToken ct)
+    {
+        var (database, cleanup) = FreshDatabase(db);
+        try
+        {
+            var store = TaktStore.Open(database);
+            await store.DropAllAsync(ct);
+            AnsiConsole.MarkupLineInterpolated($"[grey]bench ingest on {store.Engine} ({store.Display}), {events} events, {Environment.ProcessorCount} cores[/]");
+            var raw = await RawCeilingAsync(store, events, ct);
+            AnsiConsole.MarkupLineInterpolated($"raw ceiling: [bold]{raw.EventsPerSecond:F0}[/] rows/s (one row per transaction)");
+
+            var settings = new ServerSettings
+            {
+                Database = database,
+                Urls = "http://127.0.0.1:0",
+                DemoOrdersPerPlant = 100,
+                MinimumLogLevel = LogLevel.Warning,
+            };
+            await using var app = await TaktServer.StartAsync(settings, ct);
+            var orders = await app.Services.GetRequiredService<IProduction>().OrdersAsync(store, null, 1000, ct);
+            var simulator = new ShopFloorSimulator(orders, TimeProvider.System);
+
+            // Warm up JIT, prepared statements and connections; not measured.
+            await InProcessAsync(app, simulator, Math.Min(2000, events), submitters, ct);
+            var inProcess = await InProcessAsync(app, simulator, events, submitters, ct);
+            AnsiConsole.MarkupLineInterpolated($"in process: [bold]{inProcess.EventsPerSecond:F0}[/] confirmations/s, p50 {inProcess.P50Ms:F1} ms, p99 {inProcess.P99Ms:F1} ms");
+            var http = await HttpAsync(app, simulator, events, batchSize, submitters, ct);
+            AnsiConsole.MarkupLineInterpolated($"over HTTP (batches of {batchSize}): [bold]{http.EventsPerSecond:F0}[/] confirmations/s, request p50 {http.P50Ms:F1} ms, p99 {http.P99Ms:F1} ms");
+            await app.StopAsync(ct);
+            return new IngestResult(
+                store.Engine.ToString(),
+                $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+                raw,
+                inProcess,
+                http,
+                Math.Round(inProcess.EventsPerSecond / raw.EventsPerSecond, 3),
+                Math.Round(http.EventsPerSecond / raw.EventsPerSecond, 3));
+        }
+        finally
+        {
+            cleanup();
+        }
+    }
+
+    private static (string Database, Action Cleanup) FreshDatabase(string db)
+    {
+        if (db == "sqlite")
+        {
+            var dir = Directory.CreateTempSubdirectory("takt-bench-");
+            return (Path.Combine(dir.FullName, "bench.db"), () =>
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                dir.Delete(recursive: true);
+            });
+        }
+
+        if (db == "postgres")
+        {
+            var connection = Environment.GetEnvironmentVariable("TAKT_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("TAKT_TEST_POSTGRES")
+                ?? throw new InvalidOperationException("Set TAKT_BENCH_POSTGRES (or TAKT_TEST_POSTGRES) to a PostgreSQL connection string; the bench drops and recreates its schema.");
+            return (connection, () => { });
+        }
+
+        return (db, () => { });
+    }
+
+    /// <summary>The database's ceiling for this shape of work: one 100-byte row per transaction, same connection type.</summary>
+    private static async Task<Measurement> RawCeilingAsync(TaktStore store, int rows, CancellationToken ct)
+    {
+        await using var connection = await store.OpenConnectionAsync(ct);
+        await using (var create = connection.CreateCommand())
+        {
+            create.CommandText = "DROP TABLE IF EXISTS bench_raw; CREATE TABLE bench_raw (id bigint PRIMARY KEY, payload text NOT NULL)";
+            await create.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO bench_raw (id, payload) VALUES ($1, $2)";
+        var id = insert.CreateParameter();
+        var payload = insert.CreateParameter();
+        if (store.Engine == StoreEngine.Sqlite)
+        {
+            id.ParameterName = "$1";
+            payload.ParameterName = "$2";
+        }
+
+        insert.Parameters.Add(id);
+        insert.Parameters.Add(payload);
+        var text = new string('x', 100);
+        var latencies = new double[rows];
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < rows; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await using DbTransaction tx = await connection.BeginTransactionAsync(ct);
+            insert.Transaction = tx;
+            id.Value = (long)i;
+            payload.Value = text;
+            await insert.ExecuteNonQueryAsync(ct);
+            await tx.CommitAsync(ct);
+            latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+
+        watch.Stop();
+        await using (var drop = connection.CreateCommand())
+        {
+            drop.CommandText = "DROP TABLE bench_raw";
+            await drop.ExecuteNonQueryAsync(ct);
+        }
+
+        return Measure(rows, watch.Elapsed, latencies, rows, 0);
+    }
+
+    /// <summary>Validation (envelope + schema) and group-committed application, from several submitters.</summary>
+    private static async Task<Measurement> InProcessAsync(WebApplication app, ShopFloorSimulator simulator, int count, int submitters, CancellationToken ct)
+    {
+        var validation = app.Services.GetRequiredService<EventValidation>();
+        var pipeline = app.Services.GetRequiredService<IngestPipeline>();
+        var documents = simulator.Confirmations(count).Select(e => JsonDocument.Parse(e.ToJsonString())).ToArray();
+        var latencies = new double[count];
+        int accepted = 0, rejected = 0, next = -1;
+        const int chunk = 20;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, submitters).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var start = Interlocked.Add(ref next, chunk) - chunk + 1;
+                if (start >= count)
+                    return;
+                var end = Math.Min(count, start + chunk);
+                var started = Stopwatch.GetTimestamp();
+                var batch = new List<ValidatedEvent>(end - start);
+                for (var i = start; i < end; i++)
+                {
+                    var validated = validation.FromStructured(documents[i].RootElement);
+                    if (validated.IsRejected)
+                        Interlocked.Increment(ref rejected);
+                    else
+                        batch.Add(validated.Value);
+                }
+
+                var results = await pipeline.SubmitAsync(batch, ct);
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                foreach (var r in results)
+                    Interlocked.Increment(ref r.Accepted ? ref accepted : ref rejected);
+                for (var i = start; i < end; i++)
+                    latencies[i] = elapsed;
+            }
+        }, ct)));
+        watch.Stop();
+        foreach (var d in documents)
+            d.Dispose();
+        return Measure(count, watch.Elapsed, latencies, accepted, rejected);
+    }
+
+    private static async Task<Measurement> HttpAsync(WebApplication app, ShopFloorSimulator simulator, int count, int batchSize, int concurrency, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(OpenApiDocument.Address(app)), Timeout = TimeSpan.FromMinutes(5) };
+        var bodies = simulator.Confirmations(count).Chunk(batchSize).Select(c => new JsonArray([.. c]).ToJsonString()).ToArray();
+        var latencies = new double[bodies.Length];
+        int accepted = 0, rejected = 0, next = -1;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < bodies.Length)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var content = new StringContent(bodies[i], Encoding.UTF8, "application/cloudevents-batch+json");
+                using var response = await http.PostAsync("/api/v1/events", content, ct);
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                Interlocked.Add(ref accepted, body.GetProperty("accepted").GetInt32());
+                Interlocked.Add(ref rejected, body.GetProperty("rejected").GetInt32());
+            }
+        }, ct)));
+        watch.Stop();
+        return Measure(count, watch.Elapsed, latencies, accepted, rejected);
+    }
+
+    private static Measurement Measure(int count, TimeSpan elapsed, double[] latencies, int accepted, int rejected)
+    {
+        Array.Sort(latencies);
+        double At(double p) => latencies.Length == 0 ? 0 : latencies[Math.Clamp((int)Math.Ceiling(p * latencies.Length) - 1, 0, latencies.Length - 1)];
+        return new Measurement(count, Math.Round(elapsed.TotalSeconds, 3), Math.Round(accepted / elapsed.TotalSeconds, 0), Math.Round(At(0.5), 2), Math.Round(At(0.99), 2), accepted, rejected);
+    }
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Spectre.Console;
+using Takt.Contracts.Events;
+using Takt.Integration.Gateway;
+using Takt.Server;
+
+namespace Takt.Cli;
+
+internal static class ContractsCommand
+{
+    public static Command Create()
+    {
+        var dir = new Option<string>("--dir") { Description = "Where the contracts live.", DefaultValueFactory = _ => "contracts" };
+        var write = new Command("write", "Write the generated contracts (event JSON Schemas, OpenAPI) to the contracts folder.") { dir };
+        write.SetAction(async (parse, ct) =>
+        {
+            var root = parse.GetValue(dir)!;
+            foreach (var file in await GenerateAsync(ct))
+            {
+                var path = Path.Combine(root, file.Key);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                await File.WriteAllTextAsync(path, file.Value, ct);
+                AnsiConsole.MarkupLineInterpolated($"wrote [blue]{path}[/]");
+            }
+
+            return 0;
+        });
+        return new Command("contracts", "Generated API and event contracts.") { write };
+    }
+
+    /// <summary>Every generated contract by its path under contracts/.</summary>
+    public static async Task<Dictionary<string, string>> GenerateAsync(CancellationToken ct)
+    {
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var type in EventTypes.All.Keys.Order(StringComparer.Ordinal))
+            files[Path.Combine("events", EventSchemas.FileName(type))] = EventSchemas.Document(type);
+        files["openapi.v1.json"] = await OpenApiDocument.FetchAsync(ct);
+        return files;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Takt.Contracts.Events;
+
+/// <summary>A canonical event type: its CloudEvents <c>type</c> and the CLR record of its <c>data</c>.</summary>
+/// <param name="Name">CloudEvents type, <c>takt.&lt;area&gt;.&lt;event&gt;.v&lt;n&gt;</c>.</param>
+/// <param name="DataType">The record that <c>data</c> deserializes to.</param>
+/// <param name="Inbound">True when external systems may send it through the gateway.</param>
+public sealed record EventType(string Name, Type DataType, bool Inbound);
+
+/// <summary>The registry of canonical event types. A new version is a new type; published ones never change.</summary>
+public static class EventTypes
+{
+    /// <summary><see cref="Events.MaterialIssued"/>.</summary>
+    public const string MaterialIssued = "takt.production.material-issued.v1";
+
+    /// <summary><see cref="Events.OperationConfirmed"/>.</summary>
+    public const string OperationConfirmed = "takt.production.operation-confirmed.v1";
+
+    /// <summary><see cref="Events.YieldReported"/>.</summary>
+    public const string YieldReported = "takt.production.yield-reported.v1";
+
+    /// <summary><see cref="Events.JournalEntryPosted"/>.</summary>
+    public const string JournalEntryPosted = "takt.ledger.journal-entry-posted.v1";
+
+    /// <summary><see cref="Events.StockMoved"/>.</summary>
+    public const string StockMoved = "takt.inventory.stock-moved.v1";
+
+    /// <summary>Every type, by name.</summary>
+    public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
+    {
+        new(MaterialIssued, typeof(MaterialIssued), Inbound: true),
+        new(OperationConfirmed, typeof(OperationConfirmed), Inbound: true),
+        new(YieldReported, typeof(YieldReported), Inbound: true),
+        new(JournalEntryPosted, typeof(JournalEntryPosted), Inbound: false),
+        new(StockMoved, typeof(StockMoved), Inbound: false),
+    }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>
+    /// How event data is written and read: camelCase, strict numbers, unknown members rejected, no nulls written.
+    /// </summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.Strict,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+    };
+}

@@ -1,0 +1,93 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Schema;
+using Json.Schema;
+using Takt.Contracts;
+using Takt.Contracts.Events;
+
+namespace Takt.Integration.Gateway;
+
+/// <summary>
+/// One JSON Schema (draft 2020-12) per canonical event type, generated from the Contracts records. The same
+/// documents are checked in under <c>contracts/events/</c>; a test fails when they drift.
+/// </summary>
+public static class EventSchemas
+{
+    private static readonly FrozenDictionary<string, (JsonObject Document, JsonSchema Compiled)> Schemas =
+        EventTypes.All.Values.ToFrozenDictionary(t => t.Name, t =>
+        {
+            var node = Generate(t);
+            return (node, JsonSchema.FromText(node.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() }));
+        }, StringComparer.Ordinal);
+
+    private static readonly EvaluationOptions Evaluation = new() { OutputFormat = OutputFormat.List, RequireFormatValidation = true };
+
+    /// <summary>The schema document of a type, as checked in.</summary>
+    public static string Document(string type) =>
+        Schemas[type].Document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+
+    /// <summary>File name under <c>contracts/events/</c>.</summary>
+    public static string FileName(string type) => type + ".schema.json";
+
+    /// <summary>Validates event data; violations point into the CloudEvent (<c>/data/…</c>).</summary>
+    public static IReadOnlyList<Violation> Validate(string type, JsonElement data)
+    {
+        var results = Schemas[type].Compiled.Evaluate(data, Evaluation);
+        if (results.IsValid)
+            return [];
+        var violations = new List<Violation>();
+        foreach (var detail in results.Details ?? [])
+        {
+            if (detail.Errors is null)
+                continue;
+            foreach (var (keyword, message) in detail.Errors)
+                violations.Add(new Violation("/data" + detail.InstanceLocation, "schema." + keyword, message));
+        }
+
+        if (violations.Count == 0)
+            violations.Add(new Violation("/data", "schema.invalid", $"The data does not match the schema of {type}."));
+        return violations;
+    }
+
+    private static JsonObject Generate(EventType type)
+    {
+        var exporter = new JsonSchemaExporterOptions
+        {
+            TreatNullObliviousAsNonNullable = true,
+            TransformSchemaNode = (context, node) =>
+            {
+                if (node is not JsonObject obj)
+                    return node;
+                if (context.TypeInfo.Type == typeof(QuantityValue) && obj["properties"]?["unit"] is JsonObject unit)
+                {
+                    unit["pattern"] = "^[A-Z0-9]{2,3}$";
+                    unit["description"] = "UN/ECE Recommendation 20 unit code, e.g. H87, KGM, HUR, MIN.";
+                }
+
+                // Identifiers and codes are never empty.
+                if (context.TypeInfo.Type == typeof(string) && context.PropertyInfo is not null && obj["type"] is JsonValue kind && kind.GetValue<string>() == "string")
+                {
+                    obj["minLength"] = 1;
+                }
+
+                return node;
+            },
+        };
+        var schema = EventTypes.Json.GetJsonSchemaAsNode(type.DataType, exporter).AsObject();
+        var document = new JsonObject
+        {
+            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["$id"] = $"https://takt.dev/contracts/events/{type.Name}.schema.json",
+            ["title"] = type.Name,
+            ["description"] = $"The CloudEvents data of {type.Name} ({(type.Inbound ? "accepted by" : "published by")} Takt).",
+        };
+        foreach (var (key, value) in schema.ToList())
+        {
+            schema.Remove(key);
+            document[key] = value;
+        }
+
+        return document;
+    }
+}

@@ -1,0 +1,244 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Takt.Contracts;
+using Takt.Store;
+
+namespace Takt.Integration.Gateway;
+
+/// <summary>
+/// The write path of every inbound event. Submitters (HTTP requests, MQTT, the CLI, benchmarks) queue validated
+/// events; one writer takes what is waiting (up to <see cref="IngestOptions.MaxCommitBatch"/>) and commits it in
+/// ONE transaction — group commit — with per-event isolation: an event that breaks a rule stages nothing and the
+/// others commit. If the database refuses the batch, each event is retried alone, so one bad row cannot sink
+/// its neighbours. A submitter's task completes only after its event's transaction has committed.
+/// </summary>
+public sealed partial class IngestPipeline(
+    TaktStore store,
+    IEnumerable<IInboundEventHandler> handlers,
+    IngestOptions options,
+    TimeProvider clock,
+    ILogger<IngestPipeline> logger) : BackgroundService
+{
+    public static readonly ActivitySource Activity = new("Takt.Integration");
+    private static readonly Meter Meter = new("Takt.Integration");
+    private static readonly Counter<long> AcceptedCount = Meter.CreateCounter<long>("takt.events.accepted");
+    private static readonly Counter<long> RejectedCount = Meter.CreateCounter<long>("takt.events.rejected");
+    private static readonly Counter<long> ReplayedCount = Meter.CreateCounter<long>("takt.events.replayed");
+    private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("takt.events.commit_batch_size");
+    private static readonly Histogram<double> CommitTime = Meter.CreateHistogram<double>("takt.events.commit_duration", "ms");
+
+    private readonly IInboundEventHandler[] handlers = [.. handlers];
+    private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private sealed record Pending(ValidatedEvent Event, TaskCompletionSource<EventResult> Completion);
+
+    /// <summary>Queues events and waits until each is committed or rejected. Results are in input order.</summary>
+    public async Task<EventResult[]> SubmitAsync(IReadOnlyList<ValidatedEvent> events, CancellationToken ct)
+    {
+        var tasks = new Task<EventResult>[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var pending = new Pending(events[i], new TaskCompletionSource<EventResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+            await queue.Writer.WriteAsync(pending, ct);
+            tasks[i] = pending.Completion.Task;
+        }
+
+        return await Task.WhenAll(tasks);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var batch = new List<Pending>(options.MaxCommitBatch);
+        StoreSession? session = null;
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                while (batch.Count < options.MaxCommitBatch && queue.Reader.TryRead(out var next))
+                    batch.Add(next);
+                try
+                {
+                    session ??= await store.OpenSessionAsync(clock, stoppingToken);
+                    await ProcessAsync(session, batch, stoppingToken);
+                }
+                catch (Exception ex) when (ex is DbException or IOException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+                {
+                    // The store itself failed (not a rule): no event of the batch was written.
+                    LogStoreFailure(logger, batch.Count, ex);
+                    var problem = Problem.Internal(System.Diagnostics.Activity.Current?.TraceId.ToString());
+                    foreach (var p in batch)
+                        p.Completion.TrySetResult(EventResult.Rejected(p.Event.Event.Source, p.Event.Event.Id, p.Event.Event.Type, problem));
+                    if (session is not null)
+                        await session.DisposeAsync();
+                    session = null;
+                }
+
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: anything not committed stays uncommitted and its submitter is told so.
+        }
+        finally
+        {
+            foreach (var p in batch)
+                p.Completion.TrySetCanceled(stoppingToken);
+            while (queue.Reader.TryRead(out var left))
+                left.Completion.TrySetCanceled(stoppingToken);
+            if (session is not null)
+                await session.DisposeAsync();
+        }
+    }
+
+    private async Task ProcessAsync(StoreSession session, List<Pending> batch, CancellationToken ct)
+    {
+        try
+        {
+            await CommitAsync(session, batch, ct);
+        }
+        catch (DbException ex) when (batch.Count > 1)
+        {
+            LogBatchRetry(logger, batch.Count, ex);
+            foreach (var single in batch)
+            {
+                try
+                {
+                    await CommitAsync(session, [single], ct);
+                }
+                catch (DbException inner)
+                {
+                    LogEventFailure(logger, single.Event.Event.Source, single.Event.Event.Id, inner);
+                    single.Completion.TrySetResult(EventResult.Rejected(single.Event.Event.Source, single.Event.Event.Id, single.Event.Event.Type,
+                        Problem.Internal(System.Diagnostics.Activity.Current?.TraceId.ToString())));
+                }
+            }
+        }
+    }
+
+    /// <summary>One transaction: idempotency check, every event applied or rejected, commit, then results.</summary>
+    private async Task CommitAsync(StoreSession session, List<Pending> batch, CancellationToken ct)
+    {
+        using var activity = Activity.StartActivity("events.commit");
+        activity?.SetTag("takt.events.count", batch.Count);
+        var started = Stopwatch.GetTimestamp();
+        var results = new EventResult?[batch.Count];
+        await using var tx = await session.BeginAsync(ct);
+
+        // 1. Idempotency: (source, id) seen before → its stored result, or a conflict if the body differs.
+        var stored = await InboxAsync(tx, batch, ct);
+        var leaders = new Dictionary<(string, string), int>();
+        var fresh = new List<int>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var e = batch[i].Event;
+            var key = (e.Event.Source, e.Event.Id);
+            if (stored.TryGetValue(key, out var earlier))
+                results[i] = Replay(e, earlier.Hash, earlier.Result);
+            else if (!leaders.ContainsKey(key))
+            {
+                leaders[key] = i;
+                fresh.Add(i);
+            }
+        }
+
+        // 2. Each fresh event: its handler checks meaning and stages all effects, or stages nothing.
+        var batches = new Dictionary<IInboundEventHandler, IInboundBatch>();
+        foreach (var group in fresh.GroupBy(i => handlers.FirstOrDefault(h => h.Handles(batch[i].Event.Event.Type))))
+        {
+            if (group.Key is null)
+                continue;
+            batches[group.Key] = await group.Key.BeginAsync(tx, [.. group.Select(i => batch[i].Event.Event)], ct);
+        }
+
+        var now = clock.GetUtcNow().ToUnixMicroseconds();
+        foreach (var i in fresh)
+        {
+            var e = batch[i].Event;
+            var handler = handlers.FirstOrDefault(h => h.Handles(e.Event.Type));
+            if (handler is null)
+            {
+                results[i] = EventResult.Rejected(e.Event.Source, e.Event.Id, e.Event.Type,
+                    Problem.RuleViolated([new Violation("/type", "event.type-unhandled", $"No module handles {e.Event.Type}.")]));
+                continue;
+            }
+
+            var outcome = batches[handler].Apply(e.Event);
+            if (outcome.IsRejected)
+            {
+                results[i] = EventResult.Rejected(e.Event.Source, e.Event.Id, e.Event.Type, Problem.RuleViolated(outcome.Violations));
+                continue;
+            }
+
+            results[i] = new EventResult(200, e.Event.Source, e.Event.Id, e.Event.Type, outcome.Value, null);
+            tx.Stage(
+                "INSERT INTO integration_inbox (event_id, source, type, body_hash, result, received_at_us) VALUES ($1, $2, $3, $4, $5, $6)",
+                e.Event.Id, e.Event.Source, e.Event.Type, e.Hash, JsonSerializer.Serialize(outcome.Value, Problem.Json), now);
+        }
+
+        // 3. Repeats inside the batch follow their first occurrence.
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (results[i] is not null)
+                continue;
+            var e = batch[i].Event;
+            var leader = leaders[(e.Event.Source, e.Event.Id)];
+            var first = results[leader]!;
+            results[i] = first.Accepted
+                ? Replay(e, batch[leader].Event.Hash, JsonSerializer.Serialize(first.Effects, Problem.Json))
+                : first with { };
+        }
+
+        await tx.CommitAsync(ct);
+        BatchSize.Record(batch.Count);
+        CommitTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var result = results[i]!;
+            if (result.Replayed)
+                ReplayedCount.Add(1);
+            else if (result.Accepted)
+                AcceptedCount.Add(1);
+            else
+                RejectedCount.Add(1);
+            batch[i].Completion.TrySetResult(result);
+        }
+    }
+
+    private static EventResult Replay(ValidatedEvent e, string storedHash, string storedResult) =>
+        storedHash == e.Hash
+            ? new EventResult(200, e.Event.Source, e.Event.Id, e.Event.Type, JsonSerializer.Deserialize<EventEffects>(storedResult, Problem.Json), null, Replayed: true)
+            : EventResult.Rejected(e.Event.Source, e.Event.Id, e.Event.Type, Problem.Conflict(new Violation(
+                "/id", "idempotency.body-mismatch",
+                $"Event id '{e.Event.Id}' from source '{e.Event.Source}' was already accepted with a different type, time, subject or data; send a new id for a new event.")));
+
+    private static async Task<Dictionary<(string Source, string Id), (string Hash, string Result)>> InboxAsync(StoreTransaction tx, List<Pending> batch, CancellationToken ct)
+    {
+        var ids = batch.Select(p => p.Event.Event.Id).Distinct(StringComparer.Ordinal).ToArray();
+        var (list, args) = SqlList.Of(ids);
+        var found = new Dictionary<(string, string), (string, string)>();
+        await using var reader = await tx.Command($"SELECT event_id, source, body_hash, result FROM integration_inbox WHERE event_id IN ({list})", args).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            found[(reader.GetString(1), reader.GetString(0))] = (reader.GetString(2), reader.GetString(3));
+        return found;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The store refused a batch of {Count} events; retrying each alone")]
+    private static partial void LogBatchRetry(ILogger logger, int count, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {Source}/{Id} could not be stored; nothing was written")]
+    private static partial void LogEventFailure(ILogger logger, string source, string id, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The store failed while committing {Count} events; none was written")]
+    private static partial void LogStoreFailure(ILogger logger, int count, Exception error);
+}

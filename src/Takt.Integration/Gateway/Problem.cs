@@ -1,0 +1,45 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Takt.Contracts;
+
+namespace Takt.Integration.Gateway;
+
+/// <summary>An RFC 9457 problem detail with the fields and rules that were broken.</summary>
+public sealed record Problem(
+    string Type,
+    string Title,
+    int Status,
+    string? Detail,
+    IReadOnlyList<Violation> Errors,
+    string? TraceId = null)
+{
+    public const string ContentType = "application/problem+json";
+
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>400: the request does not follow the protocol or the schema.</summary>
+    public static Problem Malformed(IReadOnlyList<Violation> errors) =>
+        new("urn:takt:problem:malformed", "The request is malformed.", 400, errors.Count == 1 ? errors[0].Detail : null, errors);
+
+    /// <summary>422: well-formed, but a business rule is broken.</summary>
+    public static Problem RuleViolated(IReadOnlyList<Violation> errors) =>
+        new("urn:takt:problem:rule-violated", "A business rule is broken.", 422, errors.Count == 1 ? errors[0].Detail : null, errors);
+
+    public static Problem Conflict(Violation error) =>
+        new("urn:takt:problem:conflict", "The request conflicts with an earlier one.", 409, error.Detail, [error]);
+
+    public static Problem TooLarge(Violation error) =>
+        new("urn:takt:problem:too-large", "The request is too large.", 413, error.Detail, [error]);
+
+    public static Problem UnsupportedMediaType(Violation error) =>
+        new("urn:takt:problem:unsupported-media-type", "The content type is not supported.", 415, error.Detail, [error]);
+
+    public static Problem Internal(string? traceId) =>
+        new("urn:takt:problem:internal", "Takt could not process the request.", 500, "An internal error occurred; nothing was changed. Quote the trace id when reporting it.", [], traceId);
+
+    public static Problem Unavailable(string detail) =>
+        new("urn:takt:problem:unavailable", "Takt is not accepting events right now.", 503, detail, []);
+}

@@ -1,0 +1,196 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Takt.Contracts;
+using Takt.Store;
+
+namespace Takt.Integration.Gateway;
+
+/// <summary>
+/// <c>POST /api/v1/events</c>: CloudEvents in structured (<c>application/cloudevents+json</c>), batch
+/// (<c>application/cloudevents-batch+json</c>) and binary mode (<c>ce-*</c> headers, JSON body).
+/// </summary>
+internal static class ReceiveEvents
+{
+    public const string Structured = "application/cloudevents+json";
+    public const string Batch = "application/cloudevents-batch+json";
+
+    public sealed record Accepted(
+        string Status,
+        string Source,
+        string Id,
+        string Type,
+        bool Replayed,
+        string ProcessEventId,
+        IReadOnlyList<string> JournalEntries,
+        IReadOnlyList<string> StockMovements);
+
+    public sealed record BatchItem(int Index, string? Source, string? Id, string? Type, int Status, Accepted? Result, Problem? Problem);
+
+    public sealed record BatchResult(int Accepted, int Rejected, IReadOnlyList<BatchItem> Results);
+
+    public static void Map(RouteGroupBuilder api) => api.MapPost("/events", HandleAsync)
+        .WithName("ReceiveEvents")
+        .WithSummary("Receive shop-floor events (CloudEvents 1.0: structured, binary or batch mode).")
+        .Accepts<JsonElement>(Structured, Batch, "application/json")
+        .Produces<Accepted>(200)
+        .Produces<BatchResult>(207)
+        .ProducesProblem(400)
+        .ProducesProblem(409)
+        .ProducesProblem(413)
+        .ProducesProblem(415)
+        .ProducesProblem(422);
+
+    public static async Task<IResult> HandleAsync(HttpContext http, EventValidation validation, IngestPipeline pipeline, IngestOptions options, CancellationToken ct)
+    {
+        var request = http.Request;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var media) || media.MediaType is null)
+            return Respond(Problem.UnsupportedMediaType(new Violation("", "content-type.unsupported", $"Send {Structured}, {Batch}, or application/json with ce-* headers.")));
+        if (request.ContentLength > options.MaxBodyBytes)
+            return TooLarge(options);
+        var body = await ReadBodyAsync(request.Body, options.MaxBodyBytes, ct);
+        if (body is null)
+            return TooLarge(options);
+
+        switch (media.MediaType.ToLowerInvariant())
+        {
+            case Structured:
+            {
+                if (Parse(body) is not { } document)
+                    return Respond(Problem.Malformed([new Violation("", "json.malformed", "The body is not valid JSON.")]));
+                using (document)
+                {
+                    var (source, id) = EventValidation.Identify(document.RootElement);
+                    var validated = validation.FromStructured(document.RootElement);
+                    if (validated.IsRejected)
+                        return Respond(Problem.Malformed(validated.Violations));
+                    return Respond(http, (await pipeline.SubmitAsync([validated.Value], ct))[0], source, id);
+                }
+            }
+
+            case Batch:
+                return await BatchAsync(body, validation, pipeline, options, ct);
+
+            case "application/json":
+            {
+                var headers = request.Headers.Select(h => new KeyValuePair<string, string?>(h.Key, h.Value.ToString()));
+                var validated = validation.FromBinary(headers, body, request.ContentType!);
+                if (validated.IsRejected)
+                    return Respond(Problem.Malformed(validated.Violations));
+                return Respond(http, (await pipeline.SubmitAsync([validated.Value], ct))[0], null, null);
+            }
+
+            default:
+                return Respond(Problem.UnsupportedMediaType(new Violation("", "content-type.unsupported", $"'{media.MediaType}' is not accepted; send {Structured}, {Batch}, or application/json with ce-* headers.")));
+        }
+    }
+
+    private static async Task<IResult> BatchAsync(byte[] body, EventValidation validation, IngestPipeline pipeline, IngestOptions options, CancellationToken ct)
+    {
+        if (Parse(body) is not { } document)
+            return Respond(Problem.Malformed([new Violation("", "json.malformed", "The body is not valid JSON.")]));
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Array)
+                return Respond(Problem.Malformed([new Violation("", "batch.array-required", "A batch is a JSON array of CloudEvents.")]));
+            var count = root.GetArrayLength();
+            if (count > options.MaxBatchEvents)
+                return Respond(Problem.TooLarge(new Violation("", "batch.too-many-events", $"A batch holds at most {options.MaxBatchEvents} events; this one has {count}.")));
+            if (count == 0)
+                return Respond(Problem.Malformed([new Violation("", "batch.empty", "A batch needs at least one event.")]));
+
+            var items = new BatchItem[count];
+            var valid = new List<(int Index, ValidatedEvent Event)>(count);
+            var index = 0;
+            foreach (var element in root.EnumerateArray())
+            {
+                var (source, id) = EventValidation.Identify(element);
+                var validated = validation.FromStructured(element);
+                if (validated.IsRejected)
+                {
+                    var problem = Problem.Malformed(Prefix(validated.Violations, index));
+                    items[index] = new BatchItem(index, source, id, Type(element), problem.Status, null, problem);
+                }
+                else
+                {
+                    valid.Add((index, validated.Value));
+                }
+
+                index++;
+            }
+
+            var results = valid.Count > 0 ? await pipeline.SubmitAsync([.. valid.Select(v => v.Event)], ct) : [];
+            for (var i = 0; i < valid.Count; i++)
+            {
+                var r = results[i];
+                var at = valid[i].Index;
+                items[at] = new BatchItem(at, r.Source, r.Id, r.Type, r.Status, ToAccepted(r),
+                    r.Problem is null ? null : r.Problem with { Errors = Prefix(r.Problem.Errors, at) });
+            }
+
+            var accepted = items.Count(i => i.Result is not null);
+            return Results.Json(new BatchResult(accepted, count - accepted, items), Problem.Json, statusCode: accepted == count ? 200 : 207);
+        }
+    }
+
+    /// <summary>In a batch, fields point into the array: <c>/3/data/quantity</c>.</summary>
+    private static Violation[] Prefix(IReadOnlyList<Violation> violations, int index) =>
+        [.. violations.Select(v => v with { Field = $"/{index}{v.Field}" })];
+
+    private static string? Type(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+
+    private static Accepted? ToAccepted(EventResult r) => r.Effects is { } e
+        ? new Accepted("accepted", r.Source!, r.Id!, r.Type!, r.Replayed, e.ProcessEventId, e.JournalEntries, e.StockMovements)
+        : null;
+
+    private static IResult Respond(HttpContext http, EventResult result, string? source, string? id)
+    {
+        _ = (source, id);
+        if (ToAccepted(result) is { } accepted)
+        {
+            if (result.Replayed)
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+            return Results.Json(accepted, Problem.Json, statusCode: 200);
+        }
+
+        return Respond(result.Problem!);
+    }
+
+    public static IResult Respond(Problem problem) =>
+        Results.Json(problem, Problem.Json, Problem.ContentType, problem.Status);
+
+    private static IResult TooLarge(IngestOptions options) =>
+        Respond(Problem.TooLarge(new Violation("", "payload.too-large", $"The body exceeds {options.MaxBodyBytes} bytes.")));
+
+    private static JsonDocument? Parse(byte[] body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is longer.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit)
+                return null;
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Takt.Store;
+
+namespace Takt.Intelligence;
+
+public static class IntelligenceModule
+{
+    public static SchemaModule Schema { get; } = new("intelligence", typeof(IntelligenceModule).Assembly);
+
+    public static IServiceCollection AddIntelligence(this IServiceCollection services) =>
+        services
+            .AddSingleton<IIntelligence, ProcessLog>()
+            .AddSingleton<IOutboxSubscriber, PlantActivityProjection>();
+
+    public sealed record LatencyReport(DateTimeOffset? From, DateTimeOffset? To, string Unit, IReadOnlyList<LatencyPercentiles> Plants);
+
+    public static RouteGroupBuilder MapIntelligence(this RouteGroupBuilder api)
+    {
+        api.MapGet("/kpis/production-to-posting-latency", async (IIntelligence intelligence, TaktStore store, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct) =>
+                Results.Ok(new LatencyReport(from, to, "ms", await intelligence.ProductionToPostingLatencyAsync(store, from, to, ct))))
+            .WithName("ProductionToPostingLatency")
+            .WithSummary("KPI: event time to journal-entry commit, p50/p95/p99 by plant (DESIGN §5).");
+        api.MapGet("/process-log/plant-activity", async (IIntelligence intelligence, TaktStore store, CancellationToken ct) =>
+                Results.Ok(await intelligence.PlantActivityAsync(store, ct)))
+            .WithName("PlantActivity")
+            .WithSummary("Postings per plant, day and cause (a projection fed by the outbox).");
+        return api;
+    }
+}

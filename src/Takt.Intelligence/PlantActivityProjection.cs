@@ -1,0 +1,27 @@
+using System.Text.Json;
+using Takt.Contracts.Events;
+using Takt.Store;
+
+namespace Takt.Intelligence;
+
+/// <summary>
+/// Counts posted journal entries per plant, day and cause, from the outbox. Runs in the dispatcher's
+/// transaction, so each entry is counted exactly once even across crashes (the crash test checks this).
+/// </summary>
+internal sealed class PlantActivityProjection : IOutboxSubscriber
+{
+    public string Name => "intelligence.plant-activity";
+
+    public bool Accepts(OutboxMessage message) => message.Type == EventTypes.JournalEntryPosted;
+
+    public Task HandleAsync(StoreTransaction transaction, OutboxMessage message, CancellationToken ct)
+    {
+        var entry = JsonSerializer.Deserialize<JournalEntryPosted>(message.Data, EventTypes.Json)
+            ?? throw new JsonException("Empty journal-entry-posted data.");
+        var debit = entry.Lines.Sum(l => l.Debit);
+        transaction.Stage(
+            "INSERT INTO intel_plant_activity (plant, day, source_type, entries, debit_e4) VALUES ($1, $2, $3, 1, $4) ON CONFLICT (plant, day, source_type) DO UPDATE SET entries = intel_plant_activity.entries + 1, debit_e4 = intel_plant_activity.debit_e4 + excluded.debit_e4",
+            entry.Plant, entry.PostingDate.ToDateKey(), entry.SourceEventType, Fixed.ToE4(debit));
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,58 @@
+using Dapper;
+using Takt.Contracts;
+using Takt.Store;
+
+namespace Takt.Intelligence;
+
+internal sealed class ProcessLog : IIntelligence
+{
+    public ProcessEventId Append(StoreTransaction transaction, ProcessEventDraft draft)
+    {
+        var id = ProcessEventId.New(transaction.Clock);
+        transaction.Stage(
+            "INSERT INTO intel_event (id, type, source, source_id, plant, occurred_at_us, recorded_at_us, commit_id, journal_entries, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            id.ToString(), draft.Type, draft.Source, draft.SourceId, draft.Plant, draft.OccurredAt.ToUnixMicroseconds(),
+            transaction.Clock.GetUtcNow().ToUnixMicroseconds(), transaction.CommitId, draft.JournalEntries, draft.Data);
+        foreach (var link in draft.Objects.Distinct())
+        {
+            transaction.Stage(
+                "INSERT INTO intel_event_object (event_id, object_type, object_id, qualifier) VALUES ($1, $2, $3, $4)",
+                id.ToString(), link.Type, link.Id, link.Qualifier);
+        }
+
+        return id;
+    }
+
+    public async Task<IReadOnlyList<LatencyPercentiles>> ProductionToPostingLatencyAsync(TaktStore store, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
+    {
+        await using var connection = await store.OpenConnectionAsync(ct);
+        // DESIGN §5: from the event's CloudEvents time to the commit of its journal entry.
+        var rows = await connection.QueryAsync<(string Plant, long LatencyUs)>(new CommandDefinition(
+            """
+            SELECT e.plant, c.committed_at_us - e.occurred_at_us
+            FROM intel_event e JOIN store_commit c ON c.id = e.commit_id
+            WHERE e.journal_entries > 0 AND e.plant IS NOT NULL AND e.occurred_at_us >= @from AND e.occurred_at_us < @to
+            """,
+            new { from = from?.ToUnixMicroseconds() ?? long.MinValue, to = to?.ToUnixMicroseconds() ?? long.MaxValue },
+            cancellationToken: ct));
+        return [.. rows.GroupBy(r => r.Plant, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var sorted = g.Select(r => r.LatencyUs / 1000.0).Order().ToArray();
+                return new LatencyPercentiles(g.Key, sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.95), Percentile(sorted, 0.99), sorted[^1]);
+            })];
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    internal static double Percentile(double[] sorted, double p) =>
+        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    public async Task<IReadOnlyList<PlantActivity>> PlantActivityAsync(TaktStore store, CancellationToken ct)
+    {
+        await using var connection = await store.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string Plant, long Day, string SourceType, long Entries, long Debit)>(new CommandDefinition(
+            "SELECT plant, day, source_type, entries, debit_e4 FROM intel_plant_activity ORDER BY plant, day, source_type", cancellationToken: ct));
+        return [.. rows.Select(r => new PlantActivity(r.Plant, Instants.FromDateKey((int)r.Day), r.SourceType, r.Entries, Fixed.FromE4(r.Debit)))];
+    }
+}

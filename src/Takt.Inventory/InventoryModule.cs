@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Takt.Store;
+
+namespace Takt.Inventory;
+
+public static class InventoryModule
+{
+    public static SchemaModule Schema { get; } = new("inventory", typeof(InventoryModule).Assembly);
+
+    public static IServiceCollection AddInventory(this IServiceCollection services) =>
+        services.AddSingleton<IInventory, StockLedger>();
+
+    public static RouteGroupBuilder MapInventory(this RouteGroupBuilder api)
+    {
+        api.MapGet("/stock", async (IInventory inventory, TaktStore store, string? plant, CancellationToken ct) =>
+                Results.Ok(await inventory.StockAsync(store, plant, ct)))
+            .WithName("ListStock")
+            .WithSummary("Stock per plant and item: quantity in the base unit and value at standard.");
+        return api;
+    }
+}

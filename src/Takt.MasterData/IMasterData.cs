@@ -1,0 +1,61 @@
+using Takt.Contracts;
+using Takt.Store;
+
+namespace Takt.MasterData;
+
+public sealed record Company(string Code, string Name, Currency Currency);
+
+public sealed record Plant(string Code, string Name, Company Company, TimeZoneInfo TimeZone)
+{
+    /// <summary>The business date of an instant in the plant's time zone (posting dates are plant dates).</summary>
+    public DateOnly DateOf(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, TimeZone).DateTime);
+}
+
+public sealed record Item(string Number, string Description, UnitOfMeasure BaseUnit, string ItemClass);
+
+public sealed record WorkCenter(string Code, string Plant, string Name, decimal MachineRatePerHour, decimal LabourRatePerHour);
+
+/// <summary>The master data one batch of work refers to, read inside its transaction.</summary>
+public sealed class MasterDataView(
+    IReadOnlyDictionary<string, Plant> plants,
+    IReadOnlyDictionary<string, Item> items,
+    IReadOnlyDictionary<(string Plant, string Item), decimal> standardCosts,
+    IReadOnlyDictionary<string, WorkCenter> workCenters)
+{
+    public Plant? Plant(string code) => plants.GetValueOrDefault(code);
+
+    public Item? Item(string number) => items.GetValueOrDefault(number);
+
+    public WorkCenter? WorkCenter(string code) => workCenters.GetValueOrDefault(code);
+
+    /// <summary>Standard cost per base unit at a plant, in the plant's company currency; null when not costed.</summary>
+    public decimal? StandardCost(string plant, string item) =>
+        standardCosts.TryGetValue((plant, item), out var cost) ? cost : null;
+}
+
+public sealed record ItemSetup(string Number, string Description, string BaseUnit, string ItemClass);
+
+public sealed record MasterDataSet(
+    IReadOnlyList<Company> Companies,
+    IReadOnlyList<(string Code, string Name, string Company, string TimeZone)> Plants,
+    IReadOnlyList<ItemSetup> Items,
+    IReadOnlyList<(string Plant, string Item, decimal StandardCost)> StandardCosts,
+    IReadOnlyList<WorkCenter> WorkCenters);
+
+/// <summary>Plants, items, standard costs and work centers.</summary>
+public interface IMasterData
+{
+    /// <summary>Reads the named plants, items (with their costs at those plants) and work centers.</summary>
+    Task<MasterDataView> LoadAsync(
+        StoreTransaction transaction,
+        IReadOnlyCollection<string> plants,
+        IReadOnlyCollection<string> items,
+        IReadOnlyCollection<string> workCenters,
+        CancellationToken ct);
+
+    /// <summary>Inserts or replaces master data (imports, demo data).</summary>
+    Task UpsertAsync(StoreTransaction transaction, MasterDataSet set, CancellationToken ct);
+
+    /// <summary>Every plant (small; for lists and KPIs).</summary>
+    Task<IReadOnlyList<Plant>> PlantsAsync(TaktStore store, CancellationToken ct);
+}

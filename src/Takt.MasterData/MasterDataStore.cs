@@ -1,0 +1,111 @@
+using System.Data.Common;
+using Dapper;
+using Takt.Contracts;
+using Takt.Store;
+
+namespace Takt.MasterData;
+
+internal sealed class MasterDataStore : IMasterData
+{
+    public async Task<MasterDataView> LoadAsync(
+        StoreTransaction transaction,
+        IReadOnlyCollection<string> plants,
+        IReadOnlyCollection<string> items,
+        IReadOnlyCollection<string> workCenters,
+        CancellationToken ct)
+    {
+        var plantMap = new Dictionary<string, Plant>(StringComparer.Ordinal);
+        var (plantList, plantArgs) = SqlList.Of(plants);
+        await using (var reader = await transaction.Command(
+            $"SELECT p.code, p.name, c.code, c.name, c.currency, p.time_zone FROM masterdata_plant p JOIN masterdata_company c ON c.code = p.company WHERE p.code IN ({plantList})",
+            plantArgs).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var company = new Company(reader.GetString(2), reader.GetString(3), Currency.Of(reader.GetString(4)));
+                plantMap[reader.GetString(0)] = new Plant(reader.GetString(0), reader.GetString(1), company, TimeZoneInfo.FindSystemTimeZoneById(reader.GetString(5)));
+            }
+        }
+
+        var itemMap = new Dictionary<string, Item>(StringComparer.Ordinal);
+        var (itemList, itemArgs) = SqlList.Of(items);
+        await using (var reader = await transaction.Command(
+            $"SELECT number, description, base_unit, item_class FROM masterdata_item WHERE number IN ({itemList})", itemArgs).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+                itemMap[reader.GetString(0)] = new Item(reader.GetString(0), reader.GetString(1), UnitOfMeasure.Of(reader.GetString(2)), reader.GetString(3));
+        }
+
+        var costs = new Dictionary<(string, string), decimal>();
+        var (costItems, costArgs) = SqlList.Of(items);
+        var (costPlants, costPlantArgs) = SqlList.Of(plants, costArgs.Length + 1);
+        await using (var reader = await transaction.Command(
+            $"SELECT plant, item, standard_cost_e4 FROM masterdata_item_plant WHERE item IN ({costItems}) AND plant IN ({costPlants})",
+            [.. costArgs, .. costPlantArgs]).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+                costs[(reader.GetString(0), reader.GetString(1))] = Fixed.FromE4(reader.GetInt64(2));
+        }
+
+        var centers = new Dictionary<string, WorkCenter>(StringComparer.Ordinal);
+        var (centerList, centerArgs) = SqlList.Of(workCenters);
+        await using (var reader = await transaction.Command(
+            $"SELECT code, plant, name, machine_rate_e4, labour_rate_e4 FROM masterdata_work_center WHERE code IN ({centerList})", centerArgs).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+                centers[reader.GetString(0)] = new WorkCenter(reader.GetString(0), reader.GetString(1), reader.GetString(2), Fixed.FromE4(reader.GetInt64(3)), Fixed.FromE4(reader.GetInt64(4)));
+        }
+
+        return new MasterDataView(plantMap, itemMap, costs, centers);
+    }
+
+    public async Task UpsertAsync(StoreTransaction transaction, MasterDataSet set, CancellationToken ct)
+    {
+        foreach (var c in set.Companies)
+        {
+            transaction.Stage(
+                "INSERT INTO masterdata_company (code, name, currency) VALUES ($1, $2, $3) ON CONFLICT (code) DO UPDATE SET name = excluded.name, currency = excluded.currency",
+                c.Code, c.Name, c.Currency.Code);
+        }
+
+        foreach (var p in set.Plants)
+        {
+            _ = TimeZoneInfo.FindSystemTimeZoneById(p.TimeZone);
+            transaction.Stage(
+                "INSERT INTO masterdata_plant (code, name, company, time_zone) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO UPDATE SET name = excluded.name, company = excluded.company, time_zone = excluded.time_zone",
+                p.Code, p.Name, p.Company, p.TimeZone);
+        }
+
+        foreach (var i in set.Items)
+        {
+            _ = UnitOfMeasure.Of(i.BaseUnit);
+            transaction.Stage(
+                "INSERT INTO masterdata_item (number, description, base_unit, item_class) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO UPDATE SET description = excluded.description, base_unit = excluded.base_unit, item_class = excluded.item_class",
+                i.Number, i.Description, i.BaseUnit, i.ItemClass);
+        }
+
+        foreach (var (plant, item, cost) in set.StandardCosts)
+        {
+            transaction.Stage(
+                "INSERT INTO masterdata_item_plant (plant, item, standard_cost_e4) VALUES ($1, $2, $3) ON CONFLICT (plant, item) DO UPDATE SET standard_cost_e4 = excluded.standard_cost_e4",
+                plant, item, Fixed.ToE4(cost));
+        }
+
+        foreach (var w in set.WorkCenters)
+        {
+            transaction.Stage(
+                "INSERT INTO masterdata_work_center (code, plant, name, machine_rate_e4, labour_rate_e4) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET plant = excluded.plant, name = excluded.name, machine_rate_e4 = excluded.machine_rate_e4, labour_rate_e4 = excluded.labour_rate_e4",
+                w.Code, w.Plant, w.Name, Fixed.ToE4(w.MachineRatePerHour), Fixed.ToE4(w.LabourRatePerHour));
+        }
+
+        await transaction.FlushAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<Plant>> PlantsAsync(TaktStore store, CancellationToken ct)
+    {
+        await using DbConnection connection = await store.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string Code, string Name, string CompanyCode, string CompanyName, string Currency, string TimeZone)>(
+            new CommandDefinition("SELECT p.code, p.name, c.code, c.name, c.currency, p.time_zone FROM masterdata_plant p JOIN masterdata_company c ON c.code = p.company ORDER BY p.code", cancellationToken: ct));
+        return [.. rows.Select(r => new Plant(r.Code, r.Name, new Company(r.CompanyCode, r.CompanyName, Currency.Of(r.Currency)), TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone)))];
+    }
+}

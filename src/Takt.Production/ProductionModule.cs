@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Takt.Store;
+
+namespace Takt.Production;
+
+public static class ProductionModule
+{
+    public static SchemaModule Schema { get; } = new("production", typeof(ProductionModule).Assembly);
+
+    public static IServiceCollection AddProduction(this IServiceCollection services) =>
+        services
+            .AddSingleton<IProduction, ProductionOrders>()
+            .AddSingleton<IInboundEventHandler, ShopFloorEvents>();
+
+    public static RouteGroupBuilder MapProduction(this RouteGroupBuilder api)
+    {
+        api.MapGet("/production-orders", async (IProduction production, TaktStore store, string? plant, int? limit, CancellationToken ct) =>
+                Results.Ok(await production.OrdersAsync(store, plant, Math.Clamp(limit ?? 100, 1, 1000), ct)))
+            .WithName("ListProductionOrders")
+            .WithSummary("Production orders with components, operations and WIP.");
+        api.MapGet("/production-orders/{number}", async (IProduction production, TaktStore store, string number, CancellationToken ct) =>
+                await production.OrderAsync(store, number, ct) is { } order ? Results.Ok(order) : Results.Problem(
+                    statusCode: 404, title: "Not found.", type: "urn:takt:problem:not-found", detail: $"Production order '{number}' does not exist."))
+            .WithName("GetProductionOrder")
+            .WithSummary("One production order.");
+        return api;
+    }
+}

@@ -1,0 +1,257 @@
+using System.Text.Json;
+using Takt.Contracts;
+using Takt.Contracts.Events;
+using Takt.Inventory;
+using Takt.Intelligence;
+using Takt.Ledger;
+using Takt.MasterData;
+using Takt.Store;
+
+namespace Takt.Production;
+
+/// <summary>One batch of shop-floor events inside one transaction. Every check runs before anything is staged.</summary>
+internal sealed class ShopFloorBatch(
+    StoreTransaction transaction,
+    IReadOnlyDictionary<string, OrderRow> orders,
+    MasterDataView masterData,
+    PostingRules rules,
+    ILedger ledger,
+    IInventory inventory,
+    IIntelligence intelligence,
+    Outbox outbox) : IInboundBatch
+{
+    // Movement keys of account determination (DESIGN §3).
+    internal const string GoodsIssueToOrder = "goods-issue-to-order";
+    internal const string GoodsReceiptFromOrder = "goods-receipt-from-order";
+    internal const string MachineActivity = "activity-machine";
+    internal const string LabourActivity = "activity-labour";
+    internal const string Scrap = "scrap";
+
+    private sealed record Context(OrderRow Order, Plant Plant, DateOnly PostingDate);
+
+    public Outcome<EventEffects> Apply(InboundEvent inbound) => inbound.Data switch
+    {
+        MaterialIssued m => Issue(inbound, m),
+        OperationConfirmed c => Confirm(inbound, c),
+        YieldReported y => Receive(inbound, y),
+        _ => new Violation("/type", "event.type-unknown", $"Production does not handle {inbound.Type}."),
+    };
+
+    private Outcome<Context> Resolve(InboundEvent inbound, string plantCode, string orderNumber)
+    {
+        if (masterData.Plant(plantCode) is not { } plant)
+            return new Violation("/data/plant", "plant.unknown", $"Plant '{plantCode}' does not exist.");
+        if (!orders.TryGetValue(orderNumber, out var order))
+            return new Violation("/data/order", "order.unknown", $"Production order '{orderNumber}' does not exist.");
+        if (order.Plant != plant.Code)
+            return new Violation("/data/plant", "order.plant-mismatch", $"Order {order.Number} belongs to plant {order.Plant}, not {plant.Code}.");
+        if (order.Status != "released")
+            return new Violation("/data/order", "order.not-released", $"Order {order.Number} is {order.Status}; only released orders take shop-floor events.");
+        return new Context(order, plant, plant.DateOf(inbound.Time));
+    }
+
+    private Outcome<EventEffects> Issue(InboundEvent inbound, MaterialIssued data)
+    {
+        var resolved = Resolve(inbound, data.Plant, data.Order);
+        if (resolved.IsRejected)
+            return Outcome<EventEffects>.FromViolations(resolved.Violations);
+        var (order, plant, postingDate) = resolved.Value;
+        if (masterData.Item(data.Item) is not { } item)
+            return new Violation("/data/item", "item.unknown", $"Item '{data.Item}' does not exist.");
+        if (!order.Components.Contains(item.Number))
+            return new Violation("/data/item", "order.component-unknown", $"Item {item.Number} is not a component of order {order.Number}.");
+        var quantity = QuantityRules.Positive(data.Quantity, item.BaseUnit, "/data/quantity");
+        if (quantity.IsRejected)
+            return Outcome<EventEffects>.FromViolations(quantity.Violations);
+        if (masterData.StandardCost(plant.Code, item.Number) is not { } cost)
+            return new Violation("/data/item", "item.not-costed", $"Item {item.Number} has no standard cost at plant {plant.Code}.");
+
+        var value = new Money(cost * quantity.Value.Value, plant.Company.Currency).RoundToMinorUnits();
+        var entry = Prepare(inbound, plant, postingDate, "material-issue",
+            new PostingPair(GoodsIssueToOrder, item.ItemClass, value, "/data/quantity", order.Number, item.Number));
+        if (entry.IsRejected)
+            return Outcome<EventEffects>.FromViolations(entry.Violations);
+
+        var journalEntry = ledger.Stage(transaction, entry.Value!);
+        var movement = inventory.Stage(transaction, new StockMovementDraft(
+            GoodsIssueToOrder, plant.Code, item.Number, quantity.Value with { Value = -quantity.Value.Value }, -value, order.Number, journalEntry, postingDate, inbound.Id));
+        var quantityE6 = Fixed.ToE6(quantity.Value.Value);
+        transaction.Stage("UPDATE production_order_component SET issued_e6 = issued_e6 + $1 WHERE order_number = $2 AND item = $3", quantityE6, order.Number, item.Number);
+        transaction.Stage("UPDATE production_order SET wip_e4 = wip_e4 + $1, version = version + 1 WHERE number = $2", Fixed.ToE4(value.Amount), order.Number);
+        PublishStockMoved(inbound, movement, plant, item.Number, GoodsIssueToOrder, -quantity.Value.Value, item.BaseUnit, order.Number, journalEntry);
+        return Record(inbound, plant, entry.Value!, journalEntry, movement,
+        [
+            new ObjectLink("production-order", order.Number, "issued-to"),
+            new ObjectLink("item", item.Number, "component"),
+        ]);
+    }
+
+    private Outcome<EventEffects> Confirm(InboundEvent inbound, OperationConfirmed data)
+    {
+        var resolved = Resolve(inbound, data.Plant, data.Order);
+        if (resolved.IsRejected)
+            return Outcome<EventEffects>.FromViolations(resolved.Violations);
+        var (order, plant, postingDate) = resolved.Value;
+        if (!order.Operations.TryGetValue(data.Operation, out var operation))
+            return new Violation("/data/operation", "order.operation-unknown", $"Order {order.Number} has no operation {data.Operation}.");
+        if (masterData.WorkCenter(data.WorkCenter) is not { } workCenter)
+            return new Violation("/data/workCenter", "work-center.unknown", $"Work center '{data.WorkCenter}' does not exist.");
+        if (workCenter.Code != operation.WorkCenter)
+            return new Violation("/data/workCenter", "operation.work-center-mismatch", $"Operation {operation.Operation} of order {order.Number} runs on {operation.WorkCenter}, not {workCenter.Code}.");
+        if (masterData.Item(order.Item) is not { } product)
+            return new Violation("/data/order", "item.unknown", $"The order's product {order.Item} does not exist.");
+
+        var violations = new List<Violation>();
+        var good = QuantityRules.NonNegative(data.GoodQuantity, order.Unit, "/data/goodQuantity", violations);
+        var scrap = QuantityRules.NonNegative(data.ScrapQuantity, order.Unit, "/data/scrapQuantity", violations);
+        var machine = QuantityRules.NonNegative(data.MachineTime, UnitOfMeasure.Hour, "/data/machineTime", violations);
+        var labour = QuantityRules.NonNegative(data.LabourTime, UnitOfMeasure.Hour, "/data/labourTime", violations);
+        if (violations.Count > 0)
+            return violations.ToArray();
+        if (good == 0 && scrap == 0 && machine == 0 && labour == 0)
+            return new Violation("/data", "confirmation.empty", "A confirmation reports a good or scrap quantity, or machine or labour time.");
+
+        var currency = plant.Company.Currency;
+        var machineValue = new Money(workCenter.MachineRatePerHour * machine, currency).RoundToMinorUnits();
+        var labourValue = new Money(workCenter.LabourRatePerHour * labour, currency).RoundToMinorUnits();
+        var scrapValue = Money.Zero(currency);
+        if (scrap > 0)
+        {
+            // Scrap is valued at the product's standard cost; the difference to the cost actually accumulated
+            // up to this operation is left to order settlement (DESIGN §3, variances).
+            if (masterData.StandardCost(plant.Code, product.Number) is not { } productCost)
+                return new Violation("/data/scrapQuantity", "item.not-costed", $"Product {product.Number} has no standard cost at plant {plant.Code}.");
+            scrapValue = new Money(productCost * scrap, currency).RoundToMinorUnits();
+        }
+
+        var pairs = new List<PostingPair>(3);
+        if (machineValue.Amount > 0)
+            pairs.Add(new PostingPair(MachineActivity, "*", machineValue, "/data/machineTime", order.Number, WorkCenter: workCenter.Code));
+        if (labourValue.Amount > 0)
+            pairs.Add(new PostingPair(LabourActivity, "*", labourValue, "/data/labourTime", order.Number, WorkCenter: workCenter.Code));
+        if (scrapValue.Amount > 0)
+            pairs.Add(new PostingPair(Scrap, product.ItemClass, scrapValue, "/data/scrapQuantity", order.Number, product.Number, workCenter.Code));
+
+        PreparedEntry? entry = null;
+        if (pairs.Count > 0)
+        {
+            var prepared = Prepare(inbound, plant, postingDate, "activity-confirmation", [.. pairs]);
+            if (prepared.IsRejected)
+                return Outcome<EventEffects>.FromViolations(prepared.Violations);
+            entry = prepared.Value;
+        }
+
+        JournalEntryId? journalEntry = entry is null ? null : ledger.Stage(transaction, entry);
+        transaction.Stage(
+            "UPDATE production_order_operation SET good_e6 = good_e6 + $1, scrap_e6 = scrap_e6 + $2, machine_hours_e6 = machine_hours_e6 + $3, labour_hours_e6 = labour_hours_e6 + $4 WHERE order_number = $5 AND operation = $6",
+            Fixed.ToE6(good), Fixed.ToE6(scrap), Fixed.ToE6(machine), Fixed.ToE6(labour), order.Number, operation.Operation);
+        transaction.Stage(
+            "UPDATE production_order SET scrap_e6 = scrap_e6 + $1, wip_e4 = wip_e4 + $2, version = version + 1 WHERE number = $3",
+            Fixed.ToE6(scrap), Fixed.ToE4((machineValue + labourValue - scrapValue).Amount), order.Number);
+        return Record(inbound, plant, entry, journalEntry, null,
+        [
+            new ObjectLink("production-order", order.Number, "confirmed-for"),
+            new ObjectLink("work-center", workCenter.Code, "worked-at"),
+            new ObjectLink("item", product.Number, "product"),
+        ]);
+    }
+
+    private Outcome<EventEffects> Receive(InboundEvent inbound, YieldReported data)
+    {
+        var resolved = Resolve(inbound, data.Plant, data.Order);
+        if (resolved.IsRejected)
+            return Outcome<EventEffects>.FromViolations(resolved.Violations);
+        var (order, plant, postingDate) = resolved.Value;
+        if (masterData.Item(data.Item) is not { } item)
+            return new Violation("/data/item", "item.unknown", $"Item '{data.Item}' does not exist.");
+        if (item.Number != order.Item)
+            return new Violation("/data/item", "order.item-mismatch", $"Order {order.Number} produces {order.Item}, not {item.Number}.");
+        var quantity = QuantityRules.Positive(data.Quantity, item.BaseUnit, "/data/quantity");
+        if (quantity.IsRejected)
+            return Outcome<EventEffects>.FromViolations(quantity.Violations);
+        if (masterData.StandardCost(plant.Code, item.Number) is not { } cost)
+            return new Violation("/data/item", "item.not-costed", $"Item {item.Number} has no standard cost at plant {plant.Code}.");
+
+        var value = new Money(cost * quantity.Value.Value, plant.Company.Currency).RoundToMinorUnits();
+        var entry = Prepare(inbound, plant, postingDate, "production-receipt",
+            new PostingPair(GoodsReceiptFromOrder, item.ItemClass, value, "/data/quantity", order.Number, item.Number));
+        if (entry.IsRejected)
+            return Outcome<EventEffects>.FromViolations(entry.Violations);
+
+        var journalEntry = ledger.Stage(transaction, entry.Value!);
+        var movement = inventory.Stage(transaction, new StockMovementDraft(
+            GoodsReceiptFromOrder, plant.Code, item.Number, quantity.Value, value, order.Number, journalEntry, postingDate, inbound.Id));
+        transaction.Stage(
+            "UPDATE production_order SET yield_e6 = yield_e6 + $1, wip_e4 = wip_e4 - $2, version = version + 1 WHERE number = $3",
+            Fixed.ToE6(quantity.Value.Value), Fixed.ToE4(value.Amount), order.Number);
+        PublishStockMoved(inbound, movement, plant, item.Number, GoodsReceiptFromOrder, quantity.Value.Value, item.BaseUnit, order.Number, journalEntry);
+        return Record(inbound, plant, entry.Value!, journalEntry, movement,
+        [
+            new ObjectLink("production-order", order.Number, "received-from"),
+            new ObjectLink("item", item.Number, "product"),
+        ]);
+    }
+
+    private Outcome<PreparedEntry> Prepare(InboundEvent inbound, Plant plant, DateOnly postingDate, string documentType, params PostingPair[] pairs) =>
+        ledger.Prepare(rules, new JournalEntryDraft(
+            plant.Company.Code,
+            plant.Code,
+            plant.Company.Currency,
+            postingDate,
+            documentType,
+            new PostingSource(inbound.Type, inbound.Id, inbound.Source, inbound.Time, "/time"),
+            pairs));
+
+    private EventEffects Record(InboundEvent inbound, Plant plant, PreparedEntry? entry, JournalEntryId? journalEntry, StockMovementId? movement, ObjectLink[] links)
+    {
+        var objects = new List<ObjectLink>(links.Length + 3) { new("plant", plant.Code, "at") };
+        objects.AddRange(links);
+        if (journalEntry is { } je)
+            objects.Add(new ObjectLink("journal-entry", je.ToString(), "posted-as"));
+        if (movement is { } mv)
+            objects.Add(new ObjectLink("stock-movement", mv.ToString(), "moved-as"));
+        var processEvent = intelligence.Append(transaction, new ProcessEventDraft(
+            inbound.Type, inbound.Source, inbound.Id, plant.Code, inbound.Time, inbound.DataJson, journalEntry is null ? 0 : 1, objects));
+
+        if (entry is not null && journalEntry is { } posted)
+        {
+            var data = new JournalEntryPosted(
+                posted.Value,
+                entry.Draft.Company,
+                plant.Code,
+                entry.Draft.PostingDate,
+                entry.Draft.Currency.Code,
+                inbound.Type,
+                inbound.Source,
+                inbound.Id,
+                [.. entry.Lines.Select(l => new JournalLineData(l.Account, l.Debit.Amount, l.Credit.Amount, l.Order, l.Item, l.WorkCenter))]);
+            outbox.Enqueue(transaction, new OutboxMessage(
+                Guid.CreateVersion7(transaction.Clock.GetUtcNow()).ToString(),
+                EventTypes.JournalEntryPosted,
+                "/takt/ledger",
+                posted.ToString(),
+                plant.Code,
+                transaction.Clock.GetUtcNow(),
+                JsonSerializer.Serialize(data, EventTypes.Json)));
+        }
+
+        return new EventEffects(
+            processEvent.ToString(),
+            journalEntry is { } j ? [j.ToString()] : [],
+            movement is { } m ? [m.ToString()] : []);
+    }
+
+    private void PublishStockMoved(InboundEvent inbound, StockMovementId movement, Plant plant, string item, string movementType, decimal quantity, UnitOfMeasure unit, string order, JournalEntryId journalEntry)
+    {
+        _ = inbound;
+        var data = new StockMoved(movement.Value, plant.Code, item, movementType, new QuantityValue(quantity, unit.Code), journalEntry.Value, order);
+        outbox.Enqueue(transaction, new OutboxMessage(
+            Guid.CreateVersion7(transaction.Clock.GetUtcNow()).ToString(),
+            EventTypes.StockMoved,
+            "/takt/inventory",
+            $"{plant.Code}/{item}",
+            plant.Code,
+            transaction.Clock.GetUtcNow(),
+            JsonSerializer.Serialize(data, EventTypes.Json)));
+    }
+}

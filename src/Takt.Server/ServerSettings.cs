@@ -1,0 +1,34 @@
+using Takt.Integration.Gateway;
+using Takt.Store;
+
+namespace Takt.Server;
+
+public sealed class ServerSettings
+{
+    /// <summary>A SQLite file path or a PostgreSQL connection string. Default <c>./takt.db</c>.</summary>
+    public string Database { get; set; } = "takt.db";
+
+    /// <summary>Where to listen. Default <c>http://localhost:5080</c> (or ASPNETCORE_URLS).</summary>
+    public string? Urls { get; set; }
+
+    /// <summary>Load the demo data into a new, empty database.</summary>
+    public bool SeedDemo { get; set; } = true;
+
+    /// <summary>Demo production orders per plant.</summary>
+    public int DemoOrdersPerPlant { get; set; } = 12;
+
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    public IngestOptions Ingest { get; set; } = new();
+
+    public OutboxOptions Outbox { get; set; } = new();
+
+    /// <summary>Run the outbox dispatcher (off in some tests that inspect the queue).</summary>
+    public bool RunDispatcher { get; set; } = true;
+
+    /// <summary>Extra services (tests register subscribers here).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
+
+    /// <summary>Quieter logs (tests, benchmarks).</summary>
+    public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
+}

@@ -1,0 +1,118 @@
+using Microsoft.AspNetCore.Diagnostics;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Scalar.AspNetCore;
+using Takt.Integration;
+using Takt.Integration.Gateway;
+using Takt.Intelligence;
+using Takt.Inventory;
+using Takt.Ledger;
+using Takt.MasterData;
+using Takt.Production;
+using Takt.Store;
+
+namespace Takt.Server;
+
+/// <summary>Composes the modules into the ASP.NET Core host: REST API, event gateway, workers.</summary>
+public static class TaktServer
+{
+    public static IReadOnlyList<SchemaModule> Schemas { get; } =
+    [
+        new("store", typeof(TaktStore).Assembly),
+        MasterDataModule.Schema,
+        LedgerModule.Schema,
+        InventoryModule.Schema,
+        ProductionModule.Schema,
+        IntelligenceModule.Schema,
+        IntegrationModule.Schema,
+    ];
+
+    public static WebApplication Build(ServerSettings settings, string[]? args = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        var urls = settings.Urls ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://localhost:5080";
+        builder.WebHost.UseUrls(urls);
+        builder.Logging.SetMinimumLevel(settings.MinimumLogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", settings.MinimumLogLevel < LogLevel.Warning ? LogLevel.Warning : settings.MinimumLogLevel);
+
+        var services = builder.Services;
+        var store = TaktStore.Open(settings.Database);
+        services.AddSingleton(store);
+        services.AddSingleton(settings.Clock);
+        services.AddSingleton(settings.Outbox);
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<Outbox>();
+        if (settings.RunDispatcher)
+        {
+            services.AddSingleton<OutboxDispatcher>();
+            services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<OutboxDispatcher>());
+        }
+
+        services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
+        settings.ConfigureServices?.Invoke(services);
+
+        services.AddProblemDetails();
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Takt API";
+            doc.Info.Version = "v1";
+            doc.Info.Description = "Takt: production and finance as one process. Errors are RFC 9457 problem details.";
+            doc.Servers?.Clear();
+            return Task.CompletedTask;
+        }));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+
+        var otel = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("takt"))
+            .WithTracing(t => t.AddSource("Takt.*").AddAspNetCoreInstrumentation())
+            .WithMetrics(m => m.AddMeter("Takt.*").AddAspNetCoreInstrumentation());
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+            otel.UseOtlpExporter();
+
+        var app = builder.Build();
+        app.UseExceptionHandler(handler => handler.Run(async context =>
+        {
+            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+            var traceId = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+            var problem = error is BadHttpRequestException bad
+                ? Problem.Malformed([new Contracts.Violation("", "request.malformed", bad.Message)]) with { Status = bad.StatusCode }
+                : Problem.Internal(traceId);
+            context.Response.StatusCode = problem.Status;
+            await context.Response.WriteAsJsonAsync(problem, Problem.Json, Problem.ContentType);
+        }));
+        app.UseStatusCodePages();
+
+        var api = app.MapGroup("/api/v1");
+        api.MapIntegration();
+        api.MapProduction();
+        api.MapInventory();
+        api.MapLedger();
+        api.MapIntelligence();
+        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/api", o => o.WithTitle("Takt API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        HomePage.Map(app);
+        return app;
+    }
+
+    /// <summary>Migrates the schema and, on an empty database, loads the demo data.</summary>
+    public static async Task PrepareDatabaseAsync(IServiceProvider services, ServerSettings settings, CancellationToken ct)
+    {
+        var store = services.GetRequiredService<TaktStore>();
+        await Migrations.ApplyAsync(store, Schemas, ct);
+        if (settings.SeedDemo)
+            await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct);
+    }
+
+    /// <summary>Builds, prepares the database and starts listening.</summary>
+    public static async Task<WebApplication> StartAsync(ServerSettings settings, CancellationToken ct)
+    {
+        var app = Build(settings);
+        await PrepareDatabaseAsync(app.Services, settings, ct);
+        await app.StartAsync(ct);
+        return app;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Data.Common;
+
+namespace Takt.Store;
+
+/// <summary>An open connection with a cache of prepared commands, used by one writer at a time.</summary>
+public sealed class StoreSession : IAsyncDisposable
+{
+    private readonly Dictionary<string, DbCommand> commands = new(StringComparer.Ordinal);
+
+    internal StoreSession(TaktStore store, DbConnection connection, TimeProvider clock)
+    {
+        Store = store;
+        Connection = connection;
+        Clock = clock;
+    }
+
+    public TaktStore Store { get; }
+
+    public DbConnection Connection { get; }
+
+    public TimeProvider Clock { get; }
+
+    public StoreEngine Engine => Store.Engine;
+
+    /// <summary>Begins a write transaction (SQLite: BEGIN IMMEDIATE, so the single writer never deadlocks).</summary>
+    public async Task<StoreTransaction> BeginAsync(CancellationToken ct)
+    {
+        var transaction = await Connection.BeginTransactionAsync(ct);
+        return new StoreTransaction(this, transaction);
+    }
+
+    /// <summary>A command for this SQL text, prepared once per session and reused (SQLite keeps its statement).</summary>
+    internal DbCommand Prepared(string sql, int parameterCount, DbTransaction? transaction)
+    {
+        if (!commands.TryGetValue(sql, out var command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            for (var i = 1; i <= parameterCount; i++)
+            {
+                var p = command.CreateParameter();
+                if (Engine == StoreEngine.Sqlite)
+                    p.ParameterName = "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                command.Parameters.Add(p);
+            }
+
+            commands.Add(sql, command);
+        }
+
+        command.Transaction = transaction;
+        return command;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in commands.Values)
+            await command.DisposeAsync();
+        commands.Clear();
+        await Connection.DisposeAsync();
+    }
+}
