@@ -1,0 +1,54 @@
+using System.Globalization;
+using Dapper;
+using Takt.Store;
+
+namespace Takt.Testing;
+
+/// <summary>Direct reads of the database, for assertions about what was (or was not) written.</summary>
+public static class Tables
+{
+    /// <summary>Every Takt table with its row count (migrations excluded), to prove a rejection changed nothing.</summary>
+    public static async Task<IReadOnlyDictionary<string, long>> RowCountsAsync(TaktStore store)
+    {
+        await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
+        var tables = store.Engine == StoreEngine.Sqlite
+            ? await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'store_migration' ORDER BY name")
+            : await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'store_migration' ORDER BY tablename");
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var table in tables)
+            counts[table] = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
+        return counts;
+    }
+
+    /// <summary>A fingerprint of mutable rows (orders, components, operations, stock) to prove no update happened.</summary>
+    public static async Task<string> StateAsync(TaktStore store)
+    {
+        await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
+        var parts = new List<string>();
+        foreach (var sql in new[]
+        {
+            "SELECT number, status, yield_e6, scrap_e6, wip_e4, version FROM production_order ORDER BY number",
+            "SELECT order_number, item, issued_e6 FROM production_order_component ORDER BY order_number, item",
+            "SELECT order_number, operation, good_e6, scrap_e6, machine_hours_e6, labour_hours_e6 FROM production_order_operation ORDER BY order_number, operation",
+            "SELECT plant, item, quantity_e6, value_e4 FROM inventory_stock ORDER BY plant, item",
+        })
+        {
+            foreach (var row in await connection.QueryAsync(sql))
+                parts.Add(string.Join('|', ((IDictionary<string, object>)row).Values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
+        }
+
+        return string.Join('\n', parts);
+    }
+
+    public static async Task<long> CountAsync(TaktStore store, string sql, object? args = null)
+    {
+        await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
+        return await connection.ExecuteScalarAsync<long>(sql, args);
+    }
+
+    public static async Task ExecuteAsync(TaktStore store, string sql, object? args = null)
+    {
+        await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
+        await connection.ExecuteAsync(sql, args);
+    }
+}

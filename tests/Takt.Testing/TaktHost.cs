@@ -1,0 +1,89 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Takt.Production;
+using Takt.Server;
+using Takt.Store;
+
+namespace Takt.Testing;
+
+/// <summary>
+/// A real Takt server in this process: Kestrel on 127.0.0.1 (a free port), a real database, demo data, real HTTP.
+/// </summary>
+public sealed class TaktHost : IAsyncDisposable
+{
+    private TaktHost(WebApplication app, TaktDatabase database, ServerSettings settings)
+    {
+        App = app;
+        Database = database;
+        Settings = settings;
+        Http = new HttpClient { BaseAddress = new Uri(OpenApiDocument.Address(app)), Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    public WebApplication App { get; }
+
+    public TaktDatabase Database { get; }
+
+    public ServerSettings Settings { get; }
+
+    public HttpClient Http { get; }
+
+    public TaktStore Store => App.Services.GetRequiredService<TaktStore>();
+
+    public T Service<T>()
+        where T : notnull => App.Services.GetRequiredService<T>();
+
+    public static async Task<TaktHost> StartAsync(TaktDatabase database, Action<ServerSettings>? configure = null)
+    {
+        var settings = new ServerSettings
+        {
+            Database = database.Connection,
+            Urls = "http://127.0.0.1:0",
+            MinimumLogLevel = LogLevel.Warning,
+        };
+        configure?.Invoke(settings);
+        var app = await TaktServer.StartAsync(settings, CancellationToken.None);
+        return new TaktHost(app, database, settings);
+    }
+
+    /// <summary>Released demo orders, with components and operations.</summary>
+    public async Task<IReadOnlyList<ProductionOrderView>> OrdersAsync() =>
+        await Service<IProduction>().OrdersAsync(Store, null, 1000, CancellationToken.None);
+
+    public async Task<ProductionOrderView> OrderAsync(string number) =>
+        await Service<IProduction>().OrderAsync(Store, number, CancellationToken.None) ?? throw new InvalidOperationException($"No order {number}.");
+
+    /// <summary>POSTs one event in structured mode.</summary>
+    public Task<HttpResponseMessage> PostStructuredAsync(JsonNode cloudEvent) =>
+        Http.PostAsync("/api/v1/events", new StringContent(cloudEvent.ToJsonString(), Encoding.UTF8, "application/cloudevents+json"));
+
+    /// <summary>POSTs events in batch mode.</summary>
+    public Task<HttpResponseMessage> PostBatchAsync(IEnumerable<JsonNode> cloudEvents) =>
+        Http.PostAsync("/api/v1/events", new StringContent(new JsonArray([.. cloudEvents.Select(e => e.DeepClone())]).ToJsonString(), Encoding.UTF8, "application/cloudevents-batch+json"));
+
+    public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
+        await response.Content.ReadFromJsonAsync<JsonElement>();
+
+    /// <summary>Waits until no outbox delivery is pending (the dispatcher has caught up), or fails after the timeout.</summary>
+    public async Task DrainOutboxAsync(TimeSpan? timeout = null)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
+        {
+            if (await Tables.CountAsync(Store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'pending'") == 0)
+                return;
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The outbox still has pending deliveries.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
