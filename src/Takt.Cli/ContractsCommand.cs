@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Spectre.Console;
-using Takt.Contracts.Events;
-using Takt.Integration.Gateway;
 using Takt.Server;
 
 namespace Takt.Cli;
@@ -15,7 +13,7 @@ internal static class ContractsCommand
         write.SetAction(async (parse, ct) =>
         {
             var root = parse.GetValue(dir)!;
-            foreach (var file in await GenerateAsync(ct))
+            foreach (var file in await ContractFiles.GenerateAsync(ct))
             {
                 var path = Path.Combine(root, file.Key);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -26,15 +24,5 @@ internal static class ContractsCommand
             return 0;
         });
         return new Command("contracts", "Generated API and event contracts.") { write };
-    }
-
-    /// <summary>Every generated contract by its path under contracts/.</summary>
-    public static async Task<Dictionary<string, string>> GenerateAsync(CancellationToken ct)
-    {
-        var files = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var type in EventTypes.All.Keys.Order(StringComparer.Ordinal))
-            files[Path.Combine("events", EventSchemas.FileName(type))] = EventSchemas.Document(type);
-        files["openapi.v1.json"] = await OpenApiDocument.FetchAsync(ct);
-        return files;
     }
 }

@@ -24,7 +24,7 @@ public readonly record struct UnitOfMeasure
         new("KGM", Dimension.Mass, 1m), new("GRM", Dimension.Mass, 0.001m), new("TNE", Dimension.Mass, 1000m),
         new("MTR", Dimension.Length, 1m), new("CMT", Dimension.Length, 0.01m), new("MMT", Dimension.Length, 0.001m),
         new("LTR", Dimension.Volume, 1m), new("MLT", Dimension.Volume, 0.001m),
-        new("HUR", Dimension.Time, 1m), new("MIN", Dimension.Time, 1m / 60m), new("SEC", Dimension.Time, 1m / 3600m),
+        new("HUR", Dimension.Time, 3600m), new("MIN", Dimension.Time, 60m), new("SEC", Dimension.Time, 1m),
     }.ToDictionary(u => u.Code, StringComparer.Ordinal);
 
     private UnitOfMeasure(string code, Dimension dimension, decimal toSiFactor) =>
@@ -36,7 +36,7 @@ public readonly record struct UnitOfMeasure
     /// <summary>What the unit measures.</summary>
     public Dimension Dimension { get; }
 
-    /// <summary>How many of the dimension's reference unit (piece, kg, m, l, h) one of this unit is.</summary>
+    /// <summary>How many of the dimension's reference unit (piece, kg, m, l, s) one of this unit is; exact decimals, so conversions divide once.</summary>
     public decimal ToSiFactor { get; }
 
     /// <summary>Piece (H87).</summary>

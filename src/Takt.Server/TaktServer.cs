@@ -31,7 +31,8 @@ public static class TaktServer
 
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        // A fixed application name keeps generated contracts (OpenAPI tags) the same whichever host runs the server.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [], ApplicationName = "Takt" });
         builder.WebHost.UseKestrelHttpsConfiguration();
         var urls = settings.Urls ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://localhost:5080";
         builder.WebHost.UseUrls(urls);
@@ -86,11 +87,11 @@ public static class TaktServer
         app.UseStatusCodePages();
 
         var api = app.MapGroup("/api/v1");
-        api.MapIntegration();
-        api.MapProduction();
-        api.MapInventory();
-        api.MapLedger();
-        api.MapIntelligence();
+        api.MapGroup("").WithTags("Integration").MapIntegration();
+        api.MapGroup("").WithTags("Production").MapProduction();
+        api.MapGroup("").WithTags("Inventory").MapInventory();
+        api.MapGroup("").WithTags("Ledger").MapLedger();
+        api.MapGroup("").WithTags("Intelligence").MapIntelligence();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Takt API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));

@@ -1,0 +1,20 @@
+using Takt.Contracts.Events;
+using Takt.Integration.Gateway;
+
+namespace Takt.Server;
+
+/// <summary>
+/// Every contract generated from the code, by its path under <c>contracts/</c>: one JSON Schema per event type
+/// and the OpenAPI document. <c>takt contracts write</c> writes them; a test fails when the checked-in files differ.
+/// </summary>
+public static class ContractFiles
+{
+    public static async Task<SortedDictionary<string, string>> GenerateAsync(CancellationToken ct)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var type in EventTypes.All.Keys)
+            files["events/" + EventSchemas.FileName(type)] = EventSchemas.Document(type);
+        files["openapi.v1.json"] = await OpenApiDocument.FetchAsync(ct);
+        return files;
+    }
+}

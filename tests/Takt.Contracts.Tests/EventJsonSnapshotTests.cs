@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Snapshooter.Xunit3;
+using Takt.Contracts.Events;
+using Takt.Integration.Gateway;
+using Xunit;
+
+namespace Takt.Contracts.Tests;
+
+/// <summary>
+/// Published event data and problem details keep their shape: a change here breaks every consumer.
+/// A mismatch is written to __snapshots__/__mismatch__/ for review.
+/// </summary>
+public sealed class EventJsonSnapshotTests
+{
+    private static JsonNode Json<T>(T value, JsonSerializerOptions options) => JsonNode.Parse(JsonSerializer.Serialize(value, options))!;
+
+    [Fact]
+    public void journal_entry_posted_keeps_its_shape()
+    {
+        var data = new JournalEntryPosted(
+            Guid.Parse("01a2f000-0000-7000-8000-000000000001"), "TK01", "PA01", new DateOnly(2026, 11, 26), "EUR",
+            EventTypes.MaterialIssued, "/mes/pa01/line-1", "evt-1",
+            [new JournalLineData("145000", 3.56m, 0m, "PA01-100002", "RM-3005"), new JournalLineData("140000", 0m, 3.56m, "PA01-100002", "RM-3005")]);
+        Snapshot.Match(Json(data, EventTypes.Json).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    [Fact]
+    public void stock_moved_keeps_its_shape()
+    {
+        var data = new StockMoved(Guid.Parse("01a2f000-0000-7000-8000-000000000002"), "PA01", "RM-3005", "goods-issue-to-order",
+            new QuantityValue(-1.25m, "KGM"), Guid.Parse("01a2f000-0000-7000-8000-000000000001"), "PA01-100002");
+        Snapshot.Match(Json(data, EventTypes.Json).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    [Fact]
+    public void operation_confirmed_reads_what_the_mes_sends()
+    {
+        var json = """
+            {"plant":"PA01","order":"PA01-100002","operation":"0010","workCenter":"PA01-CNC1",
+             "goodQuantity":{"value":4,"unit":"H87"},"machineTime":{"value":45,"unit":"MIN"}}
+            """;
+        var data = JsonSerializer.Deserialize<OperationConfirmed>(json, EventTypes.Json)!;
+        Assert.Equal(new QuantityValue(4m, "H87"), data.GoodQuantity);
+        Assert.Equal(new QuantityValue(45m, "MIN"), data.MachineTime);
+        Assert.Null(data.ScrapQuantity);
+        Assert.Null(data.LabourTime);
+    }
+
+    [Fact]
+    public void unknown_members_in_event_data_are_refused()
+    {
+        var json = """{"plant":"PA01","order":"O","item":"I","quantity":{"value":1,"unit":"H87"},"colour":"red"}""";
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<MaterialIssued>(json, EventTypes.Json));
+    }
+
+    [Fact]
+    public void a_rule_violation_problem_keeps_its_rfc_9457_shape()
+    {
+        var problem = Problem.RuleViolated([new Violation("/data/quantity/value", "quantity.positive", "Quantity must be greater than 0; got 0.")]);
+        Snapshot.Match(Json(problem, Problem.Json).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+}
