@@ -10,7 +10,7 @@ namespace Takt.Inventory;
 /// <param name="Quantity">Signed quantity in the base unit (negative leaves stock).</param>
 /// <param name="Value">Signed value at standard cost.</param>
 /// <param name="Order">Production order, if any.</param>
-/// <param name="JournalEntry">The entry that posts the movement's value.</param>
+/// <param name="JournalEntry">The entry that posts the movement's value; none when the value rounds to zero.</param>
 /// <param name="PostingDate">Posting date (plant time zone).</param>
 /// <param name="SourceEventId">The CloudEvents id of the cause, if any.</param>
 public sealed record StockMovementDraft(
@@ -20,7 +20,7 @@ public sealed record StockMovementDraft(
     Quantity Quantity,
     Money Value,
     string? Order,
-    JournalEntryId JournalEntry,
+    JournalEntryId? JournalEntry,
     DateOnly PostingDate,
     string? SourceEventId);
 

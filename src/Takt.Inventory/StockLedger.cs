@@ -14,7 +14,7 @@ internal sealed class StockLedger : IInventory
         transaction.Stage(
             "INSERT INTO inventory_movement (id, movement_type, plant, item, quantity_e6, unit, value_e4, currency, order_number, journal_entry_id, posting_date, source_event_id, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             id.ToString(), movement.MovementType, movement.Plant, movement.Item, quantity, movement.Quantity.Unit.Code, value,
-            movement.Value.Currency.Code, movement.Order, movement.JournalEntry.ToString(), movement.PostingDate.ToDateKey(),
+            movement.Value.Currency.Code, movement.Order, movement.JournalEntry?.ToString(), movement.PostingDate.ToDateKey(),
             movement.SourceEventId, transaction.Clock.GetUtcNow().ToUnixMicroseconds());
         // Integer deltas add exactly on both engines, and concurrent writers on PostgreSQL serialize on the row.
         transaction.Stage(

@@ -67,19 +67,19 @@ internal sealed class ShopFloorBatch(
             return new Violation("/data/item", "item.not-costed", $"Item {item.Number} has no standard cost at plant {plant.Code}.");
 
         var value = new Money(cost * quantity.Value.Value, plant.Company.Currency).RoundToMinorUnits();
-        var entry = Prepare(inbound, plant, postingDate, "material-issue",
+        var entry = PrepareUnlessZero(inbound, plant, postingDate, "material-issue",
             new PostingPair(GoodsIssueToOrder, item.ItemClass, value, "/data/quantity", order.Number, item.Number));
         if (entry.IsRejected)
             return Outcome<EventEffects>.FromViolations(entry.Violations);
 
-        var journalEntry = ledger.Stage(transaction, entry.Value!);
+        JournalEntryId? journalEntry = entry.Value is { } issued ? ledger.Stage(transaction, issued) : null;
         var movement = inventory.Stage(transaction, new StockMovementDraft(
             GoodsIssueToOrder, plant.Code, item.Number, quantity.Value with { Value = -quantity.Value.Value }, -value, order.Number, journalEntry, postingDate, inbound.Id));
         var quantityE6 = Fixed.ToE6(quantity.Value.Value);
         transaction.Stage("UPDATE production_order_component SET issued_e6 = issued_e6 + $1 WHERE order_number = $2 AND item = $3", quantityE6, order.Number, item.Number);
         transaction.Stage("UPDATE production_order SET wip_e4 = wip_e4 + $1, version = version + 1 WHERE number = $2", Fixed.ToE4(value.Amount), order.Number);
-        PublishStockMoved(inbound, movement, plant, item.Number, GoodsIssueToOrder, -quantity.Value.Value, item.BaseUnit, order.Number, journalEntry);
-        return Record(inbound, plant, entry.Value!, journalEntry, movement,
+        PublishStockMoved(movement, plant, item.Number, GoodsIssueToOrder, -quantity.Value.Value, item.BaseUnit, order.Number, journalEntry);
+        return Record(inbound, plant, entry.Value, journalEntry, movement,
         [
             new ObjectLink("production-order", order.Number, "issued-to"),
             new ObjectLink("item", item.Number, "component"),
@@ -132,14 +132,10 @@ internal sealed class ShopFloorBatch(
         if (scrapValue.Amount > 0)
             pairs.Add(new PostingPair(Scrap, product.ItemClass, scrapValue, "/data/scrapQuantity", order.Number, product.Number, workCenter.Code));
 
-        PreparedEntry? entry = null;
-        if (pairs.Count > 0)
-        {
-            var prepared = Prepare(inbound, plant, postingDate, "activity-confirmation", [.. pairs]);
-            if (prepared.IsRejected)
-                return Outcome<EventEffects>.FromViolations(prepared.Violations);
-            entry = prepared.Value;
-        }
+        var prepared = PrepareUnlessZero(inbound, plant, postingDate, "activity-confirmation", [.. pairs]);
+        if (prepared.IsRejected)
+            return Outcome<EventEffects>.FromViolations(prepared.Violations);
+        var entry = prepared.Value;
 
         JournalEntryId? journalEntry = entry is null ? null : ledger.Stage(transaction, entry);
         transaction.Stage(
@@ -173,23 +169,40 @@ internal sealed class ShopFloorBatch(
             return new Violation("/data/item", "item.not-costed", $"Item {item.Number} has no standard cost at plant {plant.Code}.");
 
         var value = new Money(cost * quantity.Value.Value, plant.Company.Currency).RoundToMinorUnits();
-        var entry = Prepare(inbound, plant, postingDate, "production-receipt",
+        var entry = PrepareUnlessZero(inbound, plant, postingDate, "production-receipt",
             new PostingPair(GoodsReceiptFromOrder, item.ItemClass, value, "/data/quantity", order.Number, item.Number));
         if (entry.IsRejected)
             return Outcome<EventEffects>.FromViolations(entry.Violations);
 
-        var journalEntry = ledger.Stage(transaction, entry.Value!);
+        JournalEntryId? journalEntry = entry.Value is { } received ? ledger.Stage(transaction, received) : null;
         var movement = inventory.Stage(transaction, new StockMovementDraft(
             GoodsReceiptFromOrder, plant.Code, item.Number, quantity.Value, value, order.Number, journalEntry, postingDate, inbound.Id));
         transaction.Stage(
             "UPDATE production_order SET yield_e6 = yield_e6 + $1, wip_e4 = wip_e4 - $2, version = version + 1 WHERE number = $3",
             Fixed.ToE6(quantity.Value.Value), Fixed.ToE4(value.Amount), order.Number);
-        PublishStockMoved(inbound, movement, plant, item.Number, GoodsReceiptFromOrder, quantity.Value.Value, item.BaseUnit, order.Number, journalEntry);
-        return Record(inbound, plant, entry.Value!, journalEntry, movement,
+        PublishStockMoved(movement, plant, item.Number, GoodsReceiptFromOrder, quantity.Value.Value, item.BaseUnit, order.Number, journalEntry);
+        return Record(inbound, plant, entry.Value, journalEntry, movement,
         [
             new ObjectLink("production-order", order.Number, "received-from"),
             new ObjectLink("item", item.Number, "product"),
         ]);
+    }
+
+    /// <summary>
+    /// No entry when every amount rounds to zero (a gram of bar stock, a confirmation of good quantity only):
+    /// the event still moves stock and the order, but there is nothing to post. The period must be open anyway.
+    /// </summary>
+    private Outcome<PreparedEntry?> PrepareUnlessZero(InboundEvent inbound, Plant plant, DateOnly postingDate, string documentType, params PostingPair[] pairs)
+    {
+        if (pairs.Any(p => p.Amount.Amount != 0m))
+        {
+            var prepared = Prepare(inbound, plant, postingDate, documentType, [.. pairs.Where(p => p.Amount.Amount != 0m)]);
+            return prepared.IsRejected ? Outcome<PreparedEntry?>.FromViolations(prepared.Violations) : prepared.Value;
+        }
+
+        if (!rules.IsOpen(plant.Company.Code, postingDate))
+            return new Violation("/time", "period.closed", $"Posting period {postingDate:yyyy-MM} of company {plant.Company.Code} is not open (posting date {postingDate:yyyy-MM-dd}).");
+        return Outcome<PreparedEntry?>.FromValue(null);
     }
 
     private Outcome<PreparedEntry> Prepare(InboundEvent inbound, Plant plant, DateOnly postingDate, string documentType, params PostingPair[] pairs) =>
@@ -241,10 +254,9 @@ internal sealed class ShopFloorBatch(
             movement is { } m ? [m.ToString()] : []);
     }
 
-    private void PublishStockMoved(InboundEvent inbound, StockMovementId movement, Plant plant, string item, string movementType, decimal quantity, UnitOfMeasure unit, string order, JournalEntryId journalEntry)
+    private void PublishStockMoved(StockMovementId movement, Plant plant, string item, string movementType, decimal quantity, UnitOfMeasure unit, string order, JournalEntryId? journalEntry)
     {
-        _ = inbound;
-        var data = new StockMoved(movement.Value, plant.Code, item, movementType, new QuantityValue(quantity, unit.Code), journalEntry.Value, order);
+        var data = new StockMoved(movement.Value, plant.Code, item, movementType, new QuantityValue(quantity, unit.Code), journalEntry?.Value, order);
         outbox.Enqueue(transaction, new OutboxMessage(
             Guid.CreateVersion7(transaction.Clock.GetUtcNow()).ToString(),
             EventTypes.StockMoved,

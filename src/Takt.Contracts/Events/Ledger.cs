@@ -38,7 +38,7 @@ public sealed record JournalLineData(string Account, decimal Debit, decimal Cred
 /// <c>goods-issue-to-order</c> or <c>goods-receipt-from-order</c>.
 /// </param>
 /// <param name="Quantity">Signed quantity in the item's base unit: negative leaves stock.</param>
-/// <param name="JournalEntryId">The journal entry that values the movement.</param>
+/// <param name="JournalEntryId">The journal entry that values the movement; absent when its value rounds to zero.</param>
 /// <param name="Order">Production order, if the movement is for one.</param>
 public sealed record StockMoved(
     Guid MovementId,
@@ -46,5 +46,5 @@ public sealed record StockMoved(
     string Item,
     string MovementType,
     QuantityValue Quantity,
-    Guid JournalEntryId,
+    Guid? JournalEntryId = null,
     string? Order = null);

@@ -16,7 +16,7 @@ CREATE TABLE inventory_movement (
     value_e4 bigint NOT NULL,
     currency text NOT NULL,
     order_number text,
-    journal_entry_id text NOT NULL,
+    journal_entry_id text,
     posting_date bigint NOT NULL,
     source_event_id text,
     created_at_us bigint NOT NULL

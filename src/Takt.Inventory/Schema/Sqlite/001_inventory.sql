@@ -16,7 +16,7 @@ CREATE TABLE inventory_movement (
     value_e4 INTEGER NOT NULL,
     currency TEXT NOT NULL,
     order_number TEXT,
-    journal_entry_id TEXT NOT NULL,
+    journal_entry_id TEXT,
     posting_date INTEGER NOT NULL,
     source_event_id TEXT,
     created_at_us INTEGER NOT NULL
