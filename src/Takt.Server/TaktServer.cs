@@ -52,6 +52,8 @@ public static class TaktServer
             services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<OutboxDispatcher>());
         }
 
+        if (store.Engine == StoreEngine.Sqlite)
+            services.AddHostedService<SqliteCheckpointer>();
         services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
         settings.ConfigureServices?.Invoke(services);
 

@@ -12,9 +12,14 @@ public sealed class StoreSession : IAsyncDisposable
         Store = store;
         Connection = connection;
         Clock = clock;
+        if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+            SqliteStatements = new SqliteStatements(sqlite);
     }
 
     public TaktStore Store { get; }
+
+    /// <summary>The raw prepared statements of the SQLite write path (null on PostgreSQL).</summary>
+    internal SqliteStatements? SqliteStatements { get; }
 
     public DbConnection Connection { get; }
 
@@ -25,8 +30,19 @@ public sealed class StoreSession : IAsyncDisposable
     /// <summary>Begins a write transaction (SQLite: BEGIN IMMEDIATE, so the single writer never deadlocks).</summary>
     public async Task<StoreTransaction> BeginAsync(CancellationToken ct)
     {
-        var transaction = await Connection.BeginTransactionAsync(ct);
-        return new StoreTransaction(this, transaction);
+        var gate = Store.WriteGate;
+        if (gate is not null)
+            await gate.WaitAsync(ct);
+        try
+        {
+            var transaction = await Connection.BeginTransactionAsync(ct);
+            return new StoreTransaction(this, transaction, gate);
+        }
+        catch
+        {
+            gate?.Release();
+            throw;
+        }
     }
 
     /// <summary>A command for this SQL text, prepared once per session and reused (SQLite keeps its statement).</summary>
@@ -56,6 +72,7 @@ public sealed class StoreSession : IAsyncDisposable
         foreach (var command in commands.Values)
             await command.DisposeAsync();
         commands.Clear();
+        SqliteStatements?.Dispose();
         await Connection.DisposeAsync();
     }
 }

@@ -14,8 +14,11 @@ public sealed class StoreTransaction : IAsyncDisposable
     private readonly List<Action> afterCommit = [];
     private bool completed;
 
-    internal StoreTransaction(StoreSession session, DbTransaction transaction)
+    private SemaphoreSlim? gate;
+
+    internal StoreTransaction(StoreSession session, DbTransaction transaction, SemaphoreSlim? gate)
     {
+        this.gate = gate;
         Session = session;
         Transaction = transaction;
         CommitId = Guid.CreateVersion7(session.Clock.GetUtcNow()).ToString();
@@ -44,7 +47,12 @@ public sealed class StoreTransaction : IAsyncDisposable
     /// <summary>Runs an action once the transaction has committed (signals, caches); never for rollbacks.</summary>
     public void OnCommitted(Action action) => afterCommit.Add(action);
 
-    /// <summary>Executes the staged writes inside the transaction.</summary>
+    /// <summary>
+    /// Executes the staged writes inside the transaction. Statements run grouped by their text, groups in the
+    /// order of their first appearance (so an entry's lines follow its header, object links follow their event);
+    /// plain INSERTs of one text become multi-row INSERTs, which write far fewer statements per event. A staged
+    /// statement must therefore not depend on a statement of another text staged after that one's first use.
+    /// </summary>
     public async Task FlushAsync(CancellationToken ct)
     {
         if (staged.Count == 0)
@@ -52,11 +60,15 @@ public sealed class StoreTransaction : IAsyncDisposable
         if (Engine == StoreEngine.Postgres)
         {
             await using var batch = new NpgsqlBatch((NpgsqlConnection)Connection, (NpgsqlTransaction)Transaction);
-            foreach (var (sql, args) in staged)
+            foreach (var (sql, rows) in Plan())
             {
                 var command = new NpgsqlBatchCommand(sql);
-                foreach (var arg in args)
-                    command.Parameters.Add(new NpgsqlParameter { Value = arg ?? DBNull.Value });
+                foreach (var row in rows)
+                {
+                    foreach (var arg in row)
+                        command.Parameters.Add(new NpgsqlParameter { Value = arg ?? DBNull.Value });
+                }
+
                 batch.BatchCommands.Add(command);
             }
 
@@ -64,16 +76,48 @@ public sealed class StoreTransaction : IAsyncDisposable
         }
         else
         {
-            foreach (var (sql, args) in staged)
-            {
-                var command = Session.Prepared(sql, args.Length, Transaction);
-                for (var i = 0; i < args.Length; i++)
-                    command.Parameters[i].Value = args[i] ?? DBNull.Value;
-                await command.ExecuteNonQueryAsync(ct);
-            }
+            var statements = Session.SqliteStatements!;
+            foreach (var (sql, rows) in Plan())
+                statements.Execute(sql, rows);
         }
 
         staged.Clear();
+    }
+
+    private List<(string Sql, List<object?[]> Rows)> Plan()
+    {
+        var groups = new Dictionary<string, List<object?[]>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var (sql, args) in staged)
+        {
+            if (!groups.TryGetValue(sql, out var rows))
+            {
+                groups[sql] = rows = [];
+                order.Add(sql);
+            }
+
+            rows.Add(args);
+        }
+
+        var plan = new List<(string, List<object?[]>)>(order.Count);
+        foreach (var sql in order)
+        {
+            var rows = groups[sql];
+            if (rows.Count == 1 || !MultiRow.Applies(sql, rows[0].Length))
+            {
+                plan.AddRange(rows.Select(r => (sql, new List<object?[]> { r })));
+                continue;
+            }
+
+            for (var i = 0; i < rows.Count;)
+            {
+                var size = MultiRow.ChunkSize(rows.Count - i, rows[0].Length);
+                plan.Add((MultiRow.Sql(sql, rows[0].Length, size), rows.GetRange(i, size)));
+                i += size;
+            }
+        }
+
+        return plan;
     }
 
     /// <summary>A command for a read (or an immediate write) in this transaction, positional parameters.</summary>
@@ -100,6 +144,7 @@ public sealed class StoreTransaction : IAsyncDisposable
         await FlushAsync(ct);
         await Transaction.CommitAsync(ct);
         completed = true;
+        ReleaseGate();
         foreach (var action in afterCommit)
             action();
         return committedAt;
@@ -119,12 +164,19 @@ public sealed class StoreTransaction : IAsyncDisposable
         {
             // Already rolled back by the server after an error.
         }
+        finally
+        {
+            ReleaseGate();
+        }
     }
+
+    private void ReleaseGate() => Interlocked.Exchange(ref gate, null)?.Release();
 
     public async ValueTask DisposeAsync()
     {
         if (!completed)
             await RollbackAsync(CancellationToken.None);
         await Transaction.DisposeAsync();
+        ReleaseGate();
     }
 }

@@ -21,6 +21,8 @@ public static class EventSchemas
             return (node, JsonSchema.FromText(node.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() }));
         }, StringComparer.Ordinal);
 
+    // Valid data is the common case: a flag evaluation is cheap; the detailed list is built only for errors.
+    private static readonly EvaluationOptions Quick = new() { OutputFormat = OutputFormat.Flag, RequireFormatValidation = true };
     private static readonly EvaluationOptions Evaluation = new() { OutputFormat = OutputFormat.List, RequireFormatValidation = true };
 
     /// <summary>The schema document of a type, as checked in.</summary>
@@ -33,9 +35,10 @@ public static class EventSchemas
     /// <summary>Validates event data; violations point into the CloudEvent (<c>/data/…</c>).</summary>
     public static IReadOnlyList<Violation> Validate(string type, JsonElement data)
     {
-        var results = Schemas[type].Compiled.Evaluate(data, Evaluation);
-        if (results.IsValid)
+        var schema = Schemas[type].Compiled;
+        if (schema.Evaluate(data, Quick).IsValid)
             return [];
+        var results = schema.Evaluate(data, Evaluation);
         var violations = new List<Violation>();
         foreach (var detail in results.Details ?? [])
         {
