@@ -199,7 +199,9 @@ public sealed partial class IngestPipeline(
                 : first with { };
         }
 
-        await tx.CommitAsync(ct);
+        // A batch of only rejections and replays writes nothing, not even its commit row: a rejected or repeated
+        // request changes nothing (DESIGN §2.7).
+        await tx.CommitAsync(ct, recordCommit: results.Any(r => r is { Accepted: true, Replayed: false }));
         BatchSize.Record(batch.Count);
         CommitTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         for (var i = 0; i < batch.Count; i++)
