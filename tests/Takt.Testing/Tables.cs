@@ -71,7 +71,9 @@ public sealed record DatabaseSnapshot(IReadOnlyDictionary<string, long> RowCount
     /// <summary>Fails unless <paramref name="later"/> has the same row counts and the same mutable rows.</summary>
     public void AssertUnchanged(DatabaseSnapshot later)
     {
-        Assert.Equal(RowCounts, later.RowCounts);
+        Assert.Empty(RowCounts.Keys.Union(later.RowCounts.Keys)
+            .Where(t => RowCounts.GetValueOrDefault(t) != later.RowCounts.GetValueOrDefault(t))
+            .Select(t => $"{t}: {RowCounts.GetValueOrDefault(t)} rows → {later.RowCounts.GetValueOrDefault(t)}"));
         Assert.Equal(State, later.State);
     }
 }
