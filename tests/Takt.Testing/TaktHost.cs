@@ -72,11 +72,11 @@ public sealed class TaktHost : IAsyncDisposable
     }
 
     /// <summary>POSTs one event in binary mode: attributes as <c>ce-*</c> headers, the data as the JSON body.</summary>
-    public async Task<HttpResponseMessage> PostBinaryAsync(IReadOnlyDictionary<string, string> attributes, JsonNode data)
+    public async Task<HttpResponseMessage> PostBinaryAsync(IReadOnlyDictionary<string, string> attributes, string data)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events")
         {
-            Content = new StringContent(data.ToJsonString(), Encoding.UTF8, "application/json"),
+            Content = new StringContent(data, Encoding.UTF8, "application/json"),
         };
         foreach (var (name, value) in attributes)
             request.Headers.Add("ce-" + name, value);
