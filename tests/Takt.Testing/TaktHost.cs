@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Takt.Production;
 using Takt.Server;
 using Takt.Store;
+using Xunit;
 
 namespace Takt.Testing;
 
@@ -68,7 +69,7 @@ public sealed class TaktHost : IAsyncDisposable
     {
         var content = new StringContent(body, Encoding.UTF8);
         content.Headers.ContentType = contentType is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
-        return Http.PostAsync("/api/v1/events", content);
+        return Http.PostAsync("/api/v1/events", content, TestContext.Current.CancellationToken);
     }
 
     /// <summary>POSTs one event in binary mode: attributes as <c>ce-*</c> headers, the data as the JSON body.</summary>
@@ -80,15 +81,15 @@ public sealed class TaktHost : IAsyncDisposable
         };
         foreach (var (name, value) in attributes)
             request.Headers.Add("ce-" + name, value);
-        return await Http.SendAsync(request);
+        return await Http.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
     /// <summary>GETs a JSON resource of the REST API and deserializes it (web defaults: camelCase).</summary>
     public async Task<T> GetAsync<T>(string path)
     {
-        using var response = await Http.GetAsync(path);
+        using var response = await Http.GetAsync(path, TestContext.Current.CancellationToken);
         response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<T>(JsonSerializerOptions.Web) ?? throw new InvalidOperationException($"GET {path} returned null.");
+        return await response.Content.ReadFromJsonAsync<T>(JsonSerializerOptions.Web, TestContext.Current.CancellationToken) ?? throw new InvalidOperationException($"GET {path} returned null.");
     }
 
     /// <summary>
