@@ -57,7 +57,19 @@ public static class TaktServer
         services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
         settings.ConfigureServices?.Invoke(services);
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Routing answers 415 itself when a content type is not in an endpoint's Accepts list (text/plain to
+            // /api/v1/events): give that answer Takt's shape, with the field and the rule (DESIGN §2.7).
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Type?.StartsWith("urn:takt:", StringComparison.Ordinal) != true)
+            {
+                var problem = Problem.UnsupportedMediaType(new Contracts.Violation("", "content-type.unsupported", $"'{context.HttpContext.Request.ContentType}' is not accepted here."));
+                context.ProblemDetails.Type = problem.Type;
+                context.ProblemDetails.Title = problem.Title;
+                context.ProblemDetails.Detail = problem.Detail;
+                context.ProblemDetails.Extensions["errors"] = problem.Errors;
+            }
+        });
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Takt API";

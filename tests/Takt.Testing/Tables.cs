@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using Takt.Store;
+using Xunit;
 
 namespace Takt.Testing;
 
@@ -40,6 +41,17 @@ public static class Tables
         return string.Join('\n', parts);
     }
 
+    /// <summary>Row counts and mutable state together: equal snapshots mean nothing was written.</summary>
+    public static async Task<DatabaseSnapshot> SnapshotAsync(TaktStore store) =>
+        new(await RowCountsAsync(store), await StateAsync(store));
+
+    /// <summary>Rows mapped by Dapper (select bigint/text columns: they map the same on both engines).</summary>
+    public static async Task<IReadOnlyList<T>> QueryAsync<T>(TaktStore store, string sql, object? args = null)
+    {
+        await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
+        return [.. await connection.QueryAsync<T>(sql, args)];
+    }
+
     public static async Task<long> CountAsync(TaktStore store, string sql, object? args = null)
     {
         await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
@@ -50,5 +62,18 @@ public static class Tables
     {
         await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
         await connection.ExecuteAsync(sql, args);
+    }
+}
+
+/// <summary>What <see cref="Tables.SnapshotAsync"/> saw: every table's row count and the mutable rows' fingerprint.</summary>
+public sealed record DatabaseSnapshot(IReadOnlyDictionary<string, long> RowCounts, string State)
+{
+    /// <summary>Fails unless <paramref name="later"/> has the same row counts and the same mutable rows.</summary>
+    public void AssertUnchanged(DatabaseSnapshot later)
+    {
+        Assert.Empty(RowCounts.Keys.Union(later.RowCounts.Keys)
+            .Where(t => RowCounts.GetValueOrDefault(t) != later.RowCounts.GetValueOrDefault(t))
+            .Select(t => $"{t}: {RowCounts.GetValueOrDefault(t)} rows → {later.RowCounts.GetValueOrDefault(t)}"));
+        Assert.Equal(State, later.State);
     }
 }

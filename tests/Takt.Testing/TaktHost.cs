@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Takt.Production;
 using Takt.Server;
 using Takt.Store;
+using Xunit;
 
 namespace Takt.Testing;
 
@@ -62,6 +63,44 @@ public sealed class TaktHost : IAsyncDisposable
     /// <summary>POSTs events in batch mode.</summary>
     public Task<HttpResponseMessage> PostBatchAsync(IEnumerable<JsonNode> cloudEvents) =>
         Http.PostAsync("/api/v1/events", new StringContent(new JsonArray([.. cloudEvents.Select(e => e.DeepClone())]).ToJsonString(), Encoding.UTF8, "application/cloudevents-batch+json"));
+
+    /// <summary>POSTs a raw body with the given content type (null sends none), to break the protocol on purpose.</summary>
+    public Task<HttpResponseMessage> PostRawAsync(string body, string? contentType)
+    {
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = contentType is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return Http.PostAsync("/api/v1/events", content, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>POSTs one event in binary mode: attributes as <c>ce-*</c> headers, the data as the JSON body.</summary>
+    public async Task<HttpResponseMessage> PostBinaryAsync(IReadOnlyDictionary<string, string> attributes, string data)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events")
+        {
+            Content = new StringContent(data, Encoding.UTF8, "application/json"),
+        };
+        foreach (var (name, value) in attributes)
+            request.Headers.Add("ce-" + name, value);
+        return await Http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>GETs a JSON resource of the REST API and deserializes it (web defaults: camelCase).</summary>
+    public async Task<T> GetAsync<T>(string path)
+    {
+        using var response = await Http.GetAsync(path, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<T>(JsonSerializerOptions.Web, TestContext.Current.CancellationToken) ?? throw new InvalidOperationException($"GET {path} returned null.");
+    }
+
+    /// <summary>
+    /// Waits for the outbox dispatcher to settle earlier events, then snapshots the database, so that a later
+    /// snapshot differs only by what happened in between.
+    /// </summary>
+    public async Task<DatabaseSnapshot> SettledSnapshotAsync()
+    {
+        await DrainOutboxAsync();
+        return await Tables.SnapshotAsync(Store);
+    }
 
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>();

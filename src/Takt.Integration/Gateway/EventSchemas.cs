@@ -44,14 +44,48 @@ public static class EventSchemas
         {
             if (detail.Errors is null)
                 continue;
+            var at = "/data" + detail.InstanceLocation;
             foreach (var (keyword, message) in detail.Errors)
-                violations.Add(new Violation("/data" + detail.InstanceLocation, "schema." + keyword, message));
+            {
+                // Point at each missing member (/data/order), as the envelope check does (/id), not at its parent.
+                var missing = keyword == "required" ? Missing(type, detail, data) : [];
+                foreach (var name in missing)
+                    violations.Add(new Violation($"{at}/{name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)}", "schema.required", $"'{name}' is required."));
+                if (missing.Count > 0)
+                    continue;
+
+                // A false schema (additionalProperties: false) reports no keyword: name the keyword it sits under.
+                var rule = keyword.Length > 0 ? keyword : detail.EvaluationPath.ToString().Split('/')[^1];
+                violations.Add(new Violation(at, "schema." + rule, message));
+            }
         }
 
         if (violations.Count == 0)
             violations.Add(new Violation("/data", "schema.invalid", $"The data does not match the schema of {type}."));
         return violations;
     }
+
+    /// <summary>The members a failed <c>required</c> keyword names that the instance lacks.</summary>
+    private static List<string> Missing(string type, EvaluationResults detail, JsonElement data)
+    {
+        JsonNode? schema = Schemas[type].Document;
+        foreach (var segment in Segments(Uri.UnescapeDataString(detail.SchemaLocation.Fragment.TrimStart('#'))))
+            schema = schema is JsonObject o ? o[segment] : null;
+        var instance = data;
+        foreach (var segment in Segments(detail.InstanceLocation.ToString()))
+        {
+            if (instance.ValueKind != JsonValueKind.Object || !instance.TryGetProperty(segment, out instance))
+                return [];
+        }
+
+        if (schema?["required"] is not JsonArray required || instance.ValueKind != JsonValueKind.Object)
+            return [];
+        return [.. required.Select(r => r!.GetValue<string>()).Where(name => !instance.TryGetProperty(name, out _))];
+    }
+
+    private static IEnumerable<string> Segments(string pointer) =>
+        pointer.Split('/', StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => s.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal));
 
     private static JsonObject Generate(EventType type)
     {

@@ -39,7 +39,8 @@ public sealed partial class IngestPipeline(
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private sealed record Pending(ValidatedEvent Event, TaskCompletionSource<EventResult> Completion);
+    // TraceId: the submitter's trace (its HTTP request), which a 500 tells the client to quote.
+    private sealed record Pending(ValidatedEvent Event, TaskCompletionSource<EventResult> Completion, string? TraceId);
 
     /// <summary>Queues events and waits until each is committed or rejected. Results are in input order.</summary>
     public async Task<EventResult[]> SubmitAsync(IReadOnlyList<ValidatedEvent> events, CancellationToken ct)
@@ -47,7 +48,7 @@ public sealed partial class IngestPipeline(
         var tasks = new Task<EventResult>[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            var pending = new Pending(events[i], new TaskCompletionSource<EventResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var pending = new Pending(events[i], new TaskCompletionSource<EventResult>(TaskCreationOptions.RunContinuationsAsynchronously), System.Diagnostics.Activity.Current?.TraceId.ToString());
             await queue.Writer.WriteAsync(pending, ct);
             tasks[i] = pending.Completion.Task;
         }
@@ -75,9 +76,9 @@ public sealed partial class IngestPipeline(
                 {
                     // The store itself failed (not a rule): no event of the batch was written.
                     LogStoreFailure(logger, batch.Count, ex);
-                    var problem = Problem.Internal(System.Diagnostics.Activity.Current?.TraceId.ToString());
+                    // The writer runs outside any request: each submitter gets its own request's trace id.
                     foreach (var p in batch)
-                        p.Completion.TrySetResult(EventResult.Rejected(p.Event.Event.Source, p.Event.Event.Id, p.Event.Event.Type, problem));
+                        p.Completion.TrySetResult(EventResult.Rejected(p.Event.Event.Source, p.Event.Event.Id, p.Event.Event.Type, Problem.Internal(p.TraceId)));
                     if (session is not null)
                         await session.DisposeAsync();
                     session = null;
@@ -120,7 +121,7 @@ public sealed partial class IngestPipeline(
                 {
                     LogEventFailure(logger, single.Event.Event.Source, single.Event.Event.Id, inner);
                     single.Completion.TrySetResult(EventResult.Rejected(single.Event.Event.Source, single.Event.Event.Id, single.Event.Event.Type,
-                        Problem.Internal(System.Diagnostics.Activity.Current?.TraceId.ToString())));
+                        Problem.Internal(single.TraceId)));
                 }
             }
         }
@@ -199,7 +200,9 @@ public sealed partial class IngestPipeline(
                 : first with { };
         }
 
-        await tx.CommitAsync(ct);
+        // A batch of only rejections and replays writes nothing, not even its commit row: a rejected or repeated
+        // request changes nothing (DESIGN §2.7).
+        await tx.CommitAsync(ct, recordCommit: results.Any(r => r is { Accepted: true, Replayed: false }));
         BatchSize.Record(batch.Count);
         CommitTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         for (var i = 0; i < batch.Count; i++)
