@@ -42,35 +42,46 @@ public abstract class CrashContract(string engine)
             var pool = ShopFloorPool.Generate(orders, PoolSize, TimeProvider.System.GetUtcNow().AddMinutes(-1), seed: 7);
             var batches = pool.Chunk(BatchSize).ToArray();
 
-            // 1. Load, with kills mid-run.
-            using var senders = new EventSenders(pool);
-            senders.ServerUp(server.Address!);
-            var load = senders.SendAsync(batches, Senders, ct);
+            // 1. Load, with kills mid-run. Batches are released in stages so that load remains at every kill.
+            using var load = new EventSenders(pool.Count, Senders, ct);
+            load.ServerUp(server.Address!);
+            var releasedBatches = 0;
+            bool ReleaseUpTo(int events)
+            {
+                var before = releasedBatches;
+                while (releasedBatches < batches.Length && releasedBatches * BatchSize < events)
+                    load.Release([batches[releasedBatches++]]);
+                return releasedBatches > before;
+            }
+
             var kills = new List<Kill>();
             foreach (var point in KillPoints)
             {
-                kills.Add(await KillMidRunAsync(server, senders, load, store, (int)(point * pool.Count), ct));
+                kills.Add(await KillMidRunAsync(server, load, store, (int)(point * pool.Count), ReleaseUpTo, ct));
                 server = await TaktProcess.StartServerAsync(database.Connection, work.FullName, ct);
-                senders.ServerUp(server.Address!);
+                load.ServerUp(server.Address!);
             }
 
-            await load;
-            var firstAnswers = pool.Select(e => senders.AnswerFor(e.Index)).ToArray();
-            var lostRequests = senders.LostRequests;
-            var lostEvents = senders.LostEvents;
+            ReleaseUpTo(pool.Count);
+            await load.CompleteAsync();
+            var firstAnswers = pool.Select(e => load.AnswerFor(e.Index)).ToArray();
 
             // 2. Every event again, byte-identical, until each has a definite 200.
-            senders.Reset();
-            await senders.SendAsync(batches, Senders, ct);
+            using var resend = new EventSenders(pool.Count, Senders, ct);
+            resend.ServerUp(server.Address!);
+            resend.Release(batches);
+            await resend.WaitIdleAsync(ct);
             for (var round = 0; round < 5; round++)
             {
-                var open = pool.Where(e => senders.AnswerFor(e.Index) is not (Answer.Accepted or Answer.Replayed)).ToArray();
+                var open = pool.Where(e => resend.AnswerFor(e.Index) is not (Answer.Accepted or Answer.Replayed)).ToArray();
                 if (open.Length == 0)
                     break;
-                await senders.SendAsync([.. open.Chunk(BatchSize)], Senders, ct);
+                resend.Release(open.Chunk(BatchSize));
+                await resend.WaitIdleAsync(ct);
             }
 
-            var finalAnswers = pool.Select(e => senders.AnswerFor(e.Index)).ToArray();
+            await resend.CompleteAsync();
+            var finalAnswers = pool.Select(e => resend.AnswerFor(e.Index)).ToArray();
 
             // 3. The restarted server drains the outbox; then it is stopped (hard) so nothing moves while we look.
             var drained = await DrainOutboxAsync(store, ct);
@@ -81,13 +92,14 @@ public abstract class CrashContract(string engine)
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"[{engine}] pool {pool.Count} events in {batches.Length} batches by {Senders} senders; " +
                 string.Join("; ", kills.Select((k, i) => $"kill {i + 1}: {k.Answered} answered, {k.InFlightRequests} requests / {k.InFlightEvents} events in flight, outbox {k.PendingDeliveries} pending / {k.DeliveredDeliveries} delivered")) +
-                $"; first round: {firstAnswers.Count(a => a == Answer.Accepted)} accepted, {lostRequests} requests / {lostEvents} events without answer; " +
+                $"; first round: {firstAnswers.Count(a => a == Answer.Accepted)} accepted, {load.LostRequests} requests / {load.LostEvents} events without answer; " +
                 $"resend: {finalAnswers.Count(a => a == Answer.Accepted)} accepted, {finalAnswers.Count(a => a == Answer.Replayed)} replayed " +
                 $"(of the unanswered: {lostButCommitted} had committed, {lostAndRolledBack} had not); outbox drained in {drained} polls");
 
             // The premise: the kills really cut requests off.
-            Assert.True(lostEvents > 0, "No request was in flight at a kill; the test did not test a crash.");
-            Assert.Empty(senders.Refusals);
+            Assert.True(load.LostEvents > 0, "No request was in flight at a kill; the test did not test a crash.");
+            Assert.Empty(load.Refusals);
+            Assert.Empty(resend.Refusals);
             Assert.All(pool, e => Assert.True(finalAnswers[e.Index] is Answer.Accepted or Answer.Replayed, $"Event {e.Id} has no 200 after the resends."));
             // A 200 means committed: every event answered before a kill is replayed, not applied again.
             Assert.All(pool.Where(e => firstAnswers[e.Index] == Answer.Accepted), e => Assert.Equal(Answer.Replayed, finalAnswers[e.Index]));
@@ -103,26 +115,40 @@ public abstract class CrashContract(string engine)
         }
     }
 
-    private static async Task<Kill> KillMidRunAsync(TaktProcess server, EventSenders senders, Task load, TaktStore store, int answeredTarget, CancellationToken ct)
+    /// <summary>
+    /// Kills the server once <paramref name="answeredTarget"/> events are answered, with requests in flight and, if
+    /// such a moment comes within another 5 % of the pool, outbox deliveries pending. Releases batches as needed
+    /// so the senders never run dry before the kill.
+    /// </summary>
+    private static async Task<Kill> KillMidRunAsync(
+        TaktProcess server, EventSenders load, TaktStore store, int answeredTarget, Func<int, bool> releaseUpTo, CancellationToken ct)
     {
+        var margin = PoolSize / 10;
+        var releaseTo = answeredTarget + margin;
+        releaseUpTo(releaseTo);
         var waited = Stopwatch.StartNew();
         while (true)
         {
-            if (load.IsCompleted)
-                throw new InvalidOperationException($"The load ended before the kill at {answeredTarget} answered events; the pool is too small.");
-            var answered = senders.Answered;
-            if (answered >= answeredTarget && senders.InFlightRequests > 0)
+            var answered = load.Answered;
+            if (answered >= answeredTarget && load.InFlightRequests > 0)
             {
-                // Prefer a moment when the dispatcher has work; give up waiting for one after another 10 % of the pool.
                 var pending = await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'pending'");
-                if (pending > 0 || answered >= answeredTarget + (PoolSize / 10))
+                if (pending > 0 || answered >= answeredTarget + (margin / 2))
                 {
                     var delivered = await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'delivered'");
-                    senders.ServerDown();
-                    var kill = new Kill(answered, senders.InFlightRequests, senders.InFlightEvents, pending, delivered);
+                    load.ServerDown();
+                    var kill = new Kill(answered, load.InFlightRequests, load.InFlightEvents, pending, delivered);
                     await server.KillAsync();
                     return kill;
                 }
+            }
+
+            if (load.Unfinished == 0)
+            {
+                // Everything released was answered before the moment came: give the senders more.
+                releaseTo += margin;
+                if (!releaseUpTo(releaseTo))
+                    throw new InvalidOperationException($"The pool ran out before the kill at {answeredTarget} answered events.");
             }
 
             if (waited.Elapsed > TimeSpan.FromMinutes(5))

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 
 namespace Takt.Resilience.Tests;
 
@@ -15,20 +16,35 @@ internal enum Answer
 
 /// <summary>
 /// Several concurrent HTTP clients sending batches of the pool (CloudEvents batch mode) to whichever server is
-/// up. A request cut off by a kill is recorded as lost (its events' fate is unknown); senders then wait for
-/// the next server and go on with the next batch.
+/// up. Batches are sent as the test releases them, so it controls how much load remains at a kill. A request
+/// cut off by a kill is recorded as lost (its events' fate is unknown); senders then wait for the next server
+/// and go on with the next batch.
 /// </summary>
-internal sealed class EventSenders(IReadOnlyList<PlannedEvent> pool) : IDisposable
+internal sealed class EventSenders : IDisposable
 {
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromMinutes(2) };
-    private readonly int[] answers = new int[pool.Count]; // Answer values, written by the senders
+    private readonly Channel<PlannedEvent[]> released = Channel.CreateUnbounded<PlannedEvent[]>();
+    private readonly int[] answers; // Answer values, written by the senders
     private readonly List<string> refusals = [];
+    private readonly Task[] senders;
     private TaskCompletionSource<Uri> up = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int releasedEvents;
+    private int finishedEvents;
     private int inFlightRequests;
     private int inFlightEvents;
     private int answered;
     private int lostRequests;
     private int lostEvents;
+
+    public EventSenders(int poolSize, int concurrency, CancellationToken ct)
+    {
+        answers = new int[poolSize];
+        senders = [.. Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            await foreach (var batch in released.Reader.ReadAllAsync(ct))
+                await SendBatchAsync(batch, ct);
+        }, ct))];
+    }
 
     /// <summary>Requests sent and not yet answered.</summary>
     public int InFlightRequests => Volatile.Read(ref inFlightRequests);
@@ -36,8 +52,11 @@ internal sealed class EventSenders(IReadOnlyList<PlannedEvent> pool) : IDisposab
     /// <summary>Events inside requests sent and not yet answered.</summary>
     public int InFlightEvents => Volatile.Read(ref inFlightEvents);
 
-    /// <summary>Events with a 200 (accepted or replayed) in this sending round.</summary>
+    /// <summary>Events with a 200 (accepted or replayed).</summary>
     public int Answered => Volatile.Read(ref answered);
+
+    /// <summary>Events released and not yet sent or answered.</summary>
+    public int Unfinished => Volatile.Read(ref releasedEvents) - Volatile.Read(ref finishedEvents);
 
     public int LostRequests => Volatile.Read(ref lostRequests);
 
@@ -64,22 +83,34 @@ internal sealed class EventSenders(IReadOnlyList<PlannedEvent> pool) : IDisposab
             Volatile.Write(ref up, new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously));
     }
 
-    /// <summary>Forgets every answer (a new sending round).</summary>
-    public void Reset()
+    /// <summary>Queues batches for the senders.</summary>
+    public void Release(IEnumerable<PlannedEvent[]> batches)
     {
-        Array.Fill(answers, (int)Answer.None);
-        Volatile.Write(ref answered, 0);
+        foreach (var batch in batches)
+        {
+            Interlocked.Add(ref releasedEvents, batch.Length);
+            if (!released.Writer.TryWrite(batch))
+                throw new InvalidOperationException("The senders were completed.");
+        }
     }
 
-    /// <summary>Sends each batch once with <paramref name="senders"/> concurrent clients.</summary>
-    public async Task SendAsync(IReadOnlyList<PlannedEvent[]> batches, int senders, CancellationToken ct)
+    /// <summary>Waits until every released batch has been sent and answered (or lost); a generous limit for hangs.</summary>
+    public async Task WaitIdleAsync(CancellationToken ct)
     {
-        var queue = new System.Collections.Concurrent.ConcurrentQueue<PlannedEvent[]>(batches);
-        await Task.WhenAll(Enumerable.Range(0, senders).Select(_ => Task.Run(async () =>
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Unfinished > 0)
         {
-            while (queue.TryDequeue(out var batch))
-                await SendBatchAsync(batch, ct);
-        }, ct)));
+            if (waited.Elapsed > TimeSpan.FromMinutes(5))
+                throw new TimeoutException($"{Unfinished} released events are still unanswered.");
+            await Task.Delay(10, ct);
+        }
+    }
+
+    /// <summary>No more batches: the senders finish what is queued and stop.</summary>
+    public async Task CompleteAsync()
+    {
+        released.Writer.TryComplete();
+        await Task.WhenAll(senders);
     }
 
     private async Task SendBatchAsync(PlannedEvent[] batch, CancellationToken ct)
@@ -126,6 +157,7 @@ internal sealed class EventSenders(IReadOnlyList<PlannedEvent> pool) : IDisposab
         {
             Interlocked.Decrement(ref inFlightRequests);
             Interlocked.Add(ref inFlightEvents, -batch.Length);
+            Interlocked.Add(ref finishedEvents, batch.Length);
         }
     }
 
@@ -135,5 +167,9 @@ internal sealed class EventSenders(IReadOnlyList<PlannedEvent> pool) : IDisposab
             refusals.Add(what);
     }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        released.Writer.TryComplete();
+        http.Dispose();
+    }
 }
