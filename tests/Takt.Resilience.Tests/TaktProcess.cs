@@ -50,6 +50,21 @@ internal sealed class TaktProcess : IAsyncDisposable
     /// <summary>Starts <c>takt run --db … --urls http://127.0.0.1:port</c> on a free port and waits until /health answers.</summary>
     public static async Task<TaktProcess> StartServerAsync(string database, string workingDirectory, CancellationToken ct)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartServerAsync(database, workingDirectory, ct);
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+                // Another process bound the free port between our probe and the server's bind: take another.
+            }
+        }
+    }
+
+    private static async Task<TaktProcess> TryStartServerAsync(string database, string workingDirectory, CancellationToken ct)
+    {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var server = Start(["run", "--db", database, "--urls", address.ToString().TrimEnd('/')], workingDirectory, address);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -57,7 +72,16 @@ internal sealed class TaktProcess : IAsyncDisposable
         while (true)
         {
             if (server.HasExited)
-                throw new InvalidOperationException($"takt run exited with {server.process.ExitCode} before it answered:\n{server.Output}");
+            {
+                await server.process.WaitForExitAsync(ct);
+                var printed = server.Output;
+                var exitCode = server.process.ExitCode;
+                server.process.Dispose();
+                throw printed.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
+                    ? new PortTakenException(printed)
+                    : new InvalidOperationException($"takt run exited with {exitCode} before it answered:\n{printed}");
+            }
+
             try
             {
                 using var response = await http.GetAsync(new Uri(address, "/health"), ct);
@@ -150,3 +174,5 @@ internal sealed class TaktProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+internal sealed class PortTakenException(string output) : Exception(output);
