@@ -198,11 +198,11 @@ public sealed partial class OutboxDispatcher(
     public TimeSpan Backoff(int attempt)
     {
         var exponential = options.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
-        var capped = Math.Min(exponential, options.MaxDelay.TotalMilliseconds);
 #pragma warning disable CA5394 // jitter spreads retries; it is not security-relevant
         var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
 #pragma warning restore CA5394
-        return TimeSpan.FromMilliseconds(capped * jitter);
+        // Cap after the jitter: MaxDelay is the longest retry delay, not the middle of the last band.
+        return TimeSpan.FromMilliseconds(Math.Min(exponential * jitter, options.MaxDelay.TotalMilliseconds));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox delivery of {MessageId} to {Subscriber} failed (attempt {Attempt}); retrying in {Delay}")]

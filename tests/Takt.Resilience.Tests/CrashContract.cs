@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Takt.Contracts.Events;
+using Takt.Production;
+using Takt.Store;
+using Takt.Testing;
+using Xunit;
+
+namespace Takt.Resilience.Tests;
+
+/// <summary>
+/// DESIGN §2.7 "Nothing lost": a real server process under concurrent load is killed with SIGKILL three times while
+/// requests are in flight and the outbox dispatcher has work, restarted on the same database, and every event
+/// is sent again until each has a 200. Then every effect must be there exactly once: inbox, process log,
+/// journal entries, stock, order WIP, ledger, outbox deliveries and the projection the outbox feeds.
+/// </summary>
+public abstract class CrashContract(string engine)
+{
+    private const int PoolSize = 3000;
+    private const int BatchSize = 25;
+    private const int Senders = 4;
+
+    // Kill when this share of the pool has been answered (so every kill falls inside the load).
+    private static readonly double[] KillPoints = [0.2, 0.45, 0.7];
+
+    private sealed record Kill(int Answered, int InFlightRequests, int InFlightEvents, long PendingDeliveries, long DeliveredDeliveries);
+
+    [Fact]
+    public async Task a_server_killed_three_times_under_load_loses_and_duplicates_no_effect_once_every_event_is_resent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TaktDatabase.CreateAsync(engine);
+        var work = Directory.CreateTempSubdirectory("takt-crash-");
+        var store = database.Store;
+        var server = await TaktProcess.StartServerAsync(database.Connection, work.FullName, ct);
+        try
+        {
+            var orders = await OrdersAsync(server.Address!, ct);
+            var baselineStock = await Db.MapAsync(store, "SELECT plant, item, quantity_e6 FROM inventory_stock");
+            var baselineValue = await Db.MapAsync(store, "SELECT plant, item, value_e4 FROM inventory_stock");
+            var pool = ShopFloorPool.Generate(orders, PoolSize, TimeProvider.System.GetUtcNow().AddMinutes(-1), seed: 7);
+            var batches = pool.Chunk(BatchSize).ToArray();
+
+            // 1. Load, with kills mid-run. Batches are released in stages so that load remains at every kill.
+            using var load = new EventSenders(pool.Count, Senders, ct);
+            load.ServerUp(server.Address!);
+            var releasedBatches = 0;
+            bool ReleaseUpTo(int events)
+            {
+                var before = releasedBatches;
+                while (releasedBatches < batches.Length && releasedBatches * BatchSize < events)
+                    load.Release([batches[releasedBatches++]]);
+                return releasedBatches > before;
+            }
+
+            var kills = new List<Kill>();
+            foreach (var point in KillPoints)
+            {
+                kills.Add(await KillMidRunAsync(server, load, store, (int)(point * pool.Count), ReleaseUpTo, ct));
+                server = await TaktProcess.StartServerAsync(database.Connection, work.FullName, ct);
+                load.ServerUp(server.Address!);
+            }
+
+            ReleaseUpTo(pool.Count);
+            await load.CompleteAsync();
+            var firstAnswers = pool.Select(e => load.AnswerFor(e.Index)).ToArray();
+
+            // 2. Every event again, byte-identical, until each has a definite 200.
+            using var resend = new EventSenders(pool.Count, Senders, ct);
+            resend.ServerUp(server.Address!);
+            resend.Release(batches);
+            await resend.WaitIdleAsync(ct);
+            for (var round = 0; round < 5; round++)
+            {
+                var open = pool.Where(e => resend.AnswerFor(e.Index) is not (Answer.Accepted or Answer.Replayed)).ToArray();
+                if (open.Length == 0)
+                    break;
+                resend.Release(open.Chunk(BatchSize));
+                await resend.WaitIdleAsync(ct);
+            }
+
+            await resend.CompleteAsync();
+            var finalAnswers = pool.Select(e => resend.AnswerFor(e.Index)).ToArray();
+
+            // 3. The restarted server drains the outbox; then it is stopped (hard) so nothing moves while we look.
+            var drained = await DrainOutboxAsync(store, ct);
+            await server.KillAsync();
+
+            var lostButCommitted = pool.Count(e => firstAnswers[e.Index] == Answer.None && finalAnswers[e.Index] == Answer.Replayed);
+            var lostAndRolledBack = pool.Count(e => firstAnswers[e.Index] == Answer.None && finalAnswers[e.Index] == Answer.Accepted);
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"[{engine}] pool {pool.Count} events in {batches.Length} batches by {Senders} senders; " +
+                string.Join("; ", kills.Select((k, i) => $"kill {i + 1}: {k.Answered} answered, {k.InFlightRequests} requests / {k.InFlightEvents} events in flight, outbox {k.PendingDeliveries} pending / {k.DeliveredDeliveries} delivered")) +
+                $"; first round: {firstAnswers.Count(a => a == Answer.Accepted)} accepted, {load.LostRequests} requests / {load.LostEvents} events without answer; " +
+                $"resend: {finalAnswers.Count(a => a == Answer.Accepted)} accepted, {finalAnswers.Count(a => a == Answer.Replayed)} replayed " +
+                $"(of the unanswered: {lostButCommitted} had committed, {lostAndRolledBack} had not); outbox drained in {drained} polls");
+
+            // The premise: the kills really cut requests off.
+            Assert.True(load.LostEvents > 0, "No request was in flight at a kill; the test did not test a crash.");
+            Assert.True(kills.Any(k => k.PendingDeliveries > 0), "The outbox had no pending delivery at any kill; the dispatcher was not under way.");
+            Assert.Empty(load.Refusals);
+            Assert.Empty(resend.Refusals);
+            Assert.Empty(pool.Where(e => finalAnswers[e.Index] is not (Answer.Accepted or Answer.Replayed)).Select(e => $"{e.Id}: no 200 after the resends").Take(10));
+            // A 200 means committed: every event answered before a kill is replayed, not applied again.
+            Assert.Empty(pool.Where(e => firstAnswers[e.Index] == Answer.Accepted && finalAnswers[e.Index] != Answer.Replayed)
+                .Select(e => $"{e.Id}: answered 200 before a kill, but {finalAnswers[e.Index]} when sent again").Take(10));
+
+            await AssertEachEventTookEffectOnceAsync(store, pool);
+            await AssertBooksMatchTheEventsAsync(store, pool, baselineStock, baselineValue);
+            await AssertOutboxDeliveredEachEntryOnceAsync(store, pool);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            DeleteQuietly(work);
+        }
+    }
+
+    /// <summary>
+    /// Kills the server once <paramref name="answeredTarget"/> events are answered, with requests in flight and, if
+    /// such a moment comes within another 5 % of the pool, outbox deliveries pending. Releases batches as needed
+    /// so the senders never run dry before the kill.
+    /// </summary>
+    private static async Task<Kill> KillMidRunAsync(
+        TaktProcess server, EventSenders load, TaktStore store, int answeredTarget, Func<int, bool> releaseUpTo, CancellationToken ct)
+    {
+        var margin = PoolSize / 10;
+        var releaseTo = answeredTarget + margin;
+        releaseUpTo(releaseTo);
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var answered = load.Answered;
+            if (answered >= answeredTarget && load.InFlightRequests > 0)
+            {
+                var pending = await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'pending'");
+                if (pending > 0 || answered >= answeredTarget + (margin / 2))
+                {
+                    var delivered = await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'delivered'");
+                    load.ServerDown();
+                    var kill = new Kill(answered, load.InFlightRequests, load.InFlightEvents, pending, delivered);
+                    await server.KillAsync();
+                    return kill;
+                }
+            }
+
+            if (load.Unfinished == 0)
+            {
+                // Everything released was answered before the moment came: give the senders more.
+                releaseTo += margin;
+                if (!releaseUpTo(releaseTo))
+                    throw new InvalidOperationException($"The pool ran out before the kill at {answeredTarget} answered events.");
+            }
+
+            if (waited.Elapsed > TimeSpan.FromMinutes(5))
+                throw new TimeoutException($"Only {answered} events answered while waiting for {answeredTarget}.\n{server.Output}");
+            await Task.Delay(5, ct);
+        }
+    }
+
+    private static async Task<IReadOnlyList<ProductionOrderView>> OrdersAsync(Uri server, CancellationToken ct)
+    {
+        using var http = new HttpClient();
+        var orders = await http.GetFromJsonAsync<List<ProductionOrderView>>(new Uri(server, "/api/v1/production-orders?limit=1000"), JsonSerializerOptions.Web, ct);
+        Assert.NotNull(orders);
+        Assert.NotEmpty(orders);
+        return orders;
+    }
+
+    private static async Task<int> DrainOutboxAsync(TaktStore store, CancellationToken ct)
+    {
+        for (var polls = 1; polls <= 1800; polls++)
+        {
+            if (await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'pending'") == 0)
+                return polls;
+            await Task.Delay(100, ct);
+        }
+
+        throw new TimeoutException("The restarted server did not drain the outbox.");
+    }
+
+    private static async Task AssertEachEventTookEffectOnceAsync(TaktStore store, IReadOnlyList<PlannedEvent> pool)
+    {
+        var inbox = await Db.MapAsync(store, "SELECT event_id, COUNT(*) FROM integration_inbox GROUP BY event_id");
+        var processLog = await Db.MapAsync(store, "SELECT source_id, COUNT(*) FROM intel_event GROUP BY source_id");
+        var entries = await Db.MapAsync(store, "SELECT source_id, COUNT(*) FROM ledger_journal_entry WHERE document_type <> 'opening-stock' GROUP BY source_id");
+        var movements = await Db.MapAsync(store, "SELECT source_event_id, COUNT(*) FROM inventory_movement WHERE source_event_id IS NOT NULL GROUP BY source_event_id");
+
+        Assert.Equal(pool.Count, inbox.Count);
+        Assert.Equal(pool.Count, processLog.Count);
+        Assert.Equal(pool.Count, entries.Count);
+        Assert.Empty(Mismatches(pool.ToDictionary(e => e.Id, _ => 1L, StringComparer.Ordinal), inbox));
+        Assert.Empty(Mismatches(pool.ToDictionary(e => e.Id, _ => 1L, StringComparer.Ordinal), processLog));
+        Assert.Empty(Mismatches(pool.ToDictionary(e => e.Id, _ => 1L, StringComparer.Ordinal), entries));
+        Assert.Empty(Mismatches(
+            pool.Where(e => e.Effect.StockItem is not null).ToDictionary(e => e.Id, _ => 1L, StringComparer.Ordinal), movements));
+    }
+
+    private static async Task AssertBooksMatchTheEventsAsync(
+        TaktStore store, IReadOnlyList<PlannedEvent> pool, Dictionary<string, long> baselineStock, Dictionary<string, long> baselineValue)
+    {
+        // Every entry balances; so does the whole ledger.
+        Assert.Empty(await Db.RowsAsync(store, "SELECT entry_id FROM ledger_journal_line GROUP BY entry_id HAVING SUM(debit_e4) <> SUM(credit_e4)"));
+        Assert.Equal(
+            await Db.ScalarAsync(store, "SELECT SUM(debit_e4) FROM ledger_journal_line"),
+            await Db.ScalarAsync(store, "SELECT SUM(credit_e4) FROM ledger_journal_line"));
+
+        // Each account moved by exactly what the unique events imply.
+        var expectedAccounts = pool.SelectMany(e => e.Effect.Lines)
+            .GroupBy(l => l.Account, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(l => l.DebitE4 - l.CreditE4), StringComparer.Ordinal);
+        var accounts = await Db.MapAsync(store,
+            "SELECT l.account, SUM(l.debit_e4) - SUM(l.credit_e4) FROM ledger_journal_line l JOIN ledger_journal_entry e ON e.id = l.entry_id WHERE e.document_type <> 'opening-stock' GROUP BY l.account");
+        Assert.Empty(Mismatches(expectedAccounts, accounts));
+
+        // Stock: quantity and value changed by what the events imply, and the value change equals the inventory accounts' lines.
+        var stock = await Db.MapAsync(store, "SELECT plant, item, quantity_e6 FROM inventory_stock");
+        var value = await Db.MapAsync(store, "SELECT plant, item, value_e4 FROM inventory_stock");
+        var moved = pool.Where(e => e.Effect.StockItem is not null).GroupBy(e => $"{e.Effect.Plant}|{e.Effect.StockItem}", StringComparer.Ordinal).ToArray();
+        Assert.Empty(Mismatches(
+            moved.ToDictionary(g => g.Key, g => g.Sum(e => e.Effect.StockQuantityE6), StringComparer.Ordinal),
+            stock.ToDictionary(s => s.Key, s => s.Value - baselineStock.GetValueOrDefault(s.Key), StringComparer.Ordinal)));
+        var valueChange = value.ToDictionary(s => s.Key, s => s.Value - baselineValue.GetValueOrDefault(s.Key), StringComparer.Ordinal);
+        Assert.Empty(Mismatches(moved.ToDictionary(g => g.Key, g => g.Sum(e => e.Effect.StockValueE4), StringComparer.Ordinal), valueChange));
+        var inventoryLines = ShopFloorPool.InventoryAccounts.Sum(a => accounts.GetValueOrDefault(a));
+        Assert.Equal(valueChange.Values.Sum(), inventoryLines);
+        Assert.Equal(
+            await Db.ScalarAsync(store, "SELECT SUM(value_e4) FROM inventory_stock"),
+            await Db.ScalarAsync(store, "SELECT SUM(debit_e4) - SUM(credit_e4) FROM ledger_journal_line WHERE account IN ('140000', '141000', '142000')"));
+
+        // Orders: WIP, yield and scrap as the events imply; WIP equals the order's lines on the WIP account.
+        var byOrder = pool.GroupBy(e => e.Effect.Order, StringComparer.Ordinal).ToArray();
+        var expectedWip = byOrder.ToDictionary(g => g.Key, g => g.Sum(e => e.Effect.WipE4), StringComparer.Ordinal);
+        var wip = await Db.MapAsync(store, "SELECT number, wip_e4 FROM production_order WHERE wip_e4 <> 0");
+        var wipLines = await Db.MapAsync(store,
+            "SELECT order_number, SUM(debit_e4) - SUM(credit_e4) FROM ledger_journal_line WHERE account = @account AND order_number IS NOT NULL GROUP BY order_number",
+            new { account = ShopFloorPool.WipAccount });
+        Assert.Empty(Mismatches(expectedWip, wip));
+        Assert.Empty(Mismatches(expectedWip, wipLines));
+        Assert.Empty(Mismatches(
+            byOrder.ToDictionary(g => g.Key, g => g.Sum(e => e.Effect.YieldE6), StringComparer.Ordinal),
+            await Db.MapAsync(store, "SELECT number, yield_e6 FROM production_order WHERE yield_e6 <> 0")));
+        Assert.Empty(Mismatches(
+            byOrder.ToDictionary(g => g.Key, g => g.Sum(e => e.Effect.ScrapE6), StringComparer.Ordinal),
+            await Db.MapAsync(store, "SELECT number, scrap_e6 FROM production_order WHERE scrap_e6 <> 0")));
+        Assert.Empty(Mismatches(
+            pool.Where(e => e.Effect.StockQuantityE6 < 0).GroupBy(e => $"{e.Effect.Order}|{e.Effect.StockItem}", StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => -g.Sum(e => e.Effect.StockQuantityE6), StringComparer.Ordinal),
+            await Db.MapAsync(store, "SELECT order_number, item, issued_e6 FROM production_order_component WHERE issued_e6 <> 0")));
+    }
+
+    private static async Task AssertOutboxDeliveredEachEntryOnceAsync(TaktStore store, IReadOnlyList<PlannedEvent> pool)
+    {
+        var statuses = await Db.MapAsync(store, "SELECT status, COUNT(*) FROM store_outbox_delivery GROUP BY status");
+        Assert.Equal(["delivered"], statuses.Keys);
+
+        // One journal-entry-posted message per entry (its subject), one stock-moved per movement, one delivery each.
+        var entryIds = (await Db.RowsAsync(store, "SELECT id FROM ledger_journal_entry WHERE document_type <> 'opening-stock'")).Select(r => Db.Text(r[0])).ToHashSet(StringComparer.Ordinal);
+        var messages = await Db.MapAsync(store, "SELECT subject, COUNT(*) FROM store_outbox_message WHERE type = @type GROUP BY subject", new { type = EventTypes.JournalEntryPosted });
+        Assert.Equal(pool.Count, entryIds.Count);
+        Assert.Empty(Mismatches(entryIds.ToDictionary(id => id, _ => 1L, StringComparer.Ordinal), messages));
+        Assert.Equal(
+            pool.Count(e => e.Effect.StockItem is not null),
+            await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_message WHERE type = @type", new { type = EventTypes.StockMoved }));
+        Assert.Empty(await Db.RowsAsync(store,
+            "SELECT m.id FROM store_outbox_message m LEFT JOIN store_outbox_delivery d ON d.message_id = m.id AND d.subscriber = 'intelligence.plant-activity' WHERE m.type = @type GROUP BY m.id HAVING COUNT(d.seq) <> 1",
+            new { type = EventTypes.JournalEntryPosted }));
+
+        // The projection counted each posted entry exactly once: per plant, day and cause, and in total.
+        var activity = await Db.MapAsync(store, "SELECT plant, day, source_type, entries FROM intel_plant_activity");
+        var activityDebit = await Db.MapAsync(store, "SELECT plant, day, source_type, debit_e4 FROM intel_plant_activity");
+        var posted = await Db.MapAsync(store,
+            "SELECT plant, posting_date, source_type, COUNT(*) FROM ledger_journal_entry WHERE document_type <> 'opening-stock' GROUP BY plant, posting_date, source_type");
+        var postedDebit = await Db.MapAsync(store,
+            "SELECT e.plant, e.posting_date, e.source_type, SUM(l.debit_e4) FROM ledger_journal_entry e JOIN ledger_journal_line l ON l.entry_id = e.id WHERE e.document_type <> 'opening-stock' GROUP BY e.plant, e.posting_date, e.source_type");
+        Assert.Equal(pool.Count, activity.Values.Sum());
+        Assert.Empty(Mismatches(posted, activity));
+        Assert.Empty(Mismatches(postedDebit, activityDebit));
+    }
+
+    /// <summary>"key: expected X, found Y" for every key where the two differ (absent counts as 0).</summary>
+    private static List<string> Mismatches(IReadOnlyDictionary<string, long> expected, IReadOnlyDictionary<string, long> actual) =>
+        [.. expected.Keys.Union(actual.Keys, StringComparer.Ordinal)
+            .Where(k => expected.GetValueOrDefault(k) != actual.GetValueOrDefault(k))
+            .Order(StringComparer.Ordinal)
+            .Take(20)
+            .Select(k => $"{k}: expected {expected.GetValueOrDefault(k)}, found {actual.GetValueOrDefault(k)}")];
+
+    private static void DeleteQuietly(DirectoryInfo directory)
+    {
+        try
+        {
+            directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS to clean.
+        }
+    }
+}
+
+public sealed class CrashOnSqlite() : CrashContract("sqlite");
+
+public sealed class CrashOnPostgres() : CrashContract("postgres");

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace Takt.Resilience.Tests;
+
+/// <summary>What the last answer for one event of the pool was.</summary>
+internal enum Answer
+{
+    None,
+    Accepted,
+    Replayed,
+    Refused,
+}
+
+/// <summary>
+/// Several concurrent HTTP clients sending batches of the pool (CloudEvents batch mode) to whichever server is
+/// up. Batches are sent as the test releases them, so it controls how much load remains at a kill. A request
+/// cut off by a kill is recorded as lost (its events' fate is unknown); senders then wait for the next server
+/// and go on with the next batch.
+/// </summary>
+internal sealed class EventSenders : IDisposable
+{
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromMinutes(2) };
+    private readonly Channel<PlannedEvent[]> released = Channel.CreateUnbounded<PlannedEvent[]>();
+    private readonly int[] answers; // Answer values, written by the senders
+    private readonly List<string> refusals = [];
+    private readonly Task[] senders;
+    private TaskCompletionSource<Uri> up = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int releasedEvents;
+    private int finishedEvents;
+    private int inFlightRequests;
+    private int inFlightEvents;
+    private int answered;
+    private int lostRequests;
+    private int lostEvents;
+
+    public EventSenders(int poolSize, int concurrency, CancellationToken ct)
+    {
+        answers = new int[poolSize];
+        senders = [.. Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            await foreach (var batch in released.Reader.ReadAllAsync(ct))
+                await SendBatchAsync(batch, ct);
+        }, ct))];
+    }
+
+    /// <summary>Requests sent and not yet answered.</summary>
+    public int InFlightRequests => Volatile.Read(ref inFlightRequests);
+
+    /// <summary>Events inside requests sent and not yet answered.</summary>
+    public int InFlightEvents => Volatile.Read(ref inFlightEvents);
+
+    /// <summary>Events with a 200 (accepted or replayed).</summary>
+    public int Answered => Volatile.Read(ref answered);
+
+    /// <summary>Events released and not yet sent or answered.</summary>
+    public int Unfinished => Volatile.Read(ref releasedEvents) - Volatile.Read(ref finishedEvents);
+
+    public int LostRequests => Volatile.Read(ref lostRequests);
+
+    public int LostEvents => Volatile.Read(ref lostEvents);
+
+    public IReadOnlyList<string> Refusals
+    {
+        get
+        {
+            lock (refusals)
+                return [.. refusals];
+        }
+    }
+
+    public Answer AnswerFor(int index) => (Answer)Volatile.Read(ref answers[index]);
+
+    /// <summary>New requests go to this server.</summary>
+    public void ServerUp(Uri address) => Volatile.Read(ref up).TrySetResult(address);
+
+    /// <summary>New requests wait until <see cref="ServerUp"/>; requests already sent stay in flight.</summary>
+    public void ServerDown()
+    {
+        if (Volatile.Read(ref up).Task.IsCompleted)
+            Volatile.Write(ref up, new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously));
+    }
+
+    /// <summary>Queues batches for the senders.</summary>
+    public void Release(IEnumerable<PlannedEvent[]> batches)
+    {
+        foreach (var batch in batches)
+        {
+            Interlocked.Add(ref releasedEvents, batch.Length);
+            if (!released.Writer.TryWrite(batch))
+                throw new InvalidOperationException("The senders were completed.");
+        }
+    }
+
+    /// <summary>Waits until every released batch has been sent and answered (or lost); a generous limit for hangs.</summary>
+    public async Task WaitIdleAsync(CancellationToken ct)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Unfinished > 0)
+        {
+            if (waited.Elapsed > TimeSpan.FromMinutes(5))
+                throw new TimeoutException($"{Unfinished} released events are still unanswered.");
+            await Task.Delay(10, ct);
+        }
+    }
+
+    /// <summary>No more batches: the senders finish what is queued and stop.</summary>
+    public async Task CompleteAsync()
+    {
+        released.Writer.TryComplete();
+        await Task.WhenAll(senders);
+    }
+
+    private async Task SendBatchAsync(PlannedEvent[] batch, CancellationToken ct)
+    {
+        var address = await Volatile.Read(ref up).Task.WaitAsync(ct);
+        var body = "[" + string.Join(",", batch.Select(e => e.Json)) + "]";
+        Interlocked.Increment(ref inFlightRequests);
+        Interlocked.Add(ref inFlightEvents, batch.Length);
+        try
+        {
+            using var content = new StringContent(body, Encoding.UTF8, "application/cloudevents-batch+json");
+            using var response = await http.PostAsync(new Uri(address, "/api/v1/events"), content, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.MultiStatus))
+            {
+                Refuse($"batch answered {(int)response.StatusCode}: {text}");
+                return;
+            }
+
+            using var document = JsonDocument.Parse(text);
+            foreach (var item in document.RootElement.GetProperty("results").EnumerateArray())
+            {
+                var planned = batch[item.GetProperty("index").GetInt32()];
+                if (item.GetProperty("status").GetInt32() == 200)
+                {
+                    var replayed = item.GetProperty("result").GetProperty("replayed").GetBoolean();
+                    Volatile.Write(ref answers[planned.Index], (int)(replayed ? Answer.Replayed : Answer.Accepted));
+                    Interlocked.Increment(ref answered);
+                }
+                else
+                {
+                    Volatile.Write(ref answers[planned.Index], (int)Answer.Refused);
+                    Refuse($"event {planned.Id}: {item}");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException && !ct.IsCancellationRequested))
+        {
+            // Killed while this request was in flight (or the server was already gone): no answer, fate unknown.
+            Interlocked.Increment(ref lostRequests);
+            Interlocked.Add(ref lostEvents, batch.Length);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlightRequests);
+            Interlocked.Add(ref inFlightEvents, -batch.Length);
+            Interlocked.Add(ref finishedEvents, batch.Length);
+        }
+    }
+
+    private void Refuse(string what)
+    {
+        lock (refusals)
+            refusals.Add(what);
+    }
+
+    public void Dispose()
+    {
+        released.Writer.TryComplete();
+        http.Dispose();
+    }
+}
