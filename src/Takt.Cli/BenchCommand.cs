@@ -174,7 +174,7 @@ internal static class BenchCommand
         var documents = simulator.Confirmations(count).Select(e => JsonDocument.Parse(e.ToJsonString())).ToArray();
         var latencies = new double[count];
         int accepted = 0, rejected = 0, next = -1;
-        const int chunk = 20;
+        const int chunk = 100;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, submitters).Select(_ => Task.Run(async () =>
         {

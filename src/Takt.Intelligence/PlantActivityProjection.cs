@@ -14,14 +14,29 @@ internal sealed class PlantActivityProjection : IOutboxSubscriber
 
     public bool Accepts(OutboxMessage message) => message.Type == EventTypes.JournalEntryPosted;
 
-    public Task HandleAsync(StoreTransaction transaction, OutboxMessage message, CancellationToken ct)
+    public Task HandleAsync(StoreTransaction transaction, OutboxMessage message, CancellationToken ct) =>
+        HandleBatchAsync(transaction, [message], ct);
+
+    /// <summary>Adds up the batch per (plant, day, cause) first: one upsert per key instead of one per entry.</summary>
+    public Task HandleBatchAsync(StoreTransaction transaction, IReadOnlyList<OutboxMessage> messages, CancellationToken ct)
     {
-        var entry = JsonSerializer.Deserialize<JournalEntryPosted>(message.Data, EventTypes.Json)
-            ?? throw new JsonException("Empty journal-entry-posted data.");
-        var debit = entry.Lines.Sum(l => l.Debit);
-        transaction.Stage(
-            "INSERT INTO intel_plant_activity (plant, day, source_type, entries, debit_e4) VALUES ($1, $2, $3, 1, $4) ON CONFLICT (plant, day, source_type) DO UPDATE SET entries = intel_plant_activity.entries + 1, debit_e4 = intel_plant_activity.debit_e4 + excluded.debit_e4",
-            entry.Plant, entry.PostingDate.ToDateKey(), entry.SourceEventType, Fixed.ToE4(debit));
+        var totals = new Dictionary<(string Plant, int Day, string Type), (long Entries, decimal Debit)>();
+        foreach (var message in messages)
+        {
+            var entry = JsonSerializer.Deserialize<JournalEntryPosted>(message.Data, EventTypes.Json)
+                ?? throw new JsonException("Empty journal-entry-posted data.");
+            var key = (entry.Plant, entry.PostingDate.ToDateKey(), entry.SourceEventType);
+            var (entries, debit) = totals.GetValueOrDefault(key);
+            totals[key] = (entries + 1, debit + entry.Lines.Sum(l => l.Debit));
+        }
+
+        foreach (var ((plant, day, type), (entries, debit)) in totals)
+        {
+            transaction.Stage(
+                "INSERT INTO intel_plant_activity (plant, day, source_type, entries, debit_e4) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (plant, day, source_type) DO UPDATE SET entries = intel_plant_activity.entries + excluded.entries, debit_e4 = intel_plant_activity.debit_e4 + excluded.debit_e4",
+                plant, day, type, entries, Fixed.ToE4(debit));
+        }
+
         return Task.CompletedTask;
     }
 }

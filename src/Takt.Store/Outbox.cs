@@ -23,6 +23,13 @@ public interface IOutboxSubscriber
     bool Accepts(OutboxMessage message);
 
     Task HandleAsync(StoreTransaction transaction, OutboxMessage message, CancellationToken ct);
+
+    /// <summary>Handles several messages in one transaction (in order); override to write set-based.</summary>
+    async Task HandleBatchAsync(StoreTransaction transaction, IReadOnlyList<OutboxMessage> messages, CancellationToken ct)
+    {
+        foreach (var message in messages)
+            await HandleAsync(transaction, message, ct);
+    }
 }
 
 /// <summary>Wakes the dispatcher when a transaction with outbox messages commits.</summary>

@@ -7,8 +7,11 @@ public sealed class StoreSession : IAsyncDisposable
 {
     private readonly Dictionary<string, DbCommand> commands = new(StringComparer.Ordinal);
 
-    internal StoreSession(TaktStore store, DbConnection connection, TimeProvider clock)
+    private readonly bool background;
+
+    internal StoreSession(TaktStore store, DbConnection connection, TimeProvider clock, bool background)
     {
+        this.background = background;
         Store = store;
         Connection = connection;
         Clock = clock;
@@ -32,7 +35,7 @@ public sealed class StoreSession : IAsyncDisposable
     {
         var gate = Store.WriteGate;
         if (gate is not null)
-            await gate.WaitAsync(ct);
+            await gate.EnterAsync(background, ct);
         try
         {
             var transaction = await Connection.BeginTransactionAsync(ct);
@@ -40,7 +43,7 @@ public sealed class StoreSession : IAsyncDisposable
         }
         catch
         {
-            gate?.Release();
+            gate?.Exit();
             throw;
         }
     }

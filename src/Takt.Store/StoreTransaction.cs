@@ -14,9 +14,9 @@ public sealed class StoreTransaction : IAsyncDisposable
     private readonly List<Action> afterCommit = [];
     private bool completed;
 
-    private SemaphoreSlim? gate;
+    private WriteGate? gate;
 
-    internal StoreTransaction(StoreSession session, DbTransaction transaction, SemaphoreSlim? gate)
+    internal StoreTransaction(StoreSession session, DbTransaction transaction, WriteGate? gate)
     {
         this.gate = gate;
         Session = session;
@@ -170,7 +170,7 @@ public sealed class StoreTransaction : IAsyncDisposable
         }
     }
 
-    private void ReleaseGate() => Interlocked.Exchange(ref gate, null)?.Release();
+    private void ReleaseGate() => Interlocked.Exchange(ref gate, null)?.Exit();
 
     public async ValueTask DisposeAsync()
     {

@@ -23,7 +23,7 @@ public sealed class TaktStore
         Display = display;
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> SqliteWriteGates = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, WriteGate> SqliteWriteGates = new(StringComparer.Ordinal);
 
     public StoreEngine Engine { get; }
 
@@ -31,7 +31,7 @@ public sealed class TaktStore
     /// SQLite has one writer per file. Writers in this process queue here instead of colliding on the file
     /// lock, where SQLite's busy handler would sleep and retry (milliseconds lost per collision).
     /// </summary>
-    internal SemaphoreSlim? WriteGate => Engine == StoreEngine.Sqlite ? SqliteWriteGates.GetOrAdd(Display, _ => new SemaphoreSlim(1, 1)) : null;
+    internal WriteGate? WriteGate => Engine == StoreEngine.Sqlite ? SqliteWriteGates.GetOrAdd(Display, _ => new WriteGate()) : null;
 
     public string ConnectionString { get; }
 
@@ -108,8 +108,11 @@ public sealed class TaktStore
     }
 
     /// <summary>A session keeps one open connection and its prepared commands; one writer uses one session.</summary>
-    public async Task<StoreSession> OpenSessionAsync(TimeProvider clock, CancellationToken ct) =>
-        new(this, await OpenConnectionAsync(ct), clock);
+    /// <param name="clock">The business clock.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="background">Background writers (reactions) yield the SQLite write lock to commands.</param>
+    public async Task<StoreSession> OpenSessionAsync(TimeProvider clock, CancellationToken ct, bool background = false) =>
+        new(this, await OpenConnectionAsync(ct), clock, background);
 
     /// <summary>Drops every table (tests and <c>takt reset</c> only).</summary>
     public async Task DropAllAsync(CancellationToken ct)

@@ -7,4 +7,4 @@ CREATE TABLE integration_inbox (
     result TEXT NOT NULL,
     received_at_us INTEGER NOT NULL,
     PRIMARY KEY (event_id, source)
-);
+) WITHOUT ROWID;

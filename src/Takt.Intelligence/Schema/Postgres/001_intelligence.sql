@@ -12,7 +12,6 @@ CREATE TABLE intel_event (
     data text NOT NULL
 );
 CREATE INDEX intel_event_time ON intel_event (occurred_at_us);
-CREATE INDEX intel_event_plant ON intel_event (plant, occurred_at_us);
 CREATE TABLE intel_event_object (
     event_id text NOT NULL REFERENCES intel_event (id),
     object_type text NOT NULL,

@@ -10,16 +10,15 @@ CREATE TABLE intel_event (
     commit_id TEXT NOT NULL,
     journal_entries INTEGER NOT NULL DEFAULT 0,
     data TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX intel_event_time ON intel_event (occurred_at_us);
-CREATE INDEX intel_event_plant ON intel_event (plant, occurred_at_us);
 CREATE TABLE intel_event_object (
     event_id TEXT NOT NULL REFERENCES intel_event (id),
     object_type TEXT NOT NULL,
     object_id TEXT NOT NULL,
     qualifier TEXT NOT NULL,
     PRIMARY KEY (event_id, object_type, object_id, qualifier)
-);
+) WITHOUT ROWID;
 CREATE INDEX intel_event_object_object ON intel_event_object (object_type, object_id);
 -- Projection fed by the outbox (journal-entry-posted): postings per plant, day and cause.
 CREATE TABLE intel_plant_activity (
@@ -29,4 +28,4 @@ CREATE TABLE intel_plant_activity (
     entries INTEGER NOT NULL,
     debit_e4 INTEGER NOT NULL,
     PRIMARY KEY (plant, day, source_type)
-);
+) WITHOUT ROWID;

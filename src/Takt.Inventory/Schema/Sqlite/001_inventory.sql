@@ -5,7 +5,7 @@ CREATE TABLE inventory_stock (
     quantity_e6 INTEGER NOT NULL,
     value_e4 INTEGER NOT NULL,
     PRIMARY KEY (plant, item)
-);
+) WITHOUT ROWID;
 CREATE TABLE inventory_movement (
     id TEXT PRIMARY KEY,
     movement_type TEXT NOT NULL,
@@ -20,5 +20,5 @@ CREATE TABLE inventory_movement (
     posting_date INTEGER NOT NULL,
     source_event_id TEXT,
     created_at_us INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX inventory_movement_item ON inventory_movement (plant, item);

@@ -47,5 +47,4 @@ CREATE TABLE ledger_journal_line (
     work_center text,
     PRIMARY KEY (entry_id, line_no)
 );
-CREATE INDEX ledger_journal_line_account ON ledger_journal_line (account);
 CREATE INDEX ledger_journal_line_order ON ledger_journal_line (order_number);

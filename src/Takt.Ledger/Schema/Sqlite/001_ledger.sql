@@ -2,14 +2,14 @@ CREATE TABLE ledger_account (
     number TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('asset', 'liability', 'equity', 'expense', 'revenue'))
-);
+) WITHOUT ROWID;
 -- Periods are calendar months (yyyymm) per company; a posting needs its period open.
 CREATE TABLE ledger_period (
     company TEXT NOT NULL,
     period INTEGER NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
     PRIMARY KEY (company, period)
-);
+) WITHOUT ROWID;
 -- DESIGN §3: account determination is data, per plant, movement and item class ('*' matches any class).
 CREATE TABLE ledger_account_determination (
     plant TEXT NOT NULL,
@@ -18,7 +18,7 @@ CREATE TABLE ledger_account_determination (
     debit_account TEXT NOT NULL REFERENCES ledger_account (number),
     credit_account TEXT NOT NULL REFERENCES ledger_account (number),
     PRIMARY KEY (plant, movement, item_class)
-);
+) WITHOUT ROWID;
 CREATE TABLE ledger_journal_entry (
     id TEXT PRIMARY KEY,
     company TEXT NOT NULL,
@@ -33,7 +33,7 @@ CREATE TABLE ledger_journal_entry (
     commit_id TEXT NOT NULL,
     reverses TEXT REFERENCES ledger_journal_entry (id),
     created_at_us INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX ledger_journal_entry_date ON ledger_journal_entry (company, posting_date);
 -- Amounts in 1/10,000 of the entry currency; exactly one side of a line is non-zero.
 CREATE TABLE ledger_journal_line (
@@ -46,6 +46,5 @@ CREATE TABLE ledger_journal_line (
     item TEXT,
     work_center TEXT,
     PRIMARY KEY (entry_id, line_no)
-);
-CREATE INDEX ledger_journal_line_account ON ledger_journal_line (account);
+) WITHOUT ROWID;
 CREATE INDEX ledger_journal_line_order ON ledger_journal_line (order_number);

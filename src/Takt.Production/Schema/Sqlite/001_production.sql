@@ -13,7 +13,7 @@ CREATE TABLE production_order (
     scrap_e6 INTEGER NOT NULL DEFAULT 0,
     wip_e4 INTEGER NOT NULL DEFAULT 0,
     version INTEGER NOT NULL DEFAULT 0
-);
+) WITHOUT ROWID;
 CREATE INDEX production_order_plant ON production_order (plant, status);
 CREATE TABLE production_order_component (
     order_number TEXT NOT NULL REFERENCES production_order (number),
@@ -21,7 +21,7 @@ CREATE TABLE production_order_component (
     required_e6 INTEGER NOT NULL,
     issued_e6 INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (order_number, item)
-);
+) WITHOUT ROWID;
 -- Times in hours (1/1,000,000).
 CREATE TABLE production_order_operation (
     order_number TEXT NOT NULL REFERENCES production_order (number),
@@ -33,4 +33,4 @@ CREATE TABLE production_order_operation (
     machine_hours_e6 INTEGER NOT NULL DEFAULT 0,
     labour_hours_e6 INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (order_number, operation)
-);
+) WITHOUT ROWID;

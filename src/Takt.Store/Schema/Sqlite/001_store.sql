@@ -1,7 +1,7 @@
 CREATE TABLE store_commit (
     id TEXT PRIMARY KEY,
     committed_at_us INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE store_outbox_message (
     id TEXT PRIMARY KEY,
@@ -12,7 +12,7 @@ CREATE TABLE store_outbox_message (
     time_us INTEGER NOT NULL,
     data TEXT NOT NULL,
     created_at_us INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE store_outbox_delivery (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
