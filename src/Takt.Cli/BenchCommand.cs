@@ -24,7 +24,7 @@ internal static class BenchCommand
 
     public static Command Create()
     {
-        var db = new Option<string>("--db") { Description = "sqlite (a fresh temp file), postgres (TAKT_BENCH_POSTGRES or TAKT_TEST_POSTGRES), or a connection string.", DefaultValueFactory = _ => "sqlite" };
+        var db = new Option<string>("--db") { Description = "sqlite (a new temp file), postgres (a new database on the server in TAKT_BENCH_POSTGRES or TAKT_TEST_POSTGRES), or a PostgreSQL connection string (a new database on that server).", DefaultValueFactory = _ => "sqlite" };
         var events = new Option<int>("--events", "-n") { Description = "Confirmations per measurement.", DefaultValueFactory = _ => 20_000 };
         var batch = new Option<int>("--batch") { Description = "Events per HTTP batch request.", DefaultValueFactory = _ => 100 };
         var submitters = new Option<int>("--submitters") { Description = "Concurrent submitters (in process) and HTTP requests in flight.", DefaultValueFactory = _ => 8 };
@@ -55,11 +55,10 @@ internal static class BenchCommand
 
     private static async Task<IngestResult> RunAsync(string db, int events, int batchSize, int submitters, CancellationToken ct)
     {
-        var (database, cleanup) = FreshDatabase(db);
+        var (database, cleanup) = await FreshDatabaseAsync(db, ct);
         try
         {
             var store = TaktStore.Open(database);
-            await store.DropAllAsync(ct);
             AnsiConsole.MarkupLineInterpolated($"[grey]bench ingest on {store.Engine} ({store.Display}), {events} events, {Environment.ProcessorCount} cores[/]");
             var raw = await RawCeilingAsync(store, events, ct);
             AnsiConsole.MarkupLineInterpolated($"raw ceiling: [bold]{raw.EventsPerSecond:F0}[/] rows/s (one row per transaction)");
@@ -93,11 +92,16 @@ internal static class BenchCommand
         }
         finally
         {
-            cleanup();
+            await cleanup();
         }
     }
 
-    private static (string Database, Action Cleanup) FreshDatabase(string db)
+    /// <summary>
+    /// Always a new, empty database, never one that holds data: a temp SQLite file, or a new PostgreSQL database
+    /// created on the named server (TAKT_BENCH_POSTGRES, TAKT_TEST_POSTGRES or the given connection string)
+    /// and dropped afterwards.
+    /// </summary>
+    private static async Task<(string Database, Func<Task> Cleanup)> FreshDatabaseAsync(string db, CancellationToken ct)
     {
         if (db == "sqlite")
         {
@@ -106,17 +110,32 @@ internal static class BenchCommand
             {
                 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
                 dir.Delete(recursive: true);
+                return Task.CompletedTask;
             });
         }
 
-        if (db == "postgres")
+        var server = db == "postgres"
+            ? Environment.GetEnvironmentVariable("TAKT_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("TAKT_TEST_POSTGRES")
+                ?? throw new InvalidOperationException("Set TAKT_BENCH_POSTGRES (or TAKT_TEST_POSTGRES) to a PostgreSQL connection string; the bench creates and drops its own database there.")
+            : TaktStore.Open(db).Engine == StoreEngine.Postgres ? TaktStore.Open(db).ConnectionString
+            : throw new InvalidOperationException("--db takes sqlite, postgres or a PostgreSQL connection string; the bench never writes into an existing SQLite file.");
+        var name = "takt_bench_" + Guid.NewGuid().ToString("N")[..10];
+        await using (var admin = new Npgsql.NpgsqlConnection(server))
         {
-            var connection = Environment.GetEnvironmentVariable("TAKT_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("TAKT_TEST_POSTGRES")
-                ?? throw new InvalidOperationException("Set TAKT_BENCH_POSTGRES (or TAKT_TEST_POSTGRES) to a PostgreSQL connection string; the bench drops and recreates its schema.");
-            return (connection, () => { });
+            await admin.OpenAsync(ct);
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync(ct);
         }
 
-        return (db, () => { });
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        return (connection, async () =>
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var admin = new Npgsql.NpgsqlConnection(server);
+            await admin.OpenAsync(CancellationToken.None);
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        });
     }
 
     /// <summary>The database's ceiling for this shape of work: one 100-byte row per transaction, same connection type.</summary>

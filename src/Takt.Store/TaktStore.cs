@@ -102,7 +102,7 @@ public sealed class TaktStore
         await using var pragma = connection.CreateCommand();
         // WAL lets readers run beside the single writer; NORMAL sync is durable at every checkpoint and
         // loses no committed transaction on a process crash (only on power loss), see notes/outbox-and-databases.md.
-        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;";
+        pragma.CommandText = "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;";
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
     }
@@ -113,21 +113,4 @@ public sealed class TaktStore
     /// <param name="background">Background writers (reactions) yield the SQLite write lock to commands.</param>
     public async Task<StoreSession> OpenSessionAsync(TimeProvider clock, CancellationToken ct, bool background = false) =>
         new(this, await OpenConnectionAsync(ct), clock, background);
-
-    /// <summary>Drops every table (tests and <c>takt reset</c> only).</summary>
-    public async Task DropAllAsync(CancellationToken ct)
-    {
-        if (Engine == StoreEngine.Sqlite)
-        {
-            SqliteConnection.ClearAllPools();
-            foreach (var suffix in new[] { "", "-wal", "-shm" })
-                File.Delete(Display + suffix);
-            return;
-        }
-
-        await using var connection = await OpenConnectionAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "DROP SCHEMA public CASCADE; CREATE SCHEMA public;";
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
 }
