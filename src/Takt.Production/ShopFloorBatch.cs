@@ -60,26 +60,13 @@ internal sealed class ShopFloorBatch(
             return new Violation("/data/item", "item.unknown", $"Item '{data.Item}' does not exist.");
         if (!order.Components.Contains(item.Number))
             return new Violation("/data/item", "order.component-unknown", $"Item {item.Number} is not a component of order {order.Number}.");
-        var quantity = QuantityRules.Positive(data.Quantity, item.BaseUnit, "/data/quantity");
-        if (quantity.IsRejected)
-            return Outcome<EventEffects>.FromViolations(quantity.Violations);
-        if (masterData.StandardCost(plant.Code, item.Number) is not { } cost)
-            return new Violation("/data/item", "item.not-costed", $"Item {item.Number} has no standard cost at plant {plant.Code}.");
-
-        var value = new Money(cost * quantity.Value.Value, plant.Company.Currency).RoundToMinorUnits();
-        var entry = PrepareUnlessZero(inbound, plant, postingDate, "material-issue",
-            new PostingPair(GoodsIssueToOrder, item.ItemClass, value, "/data/quantity", order.Number, item.Number));
-        if (entry.IsRejected)
-            return Outcome<EventEffects>.FromViolations(entry.Violations);
-
-        JournalEntryId? journalEntry = entry.Value is { } issued ? ledger.Stage(transaction, issued) : null;
-        var movement = inventory.Stage(transaction, new StockMovementDraft(
-            GoodsIssueToOrder, plant.Code, item.Number, quantity.Value with { Value = -quantity.Value.Value }, -value, order.Number, journalEntry, postingDate, inbound.Id));
-        var quantityE6 = Fixed.ToE6(quantity.Value.Value);
-        transaction.Stage("UPDATE production_order_component SET issued_e6 = issued_e6 + $1 WHERE order_number = $2 AND item = $3", quantityE6, order.Number, item.Number);
+        var moved = MoveStock(inbound, plant, postingDate, order, item, data.Quantity, GoodsIssueToOrder, "material-issue", leavesStock: true);
+        if (moved.IsRejected)
+            return Outcome<EventEffects>.FromViolations(moved.Violations);
+        var (entry, journalEntry, movement, quantity, value) = moved.Value;
+        transaction.Stage("UPDATE production_order_component SET issued_e6 = issued_e6 + $1 WHERE order_number = $2 AND item = $3", Fixed.ToE6(quantity), order.Number, item.Number);
         transaction.Stage("UPDATE production_order SET wip_e4 = wip_e4 + $1, version = version + 1 WHERE number = $2", Fixed.ToE4(value.Amount), order.Number);
-        PublishStockMoved(movement, plant, item.Number, GoodsIssueToOrder, -quantity.Value.Value, item.BaseUnit, order.Number, journalEntry);
-        return Record(inbound, plant, entry.Value, journalEntry, movement,
+        return Record(inbound, plant, entry, journalEntry, movement,
         [
             new ObjectLink("production-order", order.Number, "issued-to"),
             new ObjectLink("item", item.Number, "component"),
@@ -162,30 +149,47 @@ internal sealed class ShopFloorBatch(
             return new Violation("/data/item", "item.unknown", $"Item '{data.Item}' does not exist.");
         if (item.Number != order.Item)
             return new Violation("/data/item", "order.item-mismatch", $"Order {order.Number} produces {order.Item}, not {item.Number}.");
-        var quantity = QuantityRules.Positive(data.Quantity, item.BaseUnit, "/data/quantity");
-        if (quantity.IsRejected)
-            return Outcome<EventEffects>.FromViolations(quantity.Violations);
-        if (masterData.StandardCost(plant.Code, item.Number) is not { } cost)
-            return new Violation("/data/item", "item.not-costed", $"Item {item.Number} has no standard cost at plant {plant.Code}.");
-
-        var value = new Money(cost * quantity.Value.Value, plant.Company.Currency).RoundToMinorUnits();
-        var entry = PrepareUnlessZero(inbound, plant, postingDate, "production-receipt",
-            new PostingPair(GoodsReceiptFromOrder, item.ItemClass, value, "/data/quantity", order.Number, item.Number));
-        if (entry.IsRejected)
-            return Outcome<EventEffects>.FromViolations(entry.Violations);
-
-        JournalEntryId? journalEntry = entry.Value is { } received ? ledger.Stage(transaction, received) : null;
-        var movement = inventory.Stage(transaction, new StockMovementDraft(
-            GoodsReceiptFromOrder, plant.Code, item.Number, quantity.Value, value, order.Number, journalEntry, postingDate, inbound.Id));
+        var moved = MoveStock(inbound, plant, postingDate, order, item, data.Quantity, GoodsReceiptFromOrder, "production-receipt", leavesStock: false);
+        if (moved.IsRejected)
+            return Outcome<EventEffects>.FromViolations(moved.Violations);
+        var (entry, journalEntry, movement, quantity, value) = moved.Value;
         transaction.Stage(
             "UPDATE production_order SET yield_e6 = yield_e6 + $1, wip_e4 = wip_e4 - $2, version = version + 1 WHERE number = $3",
-            Fixed.ToE6(quantity.Value.Value), Fixed.ToE4(value.Amount), order.Number);
-        PublishStockMoved(movement, plant, item.Number, GoodsReceiptFromOrder, quantity.Value.Value, item.BaseUnit, order.Number, journalEntry);
-        return Record(inbound, plant, entry.Value, journalEntry, movement,
+            Fixed.ToE6(quantity), Fixed.ToE4(value.Amount), order.Number);
+        return Record(inbound, plant, entry, journalEntry, movement,
         [
             new ObjectLink("production-order", order.Number, "received-from"),
             new ObjectLink("item", item.Number, "product"),
         ]);
+    }
+
+    private sealed record Moved(PreparedEntry? Entry, JournalEntryId? JournalEntry, StockMovementId Movement, decimal Quantity, Money Value);
+
+    /// <summary>
+    /// A stock movement for an order at standard cost, with its journal entry (DESIGN §3): checks the quantity
+    /// and the cost, then stages the entry, the movement and the stock-moved event. <paramref name="leavesStock"/>
+    /// makes quantity and value negative in stock.
+    /// </summary>
+    private Outcome<Moved> MoveStock(InboundEvent inbound, Plant plant, DateOnly postingDate, OrderRow order, Item item, QuantityValue input, string movementType, string documentType, bool leavesStock)
+    {
+        var quantity = QuantityRules.Positive(input, item.BaseUnit, "/data/quantity");
+        if (quantity.IsRejected)
+            return Outcome<Moved>.FromViolations(quantity.Violations);
+        if (masterData.StandardCost(plant.Code, item.Number) is not { } cost)
+            return new Violation("/data/item", "item.not-costed", $"Item {item.Number} has no standard cost at plant {plant.Code}.");
+
+        var value = new Money(cost * quantity.Value.Value, plant.Company.Currency).RoundToMinorUnits();
+        var entry = PrepareUnlessZero(inbound, plant, postingDate, documentType,
+            new PostingPair(movementType, item.ItemClass, value, "/data/quantity", order.Number, item.Number));
+        if (entry.IsRejected)
+            return Outcome<Moved>.FromViolations(entry.Violations);
+
+        JournalEntryId? journalEntry = entry.Value is { } prepared ? ledger.Stage(transaction, prepared) : null;
+        var sign = leavesStock ? -1m : 1m;
+        var movement = inventory.Stage(transaction, new StockMovementDraft(
+            movementType, plant.Code, item.Number, quantity.Value with { Value = sign * quantity.Value.Value }, value * sign, order.Number, journalEntry, postingDate, inbound.Id));
+        PublishStockMoved(movement, plant, item.Number, movementType, sign * quantity.Value.Value, item.BaseUnit, order.Number, journalEntry);
+        return new Moved(entry.Value, journalEntry, movement, quantity.Value.Value, value);
     }
 
     /// <summary>

@@ -11,11 +11,12 @@ namespace Takt.Server;
 /// <summary>The landing page: what is running, on which store, and the first KPI. The console comes later.</summary>
 internal static class HomePage
 {
-    public static void Map(WebApplication app) => app.MapGet("/", async (TaktStore store, IMasterData masterData, IProduction production, IIntelligence intelligence, CancellationToken ct) =>
+    public static void Map(WebApplication app) => app.MapGet("/", async (TaktStore store, IMasterData masterData, IProduction production, IIntelligence intelligence, TimeProvider clock, CancellationToken ct) =>
     {
         var plants = await masterData.PlantsAsync(store, ct);
         var orders = await production.OrdersAsync(store, null, 50, ct);
-        var latency = await intelligence.ProductionToPostingLatencyAsync(store, null, null, ct);
+        // The last 24 hours: the page stays cheap however long the log grows.
+        var latency = await intelligence.ProductionToPostingLatencyAsync(store, clock.GetUtcNow().AddDays(-1), null, ct);
         var html = new StringBuilder();
         html.Append("""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Takt</title>
@@ -29,7 +30,7 @@ internal static class HomePage
             <h1>Takt</h1><p class="muted">Production and finance as one process state.</p>
             """);
         html.Append(CultureInfo.InvariantCulture, $"<p>Store: <code>{WebUtility.HtmlEncode(store.Display)}</code> ({store.Engine}) · <a href=\"/api\">API reference</a> · <a href=\"/openapi/v1.json\">OpenAPI</a></p>");
-        html.Append("<h2>Production-to-posting latency</h2>");
+        html.Append("<h2>Production-to-posting latency, last 24 hours</h2>");
         if (latency.Count == 0)
         {
             html.Append("<p class=\"muted\">No postings yet. Send shop-floor events: <code>dotnet run --project src/Takt.Cli -- demo shopfloor --events 1000</code></p>");
