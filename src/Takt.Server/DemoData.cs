@@ -22,7 +22,7 @@ public static class DemoData
 
     public static readonly (string Number, string Description, string Unit, string Class, decimal CostA, decimal CostB)[] Items =
     [
-        (Pump, "Hydraulic pump HP-200", "H87", "FIN", 412.50m, 405.90m),
+        (Pump, "Hydraulic pump HP-200", "H87", "FIN", 138.90m, 134.70m),
         (Housing, "Pump housing, machined", "H87", "SEMI", 96.20m, 92.80m),
         ("RM-3001", "Aluminium casting AC-200", "H87", "RAW", 38.40m, 38.40m),
         ("RM-3002", "Drive shaft 25 mm", "H87", "RAW", 12.75m, 12.60m),

@@ -29,7 +29,7 @@ internal static class HomePage
             </style></head><body>
             <h1>Takt</h1><p class="muted">Production and finance as one process state.</p>
             """);
-        html.Append(CultureInfo.InvariantCulture, $"<p>Store: <code>{WebUtility.HtmlEncode(store.Display)}</code> ({store.Engine}) · <a href=\"/api\">API reference</a> · <a href=\"/openapi/v1.json\">OpenAPI</a></p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p>Store: <code>{WebUtility.HtmlEncode(store.Display)}</code> ({(store.Engine == StoreEngine.Sqlite ? "SQLite" : "PostgreSQL")}) · <a href=\"/api\">API reference</a> · <a href=\"/openapi/v1.json\">OpenAPI</a></p>");
         html.Append("<h2>Production-to-posting latency, last 24 hours</h2>");
         if (latency.Count == 0)
         {

@@ -15,15 +15,60 @@ public sealed class ShopFloorSimulator(IReadOnlyList<ProductionOrderView> orders
     private readonly Random random = new(seed);
     private int sequence;
 
-    /// <summary>A realistic mix: about 30 % issues, 55 % confirmations, 15 % yield reports.</summary>
+    /// <summary>
+    /// Orders progress lot by lot, as on a real line: the lot's components are issued (in proportion to the
+    /// bill of material), each operation is confirmed with its time and now and then a scrapped piece, then the
+    /// good pieces are received. Orders take turns; an order stops at its planned quantity, and the stream ends
+    /// early when every order is complete.
+    /// </summary>
     public IEnumerable<JsonObject> Mixed(int count)
     {
-        for (var i = 0; i < count; i++)
+        var remaining = orders.ToDictionary(o => o.Number, o => o.Quantity - o.Yield, StringComparer.Ordinal);
+        var sent = 0;
+        while (sent < count)
         {
-            var order = orders[i % orders.Count];
-            var roll = Next(100);
-            yield return roll < 30 ? Issue(order) : roll < 85 ? Confirmation(order) : Yield(order);
+            var progressed = false;
+            foreach (var order in orders)
+            {
+                if (remaining[order.Number] <= 0)
+                    continue;
+                var lot = Math.Min(remaining[order.Number], 1 + Next(5));
+                remaining[order.Number] -= lot;
+                progressed = true;
+                foreach (var e in Lot(order, lot))
+                {
+                    if (sent++ == count)
+                        yield break;
+                    yield return e;
+                }
+            }
+
+            if (!progressed)
+                yield break;
         }
+    }
+
+    private IEnumerable<JsonObject> Lot(ProductionOrderView order, decimal lot)
+    {
+        foreach (var component in order.Components)
+        {
+            var perPiece = component.Required / order.Quantity;
+            yield return Issue(order, component.Item, perPiece * lot);
+        }
+
+        foreach (var operation in order.Operations)
+        {
+            var scrap = Next(12) == 0 ? 1 : 0;
+            yield return Confirmation(order, operation, lot, scrap);
+        }
+
+        yield return Envelope(EventTypes.YieldReported, order, new JsonObject
+        {
+            ["plant"] = order.Plant,
+            ["order"] = order.Number,
+            ["item"] = order.Item,
+            ["quantity"] = Quantity(lot, order.Unit),
+        });
     }
 
     /// <summary>Operation confirmations only (the benchmark's unit of work).</summary>
@@ -33,30 +78,26 @@ public sealed class ShopFloorSimulator(IReadOnlyList<ProductionOrderView> orders
             yield return Confirmation(orders[i % orders.Count]);
     }
 
-    public JsonObject Issue(ProductionOrderView order)
-    {
-        var component = order.Components[Next(order.Components.Count)];
-        var quantity = Math.Max(1m, Math.Round(component.Required / 10m, 0));
-        JsonObject value = component.Item switch
-        {
-            // Oil is kept in litres; the line meters it in millilitres.
-            "RM-3004" => Quantity(quantity * 1000m, "MLT"),
-            "RM-3005" => Quantity(quantity, "KGM"),
-            _ => Quantity(quantity, "H87"),
-        };
-        return Envelope(EventTypes.MaterialIssued, order, new JsonObject
+    private JsonObject Issue(ProductionOrderView order, string item, decimal quantity) =>
+        Envelope(EventTypes.MaterialIssued, order, new JsonObject
         {
             ["plant"] = order.Plant,
             ["order"] = order.Number,
-            ["item"] = component.Item,
-            ["quantity"] = value,
+            ["item"] = item,
+            ["quantity"] = item switch
+            {
+                // Oil is kept in litres and bar stock in kilograms; the line meters millilitres and weighs grams.
+                "RM-3004" => Quantity(quantity * 1000m, "MLT"),
+                "RM-3005" => Quantity(quantity * 1000m, "GRM"),
+                _ => Quantity(quantity, "H87"),
+            },
         });
-    }
 
-    public JsonObject Confirmation(ProductionOrderView order)
+    private JsonObject Confirmation(ProductionOrderView order) =>
+        Confirmation(order, order.Operations[Next(order.Operations.Count)], 1 + Next(5), Next(10) == 0 ? 1 : 0);
+
+    private JsonObject Confirmation(ProductionOrderView order, OperationView operation, decimal good, decimal scrap)
     {
-        var operation = order.Operations[Next(order.Operations.Count)];
-        var good = 1 + Next(5);
         var data = new JsonObject
         {
             ["plant"] = order.Plant,
@@ -67,19 +108,10 @@ public sealed class ShopFloorSimulator(IReadOnlyList<ProductionOrderView> orders
             ["machineTime"] = Quantity(good * (6 + Next(10)), "MIN"),
             ["labourTime"] = Quantity(good * 0.1m, "HUR"),
         };
-        if (Next(10) == 0)
-            data["scrapQuantity"] = Quantity(1, order.Unit);
+        if (scrap > 0)
+            data["scrapQuantity"] = Quantity(scrap, order.Unit);
         return Envelope(EventTypes.OperationConfirmed, order, data);
     }
-
-    public JsonObject Yield(ProductionOrderView order) =>
-        Envelope(EventTypes.YieldReported, order, new JsonObject
-        {
-            ["plant"] = order.Plant,
-            ["order"] = order.Number,
-            ["item"] = order.Item,
-            ["quantity"] = Quantity(1 + Next(4), order.Unit),
-        });
 
     private JsonObject Envelope(string type, ProductionOrderView order, JsonObject data)
     {

@@ -102,7 +102,7 @@ public sealed class TaktStore
         await using var pragma = connection.CreateCommand();
         // WAL lets readers run beside the single writer; NORMAL sync is durable at every checkpoint and
         // loses no committed transaction on a process crash (only on power loss), see notes/outbox-and-databases.md.
-        pragma.CommandText = "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;";
+        pragma.CommandText = "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=33554432;";
         await pragma.ExecuteNonQueryAsync(ct);
         return connection;
     }

@@ -150,21 +150,21 @@ public abstract class PostingContract<TFixture>(TFixture fixture) : IClassFixtur
     [Fact]
     public async Task yield_of_pumps_debits_finished_goods_inventory_and_credits_wip_at_standard_cost()
     {
-        // PA01-100003 makes FG-1000 pumps, standard 412.50 EUR at Plant A.
-        // 5 H87 × 412.50 = 2,062.50: Dr 142000 finished goods / Cr 145000 WIP; order WIP −2,062.50, yield 5.
+        // PA01-100003 makes FG-1000 pumps, standard 138.90 EUR at Plant A.
+        // 5 H87 × 138.90 = 694.50: Dr 142000 finished goods / Cr 145000 WIP; order WIP −694.50, yield 5.
         var cloudEvent = Events.YieldReported("PA01", "PA01-100003", "FG-1000", 5m, "H87", PlantCalendar.Now.AddMinutes(-5));
         var stock = await StockAsync("PA01", "FG-1000");
 
         var accepted = await AcceptedEvent.ReadAsync(await Host.PostStructuredAsync(cloudEvent));
 
         var entry = await AssertPostedAsync(accepted, cloudEvent, "PA01", "production-receipt",
-            new JournalLine("142000", 2062.50m, 0m, "PA01-100003", "FG-1000"),
-            new JournalLine("145000", 0m, 2062.50m, "PA01-100003", "FG-1000"));
-        await AssertMovedAsync(accepted, cloudEvent, new("goods-receipt-from-order", "PA01", "FG-1000", 5m, "H87", 2062.50m, "EUR", "PA01-100003", "", entry.PostingDate, null));
-        Assert.Equal((stock.Quantity + 5m, stock.Value + 2062.50m), await StockAsync("PA01", "FG-1000"));
+            new JournalLine("142000", 694.50m, 0m, "PA01-100003", "FG-1000"),
+            new JournalLine("145000", 0m, 694.50m, "PA01-100003", "FG-1000"));
+        await AssertMovedAsync(accepted, cloudEvent, new("goods-receipt-from-order", "PA01", "FG-1000", 5m, "H87", 694.50m, "EUR", "PA01-100003", "", entry.PostingDate, null));
+        Assert.Equal((stock.Quantity + 5m, stock.Value + 694.50m), await StockAsync("PA01", "FG-1000"));
         var order = await OrderAsync("PA01-100003");
         Assert.Equal(5m, order.Yield);
-        Assert.Equal(-2062.50m, order.Wip);
+        Assert.Equal(-694.50m, order.Wip);
         await AssertProcessLogAsync(accepted, cloudEvent, "PA01", "production-order PA01-100003 received-from", "item FG-1000 product");
     }
 
