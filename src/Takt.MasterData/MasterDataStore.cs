@@ -70,6 +70,7 @@ internal sealed class MasterDataStore : IMasterData
 
         foreach (var p in set.Plants)
         {
+            // Refuse an unknown time zone here rather than on the first event of the plant.
             _ = TimeZoneInfo.FindSystemTimeZoneById(p.TimeZone);
             transaction.Stage(
                 "INSERT INTO masterdata_plant (code, name, company, time_zone) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO UPDATE SET name = excluded.name, company = excluded.company, time_zone = excluded.time_zone",
@@ -78,6 +79,7 @@ internal sealed class MasterDataStore : IMasterData
 
         foreach (var i in set.Items)
         {
+            // Refuse an unknown unit here rather than on the first event of the item.
             _ = UnitOfMeasure.Of(i.BaseUnit);
             transaction.Stage(
                 "INSERT INTO masterdata_item (number, description, base_unit, item_class) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO UPDATE SET description = excluded.description, base_unit = excluded.base_unit, item_class = excluded.item_class",

@@ -73,7 +73,6 @@ public static class DemoData
             WorkCenters), ct);
 
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var currentPeriod = (today.Year * 100) + today.Month;
         var previous = today.AddMonths(-1);
         var previousPeriod = (previous.Year * 100) + previous.Month;
         var periods = new List<(string, int, bool)>();
@@ -83,7 +82,6 @@ public static class DemoData
             periods.Add((Company, period, period >= previousPeriod));
         }
 
-        _ = currentPeriod;
         await ledger.ConfigureAsync(tx, new LedgerSetup(
             [
                 ("140000", "Raw materials inventory", "asset"),

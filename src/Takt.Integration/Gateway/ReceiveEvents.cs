@@ -62,11 +62,10 @@ internal static class ReceiveEvents
                     return Respond(Problem.Malformed([new Violation("", "json.malformed", "The body is not valid JSON.")]));
                 using (document)
                 {
-                    var (source, id) = EventValidation.Identify(document.RootElement);
                     var validated = validation.FromStructured(document.RootElement);
                     if (validated.IsRejected)
                         return Respond(Problem.Malformed(validated.Violations));
-                    return Respond(http, (await pipeline.SubmitAsync([validated.Value], ct))[0], source, id);
+                    return Respond(http, (await pipeline.SubmitAsync([validated.Value], ct))[0]);
                 }
             }
 
@@ -79,7 +78,7 @@ internal static class ReceiveEvents
                 var validated = validation.FromBinary(headers, body, request.ContentType!);
                 if (validated.IsRejected)
                     return Respond(Problem.Malformed(validated.Violations));
-                return Respond(http, (await pipeline.SubmitAsync([validated.Value], ct))[0], null, null);
+                return Respond(http, (await pipeline.SubmitAsync([validated.Value], ct))[0]);
             }
 
             default:
@@ -147,9 +146,8 @@ internal static class ReceiveEvents
         ? new Accepted("accepted", r.Source!, r.Id!, r.Type!, r.Replayed, e.ProcessEventId, e.JournalEntries, e.StockMovements)
         : null;
 
-    private static IResult Respond(HttpContext http, EventResult result, string? source, string? id)
+    private static IResult Respond(HttpContext http, EventResult result)
     {
-        _ = (source, id);
         if (ToAccepted(result) is { } accepted)
         {
             if (result.Replayed)
