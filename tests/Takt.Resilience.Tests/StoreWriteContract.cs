@@ -79,15 +79,26 @@ public sealed class SqliteWriteGateTests
 
         var held = await holder.BeginAsync(ct);
         // Both queue behind the holder, the reaction first; neither call returns before it has queued.
+        var queued = System.Diagnostics.Stopwatch.StartNew();
         var reactionTurn = reaction.BeginAsync(ct);
         var commandTurn = command.BeginAsync(ct);
         Assert.False(reactionTurn.IsCompleted);
         Assert.False(commandTurn.IsCompleted);
 
-        await held.DisposeAsync();
-        var commandTx = await commandTurn.WaitAsync(TimeSpan.FromMinutes(1), ct);
+        await held.DisposeAsync(); // hands the write lock on
+        var waited = queued.Elapsed; // at least what the gate saw when it chose
+        var first = await Task.WhenAny(commandTurn, reactionTurn).WaitAsync(TimeSpan.FromMinutes(1), ct);
+        if (first == reactionTurn)
+        {
+            // Only the starvation bound may put a reaction first: it had waited its maximum (a stalled machine).
+            Assert.True(waited >= TimeSpan.FromMilliseconds(200), $"the reaction went first after waiting only {waited}");
+            await (await reactionTurn).DisposeAsync();
+            await (await commandTurn.WaitAsync(TimeSpan.FromMinutes(1), ct)).DisposeAsync();
+            return;
+        }
+
         Assert.False(reactionTurn.IsCompleted, "the reaction must wait while the command writes");
-        await commandTx.DisposeAsync();
+        await (await commandTurn).DisposeAsync();
         await using var reactionTx = await reactionTurn.WaitAsync(TimeSpan.FromMinutes(1), ct);
         Assert.True(reactionTurn.IsCompletedSuccessfully);
     }
