@@ -44,8 +44,15 @@ public sealed class StoreTransaction : IAsyncDisposable
     /// </summary>
     public void Stage(string sql, params object?[] args) => staged.Add((sql, args));
 
-    /// <summary>Runs an action once the transaction has committed (signals, caches); never for rollbacks.</summary>
-    public void OnCommitted(Action action) => afterCommit.Add(action);
+    /// <summary>
+    /// Runs an action once the transaction has committed (signals, caches); never for rollbacks. The same action
+    /// registered again (every outbox message wakes the dispatcher) runs once.
+    /// </summary>
+    public void OnCommitted(Action action)
+    {
+        if (!afterCommit.Contains(action))
+            afterCommit.Add(action);
+    }
 
     /// <summary>
     /// Executes the staged writes inside the transaction. Statements run grouped by their text, groups in the

@@ -154,8 +154,9 @@ public sealed partial class IngestPipeline(
         }
 
         // 2. Each fresh event: its handler checks meaning and stages all effects, or stages nothing.
+        var handlerOf = fresh.ToDictionary(i => i, i => handlers.FirstOrDefault(h => h.Handles(batch[i].Event.Event.Type)));
         var batches = new Dictionary<IInboundEventHandler, IInboundBatch>();
-        foreach (var group in fresh.GroupBy(i => handlers.FirstOrDefault(h => h.Handles(batch[i].Event.Event.Type))))
+        foreach (var group in fresh.GroupBy(i => handlerOf[i]))
         {
             if (group.Key is null)
                 continue;
@@ -166,7 +167,7 @@ public sealed partial class IngestPipeline(
         foreach (var i in fresh)
         {
             var e = batch[i].Event;
-            var handler = handlers.FirstOrDefault(h => h.Handles(e.Event.Type));
+            var handler = handlerOf[i];
             if (handler is null)
             {
                 results[i] = EventResult.Rejected(e.Event.Source, e.Event.Id, e.Event.Type,
