@@ -33,7 +33,7 @@ public sealed partial class IngestPipeline(
     private static readonly Histogram<double> CommitTime = Meter.CreateHistogram<double>("takt.events.commit_duration", "ms");
 
     private readonly IInboundEventHandler[] handlers = [.. handlers];
-    private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity)
+    private readonly Channel<Work> queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(options.QueueCapacity)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
@@ -42,42 +42,75 @@ public sealed partial class IngestPipeline(
     // TraceId: the submitter's trace (its HTTP request), which a 500 tells the client to quote.
     private sealed record Pending(ValidatedEvent Event, TaskCompletionSource<EventResult> Completion, string? TraceId);
 
+    // One entry of the queue: a single event, or the events of one document, which commit together or not at all.
+    private sealed record Work(Pending[] Events, bool AllOrNothing);
+
     /// <summary>Queues events and waits until each is committed or rejected. Results are in input order.</summary>
     public async Task<EventResult[]> SubmitAsync(IReadOnlyList<ValidatedEvent> events, CancellationToken ct)
     {
         var tasks = new Task<EventResult>[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            var pending = new Pending(events[i], new TaskCompletionSource<EventResult>(TaskCreationOptions.RunContinuationsAsynchronously), System.Diagnostics.Activity.Current?.TraceId.ToString());
-            await queue.Writer.WriteAsync(pending, ct);
+            var pending = NewPending(events[i]);
+            await queue.Writer.WriteAsync(new Work([pending], AllOrNothing: false), ct);
             tasks[i] = pending.Completion.Task;
         }
 
         return await Task.WhenAll(tasks);
     }
 
+    /// <summary>
+    /// Queues the events of one document (a B2MML message, a CSV file) to commit in one transaction of their own:
+    /// every event is applied, or, when any is rejected, none is (a rejected document changes nothing, DESIGN
+    /// §2.7); its other events then answer <c>document.rolled-back</c>. Results are in input order.
+    /// </summary>
+    public async Task<EventResult[]> SubmitAllOrNothingAsync(IReadOnlyList<ValidatedEvent> events, CancellationToken ct)
+    {
+        if (events.Count == 0)
+            return [];
+        var group = events.Select(NewPending).ToArray();
+        await queue.Writer.WriteAsync(new Work(group, AllOrNothing: true), ct);
+        return await Task.WhenAll(group.Select(p => p.Completion.Task));
+    }
+
+    private static Pending NewPending(ValidatedEvent e) =>
+        new(e, new TaskCompletionSource<EventResult>(TaskCreationOptions.RunContinuationsAsynchronously), System.Diagnostics.Activity.Current?.TraceId.ToString());
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
         var batch = new List<Pending>(options.MaxCommitBatch);
+        var documents = new List<Pending[]>();
         StoreSession? session = null;
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (batch.Count < options.MaxCommitBatch && queue.Reader.TryRead(out var next))
-                    batch.Add(next);
+                var taken = 0;
+                while (taken < options.MaxCommitBatch && queue.Reader.TryRead(out var next))
+                {
+                    if (next.AllOrNothing)
+                        documents.Add(next.Events);
+                    else
+                        batch.AddRange(next.Events);
+                    taken += next.Events.Length;
+                }
+
                 try
                 {
                     session ??= await store.OpenSessionAsync(clock, stoppingToken);
-                    await ProcessAsync(session, batch, stoppingToken);
+                    if (batch.Count > 0)
+                        await ProcessAsync(session, batch, stoppingToken);
+                    foreach (var document in documents)
+                        await ProcessDocumentAsync(session, document, stoppingToken);
                 }
                 catch (Exception ex) when (ex is DbException or IOException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
                 {
                     // The store itself failed (not a rule): no event of the batch was written.
-                    LogStoreFailure(logger, batch.Count, ex);
+                    LogStoreFailure(logger, batch.Count + documents.Sum(d => d.Length), ex);
                     // The writer runs outside any request: each submitter gets its own request's trace id.
-                    foreach (var p in batch)
+                    // (Events already answered, e.g. a batch committed before a document failed, keep their answer.)
+                    foreach (var p in batch.Concat(documents.SelectMany(d => d)))
                         p.Completion.TrySetResult(EventResult.Rejected(p.Event.Event.Source, p.Event.Event.Id, p.Event.Event.Type, Problem.Internal(p.TraceId)));
                     if (session is not null)
                         await session.DisposeAsync();
@@ -85,6 +118,7 @@ public sealed partial class IngestPipeline(
                 }
 
                 batch.Clear();
+                documents.Clear();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -93,10 +127,13 @@ public sealed partial class IngestPipeline(
         }
         finally
         {
-            foreach (var p in batch)
+            foreach (var p in batch.Concat(documents.SelectMany(d => d)))
                 p.Completion.TrySetCanceled(stoppingToken);
             while (queue.Reader.TryRead(out var left))
-                left.Completion.TrySetCanceled(stoppingToken);
+            {
+                foreach (var p in left.Events)
+                    p.Completion.TrySetCanceled(stoppingToken);
+            }
             if (session is not null)
                 await session.DisposeAsync();
         }
@@ -127,8 +164,26 @@ public sealed partial class IngestPipeline(
         }
     }
 
-    /// <summary>One transaction: idempotency check, every event applied or rejected, commit, then results.</summary>
-    private async Task CommitAsync(StoreSession session, List<Pending> batch, CancellationToken ct)
+    /// <summary>A document commits alone, all or nothing; if the store refuses it, none of its events is written.</summary>
+    private async Task ProcessDocumentAsync(StoreSession session, Pending[] document, CancellationToken ct)
+    {
+        try
+        {
+            await CommitAsync(session, [.. document], ct, allOrNothing: true);
+        }
+        catch (DbException ex)
+        {
+            LogStoreFailure(logger, document.Length, ex);
+            foreach (var p in document)
+                p.Completion.TrySetResult(EventResult.Rejected(p.Event.Event.Source, p.Event.Event.Id, p.Event.Event.Type, Problem.Internal(p.TraceId)));
+        }
+    }
+
+    /// <summary>
+    /// One transaction: idempotency check, every event applied or rejected, commit, then results. With
+    /// <paramref name="allOrNothing"/>, one rejected event rolls the whole transaction back.
+    /// </summary>
+    private async Task CommitAsync(StoreSession session, List<Pending> batch, CancellationToken ct, bool allOrNothing = false)
     {
         using var activity = Activity.StartActivity("events.commit");
         activity?.SetTag("takt.events.count", batch.Count);
@@ -201,9 +256,29 @@ public sealed partial class IngestPipeline(
                 : first with { };
         }
 
-        // A batch of only rejections and replays writes nothing, not even its commit row: a rejected or repeated
-        // request changes nothing (DESIGN §2.7).
-        await tx.CommitAsync(ct, recordCommit: results.Any(r => r is { Accepted: true, Replayed: false }));
+        if (allOrNothing && results.Any(r => r is { Accepted: false }))
+        {
+            // A document with a rejected event writes nothing. Its events applied in this transaction (and their
+            // repeats) are rolled back; replays of events committed earlier stay what they are.
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var e = batch[i].Event.Event;
+                if (results[i] is { Accepted: true } && !stored.ContainsKey((e.Source, e.Id)))
+                {
+                    results[i] = EventResult.Rejected(e.Source, e.Id, e.Type, Problem.RuleViolated([new Violation(
+                        "", "document.rolled-back", "Not applied: another event of the same document was rejected, and a document is applied whole or not at all.")]));
+                }
+            }
+
+            await tx.RollbackAsync(ct);
+        }
+        else
+        {
+            // A batch of only rejections and replays writes nothing, not even its commit row: a rejected or
+            // repeated request changes nothing (DESIGN §2.7).
+            await tx.CommitAsync(ct, recordCommit: results.Any(r => r is { Accepted: true, Replayed: false }));
+        }
+
         BatchSize.Record(batch.Count);
         CommitTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         for (var i = 0; i < batch.Count; i++)
