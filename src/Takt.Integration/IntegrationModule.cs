@@ -1,6 +1,10 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Takt.Integration.Adapters;
+using Takt.Integration.Adapters.B2mml;
+using Takt.Integration.Adapters.Csv;
 using Takt.Integration.Gateway;
 using Takt.Store;
 
@@ -19,10 +23,23 @@ public static class IntegrationModule
         return services;
     }
 
+    /// <summary>
+    /// The document adapters (B2MML, CSV). The schedule adapters read production orders through
+    /// <see cref="IProductionSchedule"/>, which the host provides.
+    /// </summary>
+    public static IServiceCollection AddAdapters(this IServiceCollection services, AdapterOptions adapters)
+    {
+        services.AddSingleton(adapters);
+        return services;
+    }
+
     public static RouteGroupBuilder MapIntegration(this RouteGroupBuilder api)
     {
         ReceiveEvents.Map(api);
         DeadLetterEndpoints.Map(api);
+        AdapterRegistry.Map(api);
+        B2mmlEndpoints.Map(api);
+        ShopFloorCsv.Map(api);
         return api;
     }
 }

@@ -1,3 +1,4 @@
+using Takt.Integration.Adapters;
 using Takt.Integration.Gateway;
 using Takt.Store;
 
@@ -22,6 +23,9 @@ public sealed class ServerSettings
     public IngestOptions Ingest { get; set; } = new();
 
     public OutboxOptions Outbox { get; set; } = new();
+
+    /// <summary>Limits of the document adapters (B2MML, CSV).</summary>
+    public AdapterOptions Adapters { get; set; } = new();
 
     /// <summary>Run the outbox dispatcher (off in some tests that inspect the queue).</summary>
     public bool RunDispatcher { get; set; } = true;

@@ -177,7 +177,7 @@ internal static class ReceiveEvents
     }
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is longer.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken ct)
+    internal static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
