@@ -12,8 +12,10 @@ set -euo pipefail
 exec 3>&1 1>&2
 
 # Debian packages the tests need besides PostgreSQL (which ensure-postgres.sh handles).
-# Add e.g. `mosquitto` or `chromium` here when tests start to need them.
+# mosquitto: the MQTT tests start their own broker (/usr/sbin/mosquitto -c <temp conf> on a free port, with
+# mosquitto_passwd for its users); the system service is not used and need not run.
 PACKAGES=(
+    mosquitto
 )
 
 log() { printf '[ensure-test-deps] %s\n' "$*" >&2; }

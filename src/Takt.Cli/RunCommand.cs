@@ -17,9 +17,12 @@ internal static class RunCommand
         var db = DbOption();
         var urls = new Option<string?>("--urls") { Description = "Where to listen (default ASPNETCORE_URLS, else http://localhost:5080)." };
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not load demo data into a new database." };
+        var mqtt = new Option<string?>("--mqtt") { Description = "Subscribe to shop-floor events on this MQTT broker: host[:port] or mqtt://[user:password@]host[:port] (default: off)." };
+        var mqttUser = new Option<string?>("--mqtt-user") { Description = "User name at the MQTT broker (the password comes from TAKT_MQTT_PASSWORD)." };
+        var mqttClientId = new Option<string?>("--mqtt-client-id") { Description = "MQTT client id, which names the persistent session; one per server node (default: takt)." };
         var command = new Command("run", "Run the Takt server (REST API, event gateway, workers) on a database; a new one gets demo data.")
         {
-            db, urls, noDemo,
+            db, urls, noDemo, mqtt, mqttUser, mqttClientId,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -29,12 +32,22 @@ internal static class RunCommand
                 Urls = parse.GetValue(urls),
                 SeedDemo = !parse.GetValue(noDemo),
             };
+            if (parse.GetValue(mqtt) is { } broker)
+            {
+                settings.Mqtt = Takt.Integration.Mqtt.MqttOptions.Parse(broker);
+                settings.Mqtt.Username = parse.GetValue(mqttUser) ?? settings.Mqtt.Username;
+                settings.Mqtt.Password = Environment.GetEnvironmentVariable("TAKT_MQTT_PASSWORD") ?? settings.Mqtt.Password;
+                settings.Mqtt.ClientId = parse.GetValue(mqttClientId) ?? settings.Mqtt.ClientId;
+            }
+
             var app = TaktServer.Build(settings);
             await TaktServer.PrepareDatabaseAsync(app.Services, settings, ct);
             await app.StartAsync(ct);
             var store = app.Services.GetRequiredService<Takt.Store.TaktStore>();
             foreach (var url in app.Urls)
                 AnsiConsole.MarkupLineInterpolated($"[green]Takt is running[/] at [link]{url}[/]  (API: {url}/api, store: {store.Display})");
+            if (settings.Mqtt.Enabled)
+                AnsiConsole.MarkupLineInterpolated($"MQTT: subscribing to {settings.Mqtt.TopicPrefix}/<plant>/<line>/<event> on {settings.Mqtt}");
             Console.Out.Flush();
             await app.WaitForShutdownAsync(ct);
             return 0;

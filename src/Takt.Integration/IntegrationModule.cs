@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -6,6 +7,7 @@ using Takt.Integration.Adapters;
 using Takt.Integration.Adapters.B2mml;
 using Takt.Integration.Adapters.Csv;
 using Takt.Integration.Gateway;
+using Takt.Integration.Mqtt;
 using Takt.Store;
 
 namespace Takt.Integration;
@@ -24,12 +26,15 @@ public static class IntegrationModule
     }
 
     /// <summary>
-    /// The document adapters (B2MML, CSV). The schedule adapters read production orders through
-    /// <see cref="IProductionSchedule"/>, which the host provides.
+    /// The document adapters (B2MML, CSV) and the MQTT intake (which stays idle without a broker). The schedule
+    /// adapters read production orders through <see cref="IProductionSchedule"/>, which the host provides.
     /// </summary>
-    public static IServiceCollection AddAdapters(this IServiceCollection services, AdapterOptions adapters)
+    public static IServiceCollection AddAdapters(this IServiceCollection services, AdapterOptions adapters, MqttOptions mqtt)
     {
         services.AddSingleton(adapters);
+        services.AddSingleton(mqtt);
+        services.AddSingleton<MqttIntake>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<MqttIntake>());
         return services;
     }
 
@@ -40,6 +45,11 @@ public static class IntegrationModule
         AdapterRegistry.Map(api);
         B2mmlEndpoints.Map(api);
         ShopFloorCsv.Map(api);
+        IntegrationLog.Map(api);
+        api.MapGet("/integration/mqtt", (MqttIntake intake) => Results.Ok(intake.Status))
+            .Produces<MqttStatus>(200)
+            .WithName("GetMqttStatus")
+            .WithSummary("The MQTT intake: whether a broker is configured and connected.");
         return api;
     }
 }

@@ -1,5 +1,6 @@
 using Takt.Integration.Adapters;
 using Takt.Integration.Gateway;
+using Takt.Integration.Mqtt;
 using Takt.Store;
 
 namespace Takt.Server;
@@ -26,6 +27,9 @@ public sealed class ServerSettings
 
     /// <summary>Limits of the document adapters (B2MML, CSV).</summary>
     public AdapterOptions Adapters { get; set; } = new();
+
+    /// <summary>The shop-floor MQTT broker; the intake is off while its host is not set (the default).</summary>
+    public MqttOptions Mqtt { get; set; } = new();
 
     /// <summary>Run the outbox dispatcher (off in some tests that inspect the queue).</summary>
     public bool RunDispatcher { get; set; } = true;

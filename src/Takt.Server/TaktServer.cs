@@ -55,7 +55,7 @@ public static class TaktServer
         if (store.Engine == StoreEngine.Sqlite)
             services.AddHostedService<SqliteCheckpointer>();
         services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
-        services.AddAdapters(settings.Adapters).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
+        services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         settings.ConfigureServices?.Invoke(services);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>

@@ -59,6 +59,7 @@ public static class AdapterRegistry
         [ProductionPerformanceV0401, OperationsPerformanceV0701, ShopFloorCsv, ProductionScheduleV0401, OperationsScheduleV0701];
 
     internal static void Map(RouteGroupBuilder api) => api.MapGet("/adapters", () => Results.Ok(All))
+        .Produces<IReadOnlyList<AdapterDescriptor>>(200)
         .WithName("ListAdapters")
         .WithSummary("The adapters between plant formats (B2MML, CSV) and canonical events, with their versions.");
 }

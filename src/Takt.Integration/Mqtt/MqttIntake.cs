@@ -1,0 +1,304 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Protocol;
+using Takt.Integration.Gateway;
+using Takt.Store;
+
+namespace Takt.Integration.Mqtt;
+
+/// <summary>The MQTT intake's connection, for health pages and tests.</summary>
+/// <param name="Enabled">False when no broker is configured.</param>
+/// <param name="Connected">Connected and subscribed.</param>
+/// <param name="Broker">Where, and as which client id.</param>
+/// <param name="Connections">Successful connections since start (a reconnect adds one).</param>
+public sealed record MqttStatus(bool Enabled, bool Connected, string? Broker, int Connections);
+
+/// <summary>
+/// Shop-floor events over MQTT: subscribes to <c>{prefix}/+/+/+</c> at QoS 1 in a persistent session (clean start
+/// off, session expiry), so the broker keeps what arrives while Takt is away. Messages go through the same checks
+/// and the same idempotent, group-committed pipeline as HTTP. A message is acknowledged only after its event
+/// committed, or after its rejection was recorded in the integration log and published as a dead letter: until
+/// then the broker still has it and delivers it again after a crash, a restart or a lost connection (and the
+/// inbox turns the repeat into a replay). When the broker goes away, Takt reconnects with backoff.
+/// </summary>
+public sealed partial class MqttIntake(
+    MqttOptions options,
+    IngestOptions ingest,
+    EventValidation validation,
+    IngestPipeline pipeline,
+    TaktStore store,
+    TimeProvider clock,
+    ILogger<MqttIntake> logger) : BackgroundService
+{
+    private readonly Channel<Received> inbox = Channel.CreateUnbounded<Received>(new UnboundedChannelOptions { SingleReader = true });
+    private volatile bool connected;
+    private int connections;
+
+    // The payload is copied while the handler runs: the client may reuse its buffers afterwards.
+    private sealed record Received(IMqttClient Client, MqttApplicationMessageReceivedEventArgs Message, string Topic, byte[] Payload);
+
+    public MqttStatus Status => new(options.Enabled, connected, options.Enabled ? options.ToString() : null, Volatile.Read(ref connections));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Enabled)
+            return;
+        var processing = ProcessAsync(stoppingToken);
+        await StayConnectedAsync(stoppingToken);
+        inbox.Writer.TryComplete();
+        await processing;
+    }
+
+    private async Task StayConnectedAsync(CancellationToken ct)
+    {
+        var factory = new MqttClientFactory();
+        var failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            using var client = factory.CreateMqttClient();
+            var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            client.DisconnectedAsync += _ =>
+            {
+                connected = false;
+                lost.TrySetResult();
+                return Task.CompletedTask;
+            };
+            client.ApplicationMessageReceivedAsync += e =>
+            {
+                // Acknowledged by ProcessAsync once the message is decided, not when this handler returns.
+                e.AutoAcknowledge = false;
+                var message = e.ApplicationMessage;
+                return inbox.Writer.WriteAsync(new Received(client, e, message.Topic, System.Buffers.BuffersExtensions.ToArray(message.Payload)), CancellationToken.None).AsTask();
+            };
+            try
+            {
+                var result = await client.ConnectAsync(ClientOptions(factory), ct);
+                if (result.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    LogRefused(logger, options.ToString(), result.ResultCode.ToString(), result.ReasonString);
+                }
+                else
+                {
+                    // A present session still has the subscription and the messages queued for it.
+                    if (!result.IsSessionPresent)
+                        await SubscribeAsync(factory, client, ct);
+                    connected = true;
+                    Interlocked.Increment(ref connections);
+                    failures = 0;
+                    LogConnected(logger, options.ToString(), result.IsSessionPresent);
+                    await lost.Task.WaitAsync(ct);
+                    LogLost(logger, options.ToString());
+                }
+            }
+            catch (Exception ex) when (ex is MqttCommunicationException or IOException or TimeoutException or InvalidOperationException && !ct.IsCancellationRequested)
+            {
+                LogUnreachable(logger, options.ToString(), ex.Message);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopping: disconnect below, keeping the session (and anything not acknowledged) at the broker.
+            }
+            finally
+            {
+                connected = false;
+                if (client.IsConnected)
+                    await client.TryDisconnectAsync();
+            }
+
+            if (ct.IsCancellationRequested)
+                break;
+            failures++;
+            try
+            {
+                await Task.Delay(Backoff(failures), clock, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private MqttClientOptions ClientOptions(MqttClientFactory factory)
+    {
+        var builder = factory.CreateClientOptionsBuilder()
+            .WithTcpServer(options.Host, options.Port)
+            .WithClientId(options.ClientId)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)options.SessionExpiry.TotalSeconds)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
+            .WithTimeout(TimeSpan.FromSeconds(10));
+        if (!string.IsNullOrEmpty(options.Username))
+            builder = builder.WithCredentials(options.Username, options.Password);
+        return builder.Build();
+    }
+
+    private async Task SubscribeAsync(MqttClientFactory factory, IMqttClient client, CancellationToken ct)
+    {
+        var filter = $"{options.TopicPrefix}/+/+/+";
+        var result = await client.SubscribeAsync(factory.CreateSubscribeOptionsBuilder()
+            .WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
+            .Build(), ct);
+        if (result.Items.Any(i => i.ResultCode != MqttClientSubscribeResultCode.GrantedQoS1))
+            throw new InvalidOperationException($"The broker did not grant QoS 1 on {filter}: {string.Join(", ", result.Items.Select(i => i.ResultCode))}.");
+    }
+
+    /// <summary>Exponential backoff with ±20 % jitter, capped at <see cref="MqttOptions.MaxReconnectDelay"/>.</summary>
+    private TimeSpan Backoff(int failures)
+    {
+        var exponential = options.ReconnectDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16));
+#pragma warning disable CA5394 // jitter spreads reconnects of many nodes; it is not security-relevant
+        var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
+#pragma warning restore CA5394
+        return TimeSpan.FromMilliseconds(Math.Min(exponential * jitter, options.MaxReconnectDelay.TotalMilliseconds));
+    }
+
+    /// <summary>Takes what arrived (in order), decides it in one group commit, then acknowledges in arrival order.</summary>
+    private async Task ProcessAsync(CancellationToken ct)
+    {
+        var batch = new List<Received>(options.MaxBatch);
+        try
+        {
+            while (await inbox.Reader.WaitToReadAsync(ct))
+            {
+                while (batch.Count < options.MaxBatch && inbox.Reader.TryRead(out var next))
+                    batch.Add(next);
+                await DecideAsync(batch, ct);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping: what is not acknowledged stays with the broker and comes again with the next session.
+        }
+    }
+
+    private async Task DecideAsync(List<Received> batch, CancellationToken ct)
+    {
+        var inspected = batch.Select(r => MqttMessages.Inspect(r.Topic, r.Payload, options, ingest, validation)).ToArray();
+        var problems = inspected.Select(i => i.Problem).ToArray();
+        var pending = Enumerable.Range(0, batch.Count).Where(i => inspected[i].Event is not null).ToList();
+        for (var attempt = 1; pending.Count > 0; attempt++)
+        {
+            var results = await pipeline.SubmitAsync([.. pending.Select(i => inspected[i].Event!)], ct);
+            var retry = new List<int>();
+            for (var k = 0; k < pending.Count; k++)
+            {
+                if (results[k].Accepted)
+                    problems[pending[k]] = null;
+                else if (results[k].Status >= 500)
+                    retry.Add(pending[k]);
+                else
+                    problems[pending[k]] = results[k].Problem;
+            }
+
+            // The store failed: the events are not decided. Try again while their connection can still acknowledge
+            // them; once it is gone the broker delivers them again in the next session.
+            pending = [.. retry.Where(i => batch[i].Client.IsConnected)];
+            if (pending.Count > 0)
+                await Task.Delay(Backoff(attempt), clock, ct);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var message = batch[i];
+            if (!message.Client.IsConnected)
+                continue;
+            if (inspected[i].Event is not null && problems[i] is null)
+            {
+                await AcknowledgeAsync(message, ct);
+            }
+            else if (problems[i] is { } problem && await RejectAsync(message, inspected[i], problem, ct))
+            {
+                await AcknowledgeAsync(message, ct);
+            }
+        }
+    }
+
+    /// <summary>Records the rejection, then publishes the dead letter; true when the message may be acknowledged.</summary>
+    private async Task<bool> RejectAsync(Received received, Inspected message, Problem problem, CancellationToken ct)
+    {
+        var payload = received.Payload;
+        var rule = problem.Errors.Count > 0 ? problem.Errors[0].Rule : problem.Type;
+        LogRejected(logger, message.Topic.Topic, message.Source, message.Id, rule);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await IntegrationLog.RecordAsync(store, clock, new IntegrationLog.Rejected(
+                    "mqtt", null, message.Topic.IsValid ? message.Topic.Plant : null, message.Topic.Topic, message.Source, message.Id, message.Type, problem, payload), ct);
+                break;
+            }
+            catch (DbException ex)
+            {
+                LogLogFailure(logger, ex);
+                if (!received.Client.IsConnected)
+                    return false;
+                await Task.Delay(Backoff(attempt), clock, ct);
+            }
+        }
+
+        var letter = new MqttApplicationMessageBuilder()
+            .WithTopic(message.Topic.DeadLetterTopic(options))
+            .WithPayload(MqttMessages.DeadLetter(message, problem, payload, clock.GetUtcNow()))
+            .WithContentType("application/json")
+            .WithUserProperty("takt-rule", System.Text.Encoding.UTF8.GetBytes(rule).AsMemory())
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        try
+        {
+            var published = await received.Client.PublishAsync(letter, ct);
+            // Refused by the broker (e.g. its ACL): the rejection is in the integration log; the message is decided.
+            if (!published.IsSuccess && published.ReasonCode != MqttClientPublishReasonCode.NoMatchingSubscribers)
+                LogDeadLetterRefused(logger, letter.Topic, published.ReasonCode.ToString());
+            return true;
+        }
+        catch (Exception ex) when (ex is MqttCommunicationException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The connection went: not acknowledged, so it comes again and is rejected (and logged once) again.
+            return false;
+        }
+    }
+
+    private async Task AcknowledgeAsync(Received received, CancellationToken ct)
+    {
+        try
+        {
+            await received.Message.AcknowledgeAsync(ct);
+        }
+        catch (Exception ex) when (ex is MqttCommunicationException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The connection went first: the broker delivers the message again and the inbox replays it.
+            LogAcknowledgeLost(logger, received.Topic, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT: connected to {Broker} (session present: {SessionPresent})")]
+    private static partial void LogConnected(ILogger logger, string broker, bool sessionPresent);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: lost the connection to {Broker}; reconnecting")]
+    private static partial void LogLost(ILogger logger, string broker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: {Broker} refused the connection: {Code} {Reason}")]
+    private static partial void LogRefused(ILogger logger, string broker, string code, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: cannot reach {Broker}: {Reason}")]
+    private static partial void LogUnreachable(ILogger logger, string broker, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT: rejected {Topic} {Source}/{Id}: {Rule}")]
+    private static partial void LogRejected(ILogger logger, string topic, string? source, string? id, string rule);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "MQTT: the integration log could not be written; the message stays unacknowledged")]
+    private static partial void LogLogFailure(ILogger logger, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: the broker refused the dead letter on {Topic}: {Code} (the rejection is in the integration log)")]
+    private static partial void LogDeadLetterRefused(ILogger logger, string topic, string code);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT: could not acknowledge {Topic} ({Reason}); the broker will deliver it again")]
+    private static partial void LogAcknowledgeLost(ILogger logger, string topic, string reason);
+}

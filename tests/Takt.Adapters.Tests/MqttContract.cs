@@ -1,0 +1,202 @@
+using System.Text.Json;
+using MQTTnet;
+using System.Text.Json.Nodes;
+using Takt.Production;
+using Takt.Testing;
+using Xunit;
+
+namespace Takt.Adapters.Tests;
+
+/// <summary>
+/// Shop-floor events over MQTT against a real mosquitto: good events are posted as over HTTP; bad ones are
+/// dead-lettered with the reason and logged; nothing is lost when the broker or Takt restarts mid-stream, and
+/// nothing is posted twice. Each test uses its own orders and event sources.
+/// </summary>
+public abstract class MqttContract<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : MqttHost
+{
+    private static DateTimeOffset Now => TimeProvider.System.GetUtcNow();
+
+    [Fact]
+    public async Task good_events_on_their_plants_topics_are_posted_like_over_http()
+    {
+        var host = fixture.Host;
+        await using var device = await MqttDevice.ConnectAsync(fixture.Broker, "mes-good");
+        var issue = Events.MaterialIssued("PA01", "PA01-100002", "RM-3001", 2m, "H87", Now.AddMinutes(-5));
+        var confirmation = Events.OperationConfirmed("PA01", "PA01-100002", "0010", "PA01-CNC1", 2m, "H87", machine: (30m, "MIN"), time: Now.AddMinutes(-4));
+        var yield = Events.YieldReported("PB01", "PB01-100002", "SF-2000", 1m, "H87", Now.AddMinutes(-3));
+        yield["source"] = "/mes/pb01/line-3";
+
+        await device.PublishAsync("takt/PA01/line-1/material-issued", issue.ToJsonString());
+        await device.PublishAsync("takt/PA01/line-1/operation-confirmed", confirmation.ToJsonString());
+        await device.PublishAsync("takt/PB01/line-3/yield-reported", yield.ToJsonString());
+
+        await fixture.WaitAsync(async () => await AcceptedAsync(host, issue, confirmation, yield) == 3, "three events accepted");
+        var housings = await host.OrderAsync("PA01-100002");
+        Assert.Equal(2m, housings.Components.Single(c => c.Item == "RM-3001").Issued);
+        Assert.Equal(new OperationView("0010", "PA01-CNC1", "Rough machining", 2m, 0m, 0.5m, 0m), housings.Operations.Single(o => o.Operation == "0010"));
+        Assert.Equal(1m, (await host.OrderAsync("PB01-100002")).Yield);
+        foreach (var e in new[] { issue, confirmation, yield })
+        {
+            var journalEntries = await Tables.CountAsync(host.Store, "SELECT journal_entries FROM intel_event WHERE source = @source AND source_id = @id", Key(e));
+            Assert.Equal(1, journalEntries);
+        }
+
+        Assert.Equal(0, await Tables.CountAsync(host.Store, "SELECT COUNT(*) FROM integration_log WHERE event_source IN ('/mes/pa01/line-1', '/mes/pb01/line-3')"));
+    }
+
+    [Fact]
+    public async Task bad_messages_are_dead_lettered_with_the_reason_logged_and_change_nothing_else()
+    {
+        var host = fixture.Host;
+        await using var watcher = await MqttDevice.ConnectAsync(fixture.Broker, "dead-letter-watcher");
+        await watcher.SubscribeAsync("takt/deadletter/#");
+        await using var device = await MqttDevice.ConnectAsync(fixture.Broker, "mes-bad");
+        JsonObject Issue(string plant, string order, string item) =>
+            From("/mes/pa01/line-9", Events.MaterialIssued(plant, order, item, 1m, "H87", Now.AddMinutes(-5)));
+        var otherPlant = Issue("PB01", "PB01-100003", "RM-3002");
+        var wrongTopic = Issue("PA01", "PA01-100006", "RM-3001");
+        var unknownOrder = Issue("PA01", "PA01-999999", "RM-3001");
+        var noItem = Issue("PA01", "PA01-100006", "RM-3001");
+        noItem["data"]!.AsObject().Remove("item");
+        var good = Issue("PA01", "PA01-100006", "RM-3001");
+        var bad = new (string Topic, string Payload, string Rule)[]
+        {
+            ("takt/PA01/line-9/material-issued", "{not json", "json.malformed"),
+            ("takt/PA01/line-9/material-issued", otherPlant.ToJsonString(), "mqtt.plant-mismatch"),
+            ("takt/PA01/line-9/yield-reported", wrongTopic.ToJsonString(), "mqtt.event-mismatch"),
+            ("takt/PA01/line-9/material-issued", unknownOrder.ToJsonString(), "order.unknown"),
+            ("takt/PA01/line-9/material-issued", noItem.ToJsonString(), "schema.required"),
+        };
+
+        foreach (var (topic, payload, _) in bad)
+            await device.PublishAsync(topic, payload);
+        await device.PublishAsync("takt/PA01/line-9/material-issued", good.ToJsonString());
+
+        await fixture.WaitAsync(() => Task.FromResult(watcher.Received.Count >= bad.Length), $"{bad.Length} dead letters");
+        await fixture.WaitAsync(async () => await AcceptedAsync(host, good) == 1, "the good event after the bad ones");
+        var letters = watcher.Received.ToList();
+        Assert.Equal(bad.Length, letters.Count);
+        foreach (var (topic, payload, rule) in bad)
+        {
+            var letter = letters.Select(l => (l.Topic, Body: JsonNode.Parse(l.ConvertPayloadToString())!))
+                .Single(l => l.Body["problem"]!["errors"]![0]!["rule"]!.GetValue<string>() == rule);
+            Assert.Equal(topic.Replace("takt/", "takt/deadletter/", StringComparison.Ordinal), letter.Topic);
+            Assert.Equal(topic, letter.Body["topic"]!.GetValue<string>());
+            var original = letter.Body["payload"]!;
+            Assert.True(original.GetValueKind() == JsonValueKind.String ? original.GetValue<string>() == payload : JsonNode.DeepEquals(original, JsonNode.Parse(payload)),
+                $"The dead letter carries the original payload: {letter.Body}");
+        }
+
+        var log = await Tables.QueryAsync<(string Channel, string Plant, string Topic, string Rule, string Problem)>(host.Store,
+            "SELECT channel, plant, topic, rule, problem FROM integration_log WHERE topic LIKE 'takt/PA01/line-9/%' ORDER BY rule");
+        Assert.Equal(bad.Select(b => ("mqtt", "PA01", b.Topic, b.Rule)).OrderBy(b => b.Rule, StringComparer.Ordinal), log.Select(l => (l.Channel, l.Plant, l.Topic, l.Rule)));
+        Assert.All(log, l => Assert.Contains(l.Rule, l.Problem, StringComparison.Ordinal));
+        var listed = await host.GetAsync<JsonElement[]>("/api/v1/integration-log?channel=mqtt");
+        Assert.Equal(bad.Length, listed.Count(e => e.GetProperty("topic").GetString()!.StartsWith("takt/PA01/line-9/", StringComparison.Ordinal)));
+
+        // Of the six messages, only the good one reached the inbox.
+        Assert.Equal(1, await Tables.CountAsync(host.Store, "SELECT COUNT(*) FROM integration_inbox WHERE source = '/mes/pa01/line-9'"));
+        Assert.Equal(1m, (await host.OrderAsync("PA01-100006")).Components.Single(c => c.Item == "RM-3001").Issued);
+    }
+
+    [Fact]
+    public async Task a_broker_restart_mid_stream_loses_nothing_and_posts_each_event_once()
+    {
+        // 200 issues of one drive shaft to Brno's pump orders; the broker is stopped (SIGTERM) and started again
+        // after the 100th was accepted by the broker, while Takt is still working through the stream.
+        const int count = 200;
+        var host = fixture.Host;
+        const string source = "/mes/pb01/line-7";
+        string[] orders = ["PB01-100001", "PB01-100003", "PB01-100005"];
+        var stream = Enumerable.Range(0, count)
+            .Select(i => From(source, Events.MaterialIssued("PB01", orders[i % orders.Length], "RM-3002", 1m, "H87", Now.AddMinutes(-5), id: $"shaft-{i:D4}")).ToJsonString())
+            .ToList();
+        var issuedBefore = await IssuedAsync(host, orders);
+        var connections = fixture.Intake.Status.Connections;
+        await using var device = await MqttDevice.ConnectAsync(fixture.Broker, "mes-restart");
+
+        for (var i = 0; i < count / 2; i++)
+            await device.PublishAsync("takt/PB01/line-7/material-issued", stream[i]);
+        await fixture.Broker.StopAsync();
+        var decidedAtStop = await InboxAsync(host, source);
+        var rest = Task.Run(async () =>
+        {
+            for (var i = count / 2; i < count; i++)
+                await device.PublishAsync("takt/PB01/line-7/material-issued", stream[i]);
+        }, TestContext.Current.CancellationToken);
+        await fixture.Broker.StartAgainAsync();
+        await rest;
+
+        // The premise: the broker went down holding messages Takt had not decided yet.
+        Assert.True(decidedAtStop < count / 2, $"Takt had decided all {decidedAtStop} events before the broker stopped; the restart was not mid-stream.");
+        await fixture.WaitAsync(async () => await InboxAsync(host, source) >= count, $"{count} events accepted (were {decidedAtStop} when the broker stopped)");
+        Assert.Equal(count, await InboxAsync(host, source));
+        Assert.Equal(count, await Tables.CountAsync(host.Store, "SELECT COUNT(*) FROM intel_event WHERE source = @source", new { source }));
+        Assert.Equal(issuedBefore + count, await IssuedAsync(host, orders));
+        Assert.Equal(0, await Tables.CountAsync(host.Store, "SELECT COUNT(*) FROM integration_log WHERE event_source = @source", new { source }));
+        Assert.True(fixture.Intake.Status.Connections > connections, "Takt reconnected after the broker restart.");
+    }
+
+    [Fact]
+    public async Task events_published_while_takt_is_down_wait_in_its_session_and_are_posted_when_it_is_back()
+    {
+        const int count = 30;
+        const string source = "/mes/pb01/line-8";
+        await fixture.StopTaktAsync();
+        await using (var device = await MqttDevice.ConnectAsync(fixture.Broker, "mes-offline"))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var e = From(source, Events.MaterialIssued("PB01", "PB01-100007", "RM-3003", 1m, "H87", Now.AddMinutes(-5), id: $"seal-{i:D3}"));
+                await device.PublishAsync("takt/PB01/line-8/material-issued", e.ToJsonString());
+            }
+        }
+
+        await fixture.StartTaktAsync();
+
+        await fixture.WaitAsync(async () => await InboxAsync(fixture.Host, source) >= count, $"{count} events queued while Takt was down");
+        Assert.Equal(count, await InboxAsync(fixture.Host, source));
+        Assert.Equal(count, (await fixture.Host.OrderAsync("PB01-100007")).Components.Single(c => c.Item == "RM-3003").Issued);
+    }
+
+    [Fact]
+    public async Task the_intake_reports_its_connection()
+    {
+        var status = await fixture.Host.GetAsync<JsonElement>("/api/v1/integration/mqtt");
+        Assert.True(status.GetProperty("enabled").GetBoolean());
+        Assert.True(status.GetProperty("connected").GetBoolean());
+        Assert.Contains($"127.0.0.1:{fixture.Broker.Port}", status.GetProperty("broker").GetString(), StringComparison.Ordinal);
+    }
+
+    private static JsonObject From(string source, JsonObject cloudEvent)
+    {
+        cloudEvent["source"] = source;
+        return cloudEvent;
+    }
+
+    private static object Key(JsonObject e) => new { source = e["source"]!.GetValue<string>(), id = e["id"]!.GetValue<string>() };
+
+    private static async Task<long> AcceptedAsync(TaktHost host, params JsonObject[] events)
+    {
+        var accepted = 0L;
+        foreach (var e in events)
+            accepted += await Tables.CountAsync(host.Store, "SELECT COUNT(*) FROM integration_inbox WHERE source = @source AND event_id = @id", Key(e));
+        return accepted;
+    }
+
+    private static Task<long> InboxAsync(TaktHost host, string source) =>
+        Tables.CountAsync(host.Store, "SELECT COUNT(*) FROM integration_inbox WHERE source = @source", new { source });
+
+    private static async Task<decimal> IssuedAsync(TaktHost host, string[] orders)
+    {
+        var issued = 0m;
+        foreach (var order in orders)
+            issued += (await host.OrderAsync(order)).Components.Single(c => c.Item == "RM-3002").Issued;
+        return issued;
+    }
+}
+
+public sealed class MqttOnSqlite(MqttSqliteHost fixture) : MqttContract<MqttSqliteHost>(fixture);
+
+public sealed class MqttOnPostgres(MqttPostgresHost fixture) : MqttContract<MqttPostgresHost>(fixture);
