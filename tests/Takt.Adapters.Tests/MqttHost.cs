@@ -147,12 +147,13 @@ internal sealed class MqttDevice : IAsyncDisposable
         Assert.All(result.Items, i => Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, i.ResultCode));
     }
 
-    public Task PublishAsync(string topic, string payload) => PublishAsync(topic, Encoding.UTF8.GetBytes(payload));
+    public Task PublishAsync(string topic, string payload, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce) =>
+        PublishAsync(topic, Encoding.UTF8.GetBytes(payload), qos);
 
-    public async Task PublishAsync(string topic, byte[] payload)
+    public async Task PublishAsync(string topic, byte[] payload, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce)
     {
         var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+            .WithQualityOfServiceLevel(qos).Build();
         var trying = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {

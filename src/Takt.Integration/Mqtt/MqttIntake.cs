@@ -15,7 +15,10 @@ namespace Takt.Integration.Mqtt;
 /// <param name="Connected">Connected and subscribed.</param>
 /// <param name="Broker">Where, and as which client id.</param>
 /// <param name="Connections">Successful connections since start (a reconnect adds one).</param>
-public sealed record MqttStatus(bool Enabled, bool Connected, string? Broker, int Connections);
+/// <param name="Received">Messages received since start (a message delivered again counts again).</param>
+/// <param name="Accepted">Messages acknowledged after their event committed (or was replayed).</param>
+/// <param name="Rejected">Messages acknowledged after they were dead-lettered.</param>
+public sealed record MqttStatus(bool Enabled, bool Connected, string? Broker, int Connections, long Received, long Accepted, long Rejected);
 
 /// <summary>
 /// Shop-floor events over MQTT: subscribes to <c>{prefix}/+/+/+</c> at QoS 1 in a persistent session (clean start
@@ -36,12 +39,17 @@ public sealed partial class MqttIntake(
 {
     private readonly Channel<Received> inbox = Channel.CreateUnbounded<Received>(new UnboundedChannelOptions { SingleReader = true });
     private volatile bool connected;
+    private bool subscribed;
     private int connections;
+    private long received;
+    private long accepted;
+    private long rejected;
 
     // The payload is copied while the handler runs: the client may reuse its buffers afterwards.
     private sealed record Received(IMqttClient Client, MqttApplicationMessageReceivedEventArgs Message, string Topic, byte[] Payload);
 
-    public MqttStatus Status => new(options.Enabled, connected, options.Enabled ? options.ToString() : null, Volatile.Read(ref connections));
+    public MqttStatus Status => new(options.Enabled, connected, options.Enabled ? options.ToString() : null, Volatile.Read(ref connections),
+        Interlocked.Read(ref received), Interlocked.Read(ref accepted), Interlocked.Read(ref rejected));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -71,6 +79,7 @@ public sealed partial class MqttIntake(
             {
                 // Acknowledged by ProcessAsync once the message is decided, not when this handler returns.
                 e.AutoAcknowledge = false;
+                Interlocked.Increment(ref received);
                 var message = e.ApplicationMessage;
                 return inbox.Writer.WriteAsync(new Received(client, e, message.Topic, System.Buffers.BuffersExtensions.ToArray(message.Payload)), CancellationToken.None).AsTask();
             };
@@ -83,11 +92,13 @@ public sealed partial class MqttIntake(
                 }
                 else
                 {
-                    // A present session still has the subscription and the messages queued for it.
-                    if (!result.IsSessionPresent)
-                        await SubscribeAsync(factory, client, ct);
-                    connected = true;
                     Interlocked.Increment(ref connections);
+                    // A present session still has the subscription and the messages queued for it; subscribe when
+                    // the broker has no session for us, or when this process has not yet seen a subscription granted.
+                    if (!result.IsSessionPresent || !subscribed)
+                        await SubscribeAsync(factory, client, ct);
+                    subscribed = true;
+                    connected = true;
                     failures = 0;
                     LogConnected(logger, options.ToString(), result.IsSessionPresent);
                     await lost.Task.WaitAsync(ct);
@@ -185,7 +196,8 @@ public sealed partial class MqttIntake(
         var pending = Enumerable.Range(0, batch.Count).Where(i => inspected[i].Event is not null).ToList();
         for (var attempt = 1; pending.Count > 0; attempt++)
         {
-            var results = await pipeline.SubmitAsync([.. pending.Select(i => inspected[i].Event!)], ct);
+            // Stopping does not wait for the writer: what it commits later is not acknowledged, so it comes again.
+            var results = await pipeline.SubmitAsync([.. pending.Select(i => inspected[i].Event!)], ct).WaitAsync(ct);
             var retry = new List<int>();
             for (var k = 0; k < pending.Count; k++)
             {
@@ -212,10 +224,12 @@ public sealed partial class MqttIntake(
             if (inspected[i].Event is not null && problems[i] is null)
             {
                 await AcknowledgeAsync(message, ct);
+                Interlocked.Increment(ref accepted);
             }
             else if (problems[i] is { } problem && await RejectAsync(message, inspected[i], problem, ct))
             {
                 await AcknowledgeAsync(message, ct);
+                Interlocked.Increment(ref rejected);
             }
         }
     }
