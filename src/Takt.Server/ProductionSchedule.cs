@@ -18,6 +18,8 @@ internal sealed class ProductionSchedule(IProduction production, IMasterData mas
         var orders = (await production.OrdersAsync(store, plant, MaxOrders, ct)).Where(o => o.Status == "released").ToList();
         var items = orders.SelectMany(o => o.Components.Select(c => c.Item)).ToHashSet(StringComparer.Ordinal);
         MasterDataView view;
+        // IMasterData reads inside a transaction; this one only reads and is rolled back (a background writer
+        // on SQLite, so it yields the write lock to requests).
         await using (var session = await store.OpenSessionAsync(clock, ct, background: true))
         await using (var tx = await session.BeginAsync(ct))
             view = await masterData.LoadAsync(tx, [plant], items, [], ct);

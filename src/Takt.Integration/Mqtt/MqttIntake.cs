@@ -105,10 +105,12 @@ public sealed partial class MqttIntake(
                     LogLost(logger, options.ToString());
                 }
             }
-            catch (Exception ex) when (ex is MqttCommunicationException or IOException or TimeoutException or InvalidOperationException && !ct.IsCancellationRequested)
+#pragma warning disable CA1031 // the edge to the broker: whatever the connection throws, log it and connect again
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
                 LogUnreachable(logger, options.ToString(), ex.Message);
             }
+#pragma warning restore CA1031
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 // Stopping: disconnect below, keeping the session (and anything not acknowledged) at the broker.
@@ -179,7 +181,21 @@ public sealed partial class MqttIntake(
             {
                 while (batch.Count < options.MaxBatch && inbox.Reader.TryRead(out var next))
                     batch.Add(next);
-                await DecideAsync(batch, ct);
+                try
+                {
+                    await DecideAsync(batch, ct);
+                }
+#pragma warning disable CA1031 // a failure to decide must not end the intake: the broker delivers the batch again
+                catch (Exception ex) when (!ct.IsCancellationRequested)
+#pragma warning restore CA1031
+                {
+                    // Nothing of the batch that is not decided was acknowledged. Drop the connection, so that the
+                    // broker delivers it again in the next session (the inbox replays what did commit).
+                    LogDecideFailure(logger, batch.Count, ex);
+                    foreach (var client in batch.Select(r => r.Client).Distinct().Where(c => c.IsConnected))
+                        await client.TryDisconnectAsync();
+                }
+
                 batch.Clear();
             }
         }
@@ -303,6 +319,9 @@ public sealed partial class MqttIntake(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: cannot reach {Broker}: {Reason}")]
     private static partial void LogUnreachable(ILogger logger, string broker, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "MQTT: {Count} messages could not be decided; reconnecting so that the broker delivers them again")]
+    private static partial void LogDecideFailure(ILogger logger, int count, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT: rejected {Topic} {Source}/{Id}: {Rule}")]
     private static partial void LogRejected(ILogger logger, string topic, string? source, string? id, string rule);
