@@ -68,13 +68,11 @@ public abstract class HostileXmlContract<TFixture>(TFixture fixture) : IClassFix
         foreach (var endpoint in new[] { V0401, V0701 })
         {
             using var response = await Documents.PostAsync(fixture.Host, endpoint, xml, "application/xml");
-            var problem = await Problems.AssertAsync(response, HttpStatusCode.BadRequest, "", "xml.dtd-prohibited");
-            Assert.DoesNotContain("root:", problem.ToString(), StringComparison.Ordinal);
-            Assert.DoesNotContain("lollol", problem.ToString(), StringComparison.Ordinal);
+            var problem = (await Problems.AssertAsync(response, HttpStatusCode.BadRequest, "", "xml.dtd-prohibited")).ToString();
+            Assert.False(problem.Contains("root:", StringComparison.Ordinal) || problem.Contains("lollol", StringComparison.Ordinal), $"{attack}: the answer leaks what the DTD would resolve: {problem}");
         }
 
         before.AssertUnchanged(await Tables.SnapshotAsync(fixture.Host.Store));
-        Assert.NotEmpty(attack);
     }
 
     [Fact]
