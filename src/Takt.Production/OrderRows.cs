@@ -19,11 +19,12 @@ internal static class OrderRows
     /// <summary>Reads orders with their components and operations; on PostgreSQL locks the order rows.</summary>
     public static async Task<Dictionary<string, OrderRow>> LoadAsync(StoreTransaction transaction, IReadOnlyCollection<string> numbers, bool forUpdate, CancellationToken ct)
     {
-        var (list, args) = SqlList.Of(numbers);
+        var (orderIn, orderArg) = SqlList.In(transaction, "number", numbers);
+        var (componentIn, componentArg) = SqlList.In(transaction, "order_number", numbers);
         var heads = new List<(string Number, string Plant, string Item, string Unit, string Status)>();
         var lockClause = forUpdate && transaction.Engine == StoreEngine.Postgres ? " ORDER BY number FOR UPDATE" : "";
         await using (var reader = await transaction.Command(
-            $"SELECT number, plant, item, unit, status FROM production_order WHERE number IN ({list}){lockClause}", args).ExecuteReaderAsync(ct))
+            $"SELECT number, plant, item, unit, status FROM production_order WHERE {orderIn}{lockClause}", orderArg).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
                 heads.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4)));
@@ -31,7 +32,7 @@ internal static class OrderRows
 
         var components = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         await using (var reader = await transaction.Command(
-            $"SELECT order_number, item FROM production_order_component WHERE order_number IN ({list})", args).ExecuteReaderAsync(ct))
+            $"SELECT order_number, item FROM production_order_component WHERE {componentIn}", componentArg).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
@@ -44,7 +45,7 @@ internal static class OrderRows
 
         var operations = new Dictionary<string, Dictionary<string, OperationRow>>(StringComparer.Ordinal);
         await using (var reader = await transaction.Command(
-            $"SELECT order_number, operation, work_center, description FROM production_order_operation WHERE order_number IN ({list})", args).ExecuteReaderAsync(ct))
+            $"SELECT order_number, operation, work_center, description FROM production_order_operation WHERE {componentIn}", componentArg).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
