@@ -34,29 +34,33 @@ public interface IOutboxSubscriber
     }
 }
 
-/// <summary>Wakes the dispatcher when a transaction with outbox messages commits.</summary>
-public sealed class OutboxSignal : IDisposable
+/// <summary>
+/// Wakes the outbox's readers (the dispatcher, webhook deliveries) when a transaction with outbox messages
+/// commits. Every waiter wakes; a reader takes <see cref="Next"/> BEFORE it looks for work, so a commit between
+/// its look and its wait still wakes it.
+/// </summary>
+public sealed class OutboxSignal
 {
-    private readonly SemaphoreSlim semaphore = new(0, 1);
+    private TaskCompletionSource next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void Notify()
+    /// <summary>Completes at the next <see cref="Notify"/>.</summary>
+    public Task Next => Volatile.Read(ref next).Task;
+
+    public void Notify() =>
+        Interlocked.Exchange(ref next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>Waits for <paramref name="next"/> (taken before looking for work) or the timeout.</summary>
+    public static async Task WaitAsync(Task next, TimeSpan timeout, TimeProvider clock, CancellationToken ct)
     {
-        if (semaphore.CurrentCount == 0)
+        try
         {
-            try
-            {
-                semaphore.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another thread woke it already.
-            }
+            await next.WaitAsync(timeout, clock, ct);
+        }
+        catch (TimeoutException)
+        {
+            // Poll anyway: a retry may have come due.
         }
     }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => semaphore.WaitAsync(timeout, ct);
-
-    public void Dispose() => semaphore.Dispose();
 }
 
 /// <summary>

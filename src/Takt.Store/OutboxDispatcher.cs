@@ -62,9 +62,10 @@ public sealed partial class OutboxDispatcher(
                 await using var session = await store.OpenSessionAsync(clock, stoppingToken, background: true);
                 while (!stoppingToken.IsCancellationRequested)
                 {
+                    var next = signal.Next;
                     var handled = await DispatchOnceAsync(session, stoppingToken);
                     if (handled == 0)
-                        await signal.WaitAsync(options.PollInterval, stoppingToken);
+                        await OutboxSignal.WaitAsync(next, options.PollInterval, clock, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -243,13 +244,15 @@ public sealed partial class OutboxDispatcher(
 
     private async Task<Retry?> ClaimRetryAsync(StoreTransaction tx, CancellationToken ct)
     {
+        // Only this dispatcher's subscribers: other readers of the log (webhooks) keep retry rows of their own.
+        var (mine, names) = SqlList.In(tx, "r.subscriber", [.. outbox.Subscribers.Select(s => s.Name)], 2);
         var sql = $"""
             SELECT r.id, r.subscriber, r.attempts, {MessageColumns}
             FROM store_outbox_retry r JOIN store_outbox_message m ON m.seq = r.message_seq
-            WHERE r.status = 'pending' AND r.next_attempt_at_us <= $1
+            WHERE r.status = 'pending' AND r.next_attempt_at_us <= $1 AND {mine}
             ORDER BY r.next_attempt_at_us, r.id LIMIT 1
             """ + (tx.Engine == StoreEngine.Postgres ? " FOR UPDATE OF r SKIP LOCKED" : "");
-        await using var reader = await tx.Command(sql, clock.GetUtcNow().ToUnixMicroseconds()).ExecuteReaderAsync(ct);
+        await using var reader = await tx.Command(sql, clock.GetUtcNow().ToUnixMicroseconds(), names).ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
             ? new Retry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), ReadLogged(reader, 3))
             : null;
