@@ -171,6 +171,33 @@ public abstract class WebhookContract(string engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task the_cli_lists_subscriptions_and_replays_a_message()
+    {
+        SkipWithoutPostgres();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (id, secret) = await SubscribeAsync(receiver.Url, [EventTypes.StockMoved], ordered: false);
+        receiver.Secrets.Add(secret);
+        await PostAsync(Events.MaterialIssued(DemoData.PlantA, "PA01-100007", "RM-3002", 1m, "H87"));
+        var message = Assert.Single(await PublishedAsync([EventTypes.StockMoved], plant: null));
+        await WaitAsync(() => receiver.All.Count >= 1, "the first delivery");
+
+        var ct = TestContext.Current.CancellationToken;
+        var list = await TaktProcess.RunAsync(["webhooks", "list", "--db", Host.Database.Connection], Path.GetTempPath(), ct);
+        Assert.True(list.ExitCode == 0, list.Output);
+        var row = Assert.Single(CliTable.Rows(list.Output), r => r[0] == id);
+        Assert.Equal(EventTypes.StockMoved, row[2]);
+
+        var replay = await TaktProcess.RunAsync(["webhooks", "replay", id, "--db", Host.Database.Connection, "--message", message], Path.GetTempPath(), ct);
+        Assert.True(replay.ExitCode == 0, replay.Output);
+        Assert.Contains("1 deliveries queued again", replay.Output, StringComparison.Ordinal);
+        await WaitAsync(() => receiver.All.Count(r => r.Id == message) >= 2, "the replayed delivery");
+        Assert.Equal([message], receiver.Delivered);
+
+        var none = await TaktProcess.RunAsync(["webhooks", "replay", id, "--db", Host.Database.Connection], Path.GetTempPath(), ct);
+        Assert.Equal(2, none.ExitCode);
+    }
+
+    [Fact]
     public async Task a_rotated_secret_signs_beside_the_old_one_for_the_grace_period()
     {
         SkipWithoutPostgres();
