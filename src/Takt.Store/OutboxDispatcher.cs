@@ -212,6 +212,20 @@ public sealed partial class OutboxDispatcher(
     /// <summary>Due retries, each alone in its transaction (PostgreSQL: claimed with SKIP LOCKED).</summary>
     private async Task<int> RetryDueAsync(StoreSession session, CancellationToken ct)
     {
+        // Usually nothing is due: look without a write transaction (and, on SQLite, without the write lock).
+        await using (var look = session.Connection.CreateCommand())
+        {
+            var (mine, names) = SqlList.In(store.Engine, "subscriber", [.. outbox.Subscribers.Select(s => s.Name)]);
+            look.CommandText = $"SELECT COUNT(*) FROM store_outbox_retry WHERE status = 'pending' AND {mine}";
+            var parameter = look.CreateParameter();
+            if (store.Engine == StoreEngine.Sqlite)
+                parameter.ParameterName = "$1";
+            parameter.Value = names;
+            look.Parameters.Add(parameter);
+            if (Convert.ToInt64(await look.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                return 0;
+        }
+
         var settled = 0;
         while (settled < options.BatchSize)
         {
