@@ -8,6 +8,7 @@ using Takt.Integration.Adapters.B2mml;
 using Takt.Integration.Adapters.Csv;
 using Takt.Integration.Gateway;
 using Takt.Integration.Mqtt;
+using Takt.Integration.Webhooks;
 using Takt.Store;
 
 namespace Takt.Integration;
@@ -16,9 +17,13 @@ public static class IntegrationModule
 {
     public static SchemaModule Schema { get; } = new("integration", typeof(IntegrationModule).Assembly);
 
-    public static IServiceCollection AddIntegration(this IServiceCollection services, IngestOptions options)
+    public static IServiceCollection AddIntegration(this IServiceCollection services, IngestOptions options, WebhookOptions? webhooks = null)
     {
         services.AddSingleton(options);
+        services.AddSingleton(webhooks ?? new WebhookOptions());
+        services.AddHttpClient(WebhookWorker.HttpClientName);
+        services.AddSingleton<WebhookWorker>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<WebhookWorker>());
         services.AddSingleton<EventValidation>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<IngestPipeline>());
@@ -42,6 +47,7 @@ public static class IntegrationModule
     {
         ReceiveEvents.Map(api);
         DeadLetterEndpoints.Map(api);
+        WebhookEndpoints.Map(api);
         AdapterRegistry.Map(api);
         B2mmlEndpoints.Map(api);
         ShopFloorCsv.Map(api);

@@ -5,7 +5,7 @@ namespace Takt.Server;
 
 /// <summary>
 /// Every contract generated from the code, by its path under <c>contracts/</c>: one JSON Schema per event type
-/// and the OpenAPI document. <c>takt contracts write</c> writes them; a test fails when the checked-in files differ.
+/// the OpenAPI document and the AsyncAPI document of the event channels. <c>takt contracts write</c> writes them; a test fails when the checked-in files differ.
 /// </summary>
 public static class ContractFiles
 {
@@ -15,6 +15,7 @@ public static class ContractFiles
         foreach (var type in EventTypes.All.Keys)
             files["events/" + EventSchemas.FileName(type)] = EventSchemas.Document(type);
         files["openapi.v1.json"] = await OpenApiDocument.FetchAsync(ct);
+        files["asyncapi.v1.json"] = AsyncApiDocument.Generate();
         return files;
     }
 }

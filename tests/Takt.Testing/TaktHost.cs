@@ -105,13 +105,14 @@ public sealed class TaktHost : IAsyncDisposable
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>();
 
-    /// <summary>Waits until no outbox delivery is pending (the dispatcher has caught up), or fails after the timeout.</summary>
+    /// <summary>Waits until every subscriber has read the whole outbox and no retry waits, or fails after the timeout.</summary>
     public async Task DrainOutboxAsync(TimeSpan? timeout = null)
     {
+        var outbox = App.Services.GetRequiredService<Outbox>();
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (waited.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
         {
-            if (await Tables.CountAsync(Store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'pending'") == 0)
+            if ((await OutboxBacklog.ReadAsync(Store, outbox, CancellationToken.None)).All(b => b.Settled))
                 return;
             await Task.Delay(50);
         }
