@@ -68,7 +68,7 @@ internal static class B2mmlEndpoints
                 if (string.IsNullOrWhiteSpace(plant))
                     return DocumentIngest.Respond(Problem.Malformed([new Violation("/plant", "adapter.plant-required", "Name the plant: ?plant=PA01.")]));
                 if (await schedules.ReleasedOrdersAsync(plant, ct) is not { } schedule)
-                    return DocumentIngest.Respond(new Problem("urn:takt:problem:not-found", "Not found.", 404, $"Plant '{plant}' does not exist.", [new Violation("/plant", "plant.unknown", $"Plant '{plant}' does not exist.")]));
+                    return DocumentIngest.Respond(Problem.NotFound(new Violation("/plant", "plant.unknown", $"Plant '{plant}' does not exist.")));
                 var now = clock.GetUtcNow();
                 var xml = write(schedule, now, Guid.CreateVersion7(now).ToString());
                 return Results.Text(Serialize(xml), "application/xml", Encoding.UTF8, 200);
