@@ -13,7 +13,8 @@ public static class IntelligenceModule
     public static IServiceCollection AddIntelligence(this IServiceCollection services) =>
         services
             .AddSingleton<IIntelligence, ProcessLog>()
-            .AddSingleton<IOutboxSubscriber, PlantActivityProjection>();
+            .AddSingleton<IOutboxSubscriber, PlantActivityProjection>()
+            .AddHostedService<ObjectIndexer>();
 
     public sealed record LatencyReport(DateTimeOffset? From, DateTimeOffset? To, string Unit, IReadOnlyList<LatencyPercentiles> Plants);
 

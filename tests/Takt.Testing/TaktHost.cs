@@ -105,14 +105,18 @@ public sealed class TaktHost : IAsyncDisposable
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>();
 
-    /// <summary>Waits until every subscriber has read the whole outbox and no retry waits, or fails after the timeout.</summary>
+    /// <summary>
+    /// Waits until every subscriber has read the whole outbox, no retry waits and the object index has filed every
+    /// event, or fails after the timeout.
+    /// </summary>
     public async Task DrainOutboxAsync(TimeSpan? timeout = null)
     {
         var outbox = App.Services.GetRequiredService<Outbox>();
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (waited.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
         {
-            if ((await OutboxBacklog.ReadAsync(Store, outbox, CancellationToken.None)).All(b => b.Settled))
+            if ((await OutboxBacklog.ReadAsync(Store, outbox, CancellationToken.None)).All(b => b.Settled)
+                && await Service<Takt.Intelligence.IIntelligence>().ObjectIndexBehindAsync(Store, CancellationToken.None) == 0)
                 return;
             await Task.Delay(50);
         }
