@@ -23,6 +23,7 @@ public static class IntegrationModule
     {
         ReceiveEvents.Map(api);
         DeadLetterEndpoints.Map(api);
+        Access.AccessModule.MapAccess(api);
         return api;
     }
 }
