@@ -117,9 +117,9 @@ internal sealed class TaktProcess : IAsyncDisposable
         var waited = Stopwatch.StartNew();
         while (true)
         {
-            var match = System.Text.RegularExpressions.Regex.Match(Output, @"X-Api-Key: (takt_\S+)", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+            var match = System.Text.RegularExpressions.Regex.Match(Output, @"X-Api-Key: (?<key>takt_\S+)", System.Text.RegularExpressions.RegexOptions.ExplicitCapture, TimeSpan.FromSeconds(1));
             if (match.Success)
-                return match.Groups[1].Value;
+                return match.Groups["key"].Value;
             if (waited.Elapsed > TimeSpan.FromMinutes(1))
                 throw new TimeoutException($"takt run printed no bootstrap credential:\n{Output}");
             await Task.Delay(50, ct);
