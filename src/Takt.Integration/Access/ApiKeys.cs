@@ -7,7 +7,7 @@ namespace Takt.Integration.Access;
 /// API keys: <c>takt_&lt;key id&gt;_&lt;secret&gt;</c>, where the key id (16 hex digits) finds the row and the secret
 /// is 32 random bytes (base64url). Only the SHA-256 of the whole key is stored; the key is shown once.
 /// </summary>
-internal static class ApiKeys
+internal static partial class ApiKeys
 {
     private const string Prefix = "takt_";
     private const int KeyIdLength = 16;
@@ -28,6 +28,10 @@ internal static class ApiKeys
         var keyId = key.Substring(Prefix.Length, KeyIdLength);
         return keyId.All(char.IsAsciiHexDigitLower) ? keyId : null;
     }
+
+    /// <summary>A whole key anywhere in a text (to keep keys out of stored responses).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("takt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}", System.Text.RegularExpressions.RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    public static partial System.Text.RegularExpressions.Regex Pattern();
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 

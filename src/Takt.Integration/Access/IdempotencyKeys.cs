@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Http;
 using Takt.Contracts;
@@ -163,36 +162,8 @@ internal sealed class IdempotencyKeys(RequestDelegate next, TaktStore store, Acc
     /// response of a key registration or rotation holds no secret. A replay therefore shows no key: a client
     /// that lost the first answer rotates the key.
     /// </summary>
-    internal static string WithoutSecrets(byte[] body)
-    {
-        var text = Encoding.UTF8.GetString(body);
-        if (!text.Contains("\"apiKey\"", StringComparison.Ordinal))
-            return text;
-        var node = JsonNode.Parse(text);
-        Redact(node);
-        return node?.ToJsonString(Problem.Json) ?? text;
-
-        static void Redact(JsonNode? node)
-        {
-            switch (node)
-            {
-                case JsonObject o:
-                    foreach (var (name, child) in o.ToArray())
-                    {
-                        if (name == "apiKey")
-                            o[name] = SecretNotKept;
-                        else
-                            Redact(child);
-                    }
-
-                    break;
-                case JsonArray a:
-                    foreach (var child in a)
-                        Redact(child);
-                    break;
-            }
-        }
-    }
+    internal static string WithoutSecrets(byte[] body) =>
+        ApiKeys.Pattern().Replace(Encoding.UTF8.GetString(body), SecretNotKept);
 
     public const string SecretNotKept = "(shown once and not kept; rotate the key if the first answer was lost)";
 
