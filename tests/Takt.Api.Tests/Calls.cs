@@ -19,6 +19,9 @@ internal static class Calls
     public static Task<HttpResponseMessage> PostEventAsync(HttpClient http, JsonNode cloudEvent) =>
         http.PostAsync("/api/v1/events", new StringContent(cloudEvent.ToJsonString(), Encoding.UTF8, "application/cloudevents+json"), Xunit.TestContext.Current.CancellationToken);
 
+    public static Task<HttpResponseMessage> PostBatchAsync(HttpClient http, IEnumerable<JsonNode> cloudEvents) =>
+        http.PostAsync("/api/v1/events", new StringContent(new JsonArray([.. cloudEvents]).ToJsonString(), Encoding.UTF8, "application/cloudevents-batch+json"), Xunit.TestContext.Current.CancellationToken);
+
     public static Task<HttpResponseMessage> GetAsync(HttpClient http, string path) =>
         http.GetAsync(path, Xunit.TestContext.Current.CancellationToken);
 
