@@ -209,12 +209,21 @@ public sealed partial class AuditLog(TaktStore store, AccessClock clock, ILogger
     }
 }
 
-/// <summary>Gives each request its <see cref="AccessDecision"/> and hands the finished decision to the audit log.</summary>
+/// <summary>
+/// Gives each request its <see cref="AccessDecision"/> and hands the decision to the audit log as the response
+/// starts (so a caller that reads the audit log after an answer finds it), or at the end if nothing was sent.
+/// </summary>
 internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
 {
     public async Task InvokeAsync(HttpContext http)
     {
         AccessDecision.Of(http);
+        var recorded = 0;
+        http.Response.OnStarting(async () =>
+        {
+            if (Interlocked.Exchange(ref recorded, 1) == 0 && audit.RecordOf(http, failed: false) is { } record)
+                await audit.AppendAsync(record, CancellationToken.None);
+        });
         var failed = false;
         try
         {
@@ -227,7 +236,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
         }
         finally
         {
-            if (audit.RecordOf(http, failed) is { } record)
+            if (!http.Response.HasStarted && Interlocked.Exchange(ref recorded, 1) == 0 && audit.RecordOf(http, failed) is { } record)
                 await audit.AppendAsync(record, CancellationToken.None);
         }
     }
