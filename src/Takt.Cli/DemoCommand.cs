@@ -26,11 +26,18 @@ internal static class DemoCommand
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TAKT_API_KEY"),
     };
 
-    /// <summary>An HTTP client for a running server that sends the API key on every request.</summary>
-    public static HttpClient Connect(string url, string? apiKey)
+    /// <summary>False (after saying how to get one) when no API key was given.</summary>
+    public static bool HasKey([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? apiKey)
     {
-        if (string.IsNullOrWhiteSpace(apiKey))
-            throw new InvalidOperationException("The server needs a credential: pass --api-key (or set TAKT_API_KEY). takt run prints the admin key on a new database; takt clients add --db … registers a client.");
+        if (!string.IsNullOrWhiteSpace(apiKey))
+            return true;
+        AnsiConsole.MarkupLine("[red]The server needs a credential:[/] pass --api-key (or set TAKT_API_KEY). takt run prints the admin key on a new database; takt clients add --db … registers a client.");
+        return false;
+    }
+
+    /// <summary>An HTTP client for a running server that sends the API key on every request.</summary>
+    public static HttpClient Connect(string url, string apiKey)
+    {
         var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
         return http;
@@ -49,7 +56,10 @@ internal static class DemoCommand
         };
         shopfloor.SetAction(async (parse, ct) =>
         {
-            using var http = Connect(parse.GetValue(url)!, parse.GetValue(apiKey));
+            var key = parse.GetValue(apiKey);
+            if (!HasKey(key))
+                return 1;
+            using var http = Connect(parse.GetValue(url)!, key);
             var summary = await SendAsync(http, parse.GetValue(events), Math.Max(1, parse.GetValue(batch)), Math.Max(1, parse.GetValue(concurrency)), ct);
             Print(summary);
             await KpiCommand.PrintLatencyAsync(http, ct);

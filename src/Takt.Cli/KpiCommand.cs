@@ -27,7 +27,10 @@ internal static class KpiCommand
                 return 0;
             }
 
-            using var http = DemoCommand.Connect(parse.GetValue(url)!, parse.GetValue(apiKey));
+            var key = parse.GetValue(apiKey);
+            if (!DemoCommand.HasKey(key))
+                return 1;
+            using var http = DemoCommand.Connect(parse.GetValue(url)!, key);
             await PrintLatencyAsync(http, ct);
             return 0;
         });
