@@ -27,9 +27,6 @@ internal static class ClientsCommand
                     string.Join(' ', c.Keys.Select(k => k.KeyId + (k.RevokedAt is not null ? " (revoked)" : k.ExpiresAt is { } e ? $" (until {e:yyyy-MM-dd HH:mm}Z)" : ""))));
             }
 
-            // Piped output (scripts, tests) gets whole rows: Spectre.Console would wrap cells at 80 columns.
-            if (Console.IsOutputRedirected)
-                AnsiConsole.Profile.Width = 400;
             AnsiConsole.Write(table);
             return 0;
         });

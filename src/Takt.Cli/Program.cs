@@ -1,6 +1,10 @@
 using System.CommandLine;
 using Takt.Cli;
 
+// Piped or captured output has no terminal width: keep table rows on one line instead of wrapping at 80.
+if (Console.IsOutputRedirected)
+    Spectre.Console.AnsiConsole.Profile.Width = 400;
+
 var root = new RootCommand("Takt: production and finance as one process state.");
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
@@ -8,5 +12,6 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(KpiCommand.Create());
 root.Subcommands.Add(DeadLettersCommand.Create());
 root.Subcommands.Add(ClientsCommand.Create());
+root.Subcommands.Add(WebhooksCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -114,6 +114,10 @@ internal sealed class GeneralLedger : ILedger
             transaction.Stage(
                 "INSERT INTO ledger_journal_line (entry_id, line_no, account, debit_e4, credit_e4, order_number, item, work_center) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 id.ToString(), i + 1, line.Account, Fixed.ToE4(line.Debit.Amount), Fixed.ToE4(line.Credit.Amount), line.Order, line.Item, line.WorkCenter);
+            transaction.AddTo(
+                "INSERT INTO ledger_balance (company, account, period, order_number, debit_e4, credit_e4) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (company, account, period, order_number) DO UPDATE SET debit_e4 = ledger_balance.debit_e4 + excluded.debit_e4, credit_e4 = ledger_balance.credit_e4 + excluded.credit_e4",
+                [draft.Company, line.Account, (draft.PostingDate.Year * 100) + draft.PostingDate.Month, line.Order ?? ""],
+                Fixed.ToE4(line.Debit.Amount), Fixed.ToE4(line.Credit.Amount));
         }
 
         return id;
@@ -158,9 +162,9 @@ internal sealed class GeneralLedger : ILedger
         await using var connection = await store.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<(string Account, string Name, string Kind, long Debit, long Credit)>(new CommandDefinition(
             """
-            SELECT a.number, a.name, a.kind, CAST(COALESCE(SUM(l.debit_e4), 0) AS bigint), CAST(COALESCE(SUM(l.credit_e4), 0) AS bigint)
-            FROM ledger_account a JOIN ledger_journal_line l ON l.account = a.number
-            WHERE CAST(@order AS text) IS NULL OR l.order_number = @order
+            SELECT a.number, a.name, a.kind, CAST(COALESCE(SUM(b.debit_e4), 0) AS bigint), CAST(COALESCE(SUM(b.credit_e4), 0) AS bigint)
+            FROM ledger_account a JOIN ledger_balance b ON b.account = a.number
+            WHERE CAST(@order AS text) IS NULL OR b.order_number = @order
             GROUP BY a.number, a.name, a.kind ORDER BY a.number
             """,
             new { order }, cancellationToken: ct));

@@ -15,10 +15,10 @@ internal sealed class MasterDataStore : IMasterData
         CancellationToken ct)
     {
         var plantMap = new Dictionary<string, Plant>(StringComparer.Ordinal);
-        var (plantList, plantArgs) = SqlList.Of(plants);
+        var (plantIn, plantArg) = SqlList.In(transaction, "p.code", plants);
         await using (var reader = await transaction.Command(
-            $"SELECT p.code, p.name, c.code, c.name, c.currency, p.time_zone FROM masterdata_plant p JOIN masterdata_company c ON c.code = p.company WHERE p.code IN ({plantList})",
-            plantArgs).ExecuteReaderAsync(ct))
+            $"SELECT p.code, p.name, c.code, c.name, c.currency, p.time_zone FROM masterdata_plant p JOIN masterdata_company c ON c.code = p.company WHERE {plantIn}",
+            plantArg).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
@@ -28,29 +28,29 @@ internal sealed class MasterDataStore : IMasterData
         }
 
         var itemMap = new Dictionary<string, Item>(StringComparer.Ordinal);
-        var (itemList, itemArgs) = SqlList.Of(items);
+        var (itemIn, itemArg) = SqlList.In(transaction, "number", items);
         await using (var reader = await transaction.Command(
-            $"SELECT number, description, base_unit, item_class FROM masterdata_item WHERE number IN ({itemList})", itemArgs).ExecuteReaderAsync(ct))
+            $"SELECT number, description, base_unit, item_class FROM masterdata_item WHERE {itemIn}", itemArg).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
                 itemMap[reader.GetString(0)] = new Item(reader.GetString(0), reader.GetString(1), UnitOfMeasure.Of(reader.GetString(2)), reader.GetString(3));
         }
 
         var costs = new Dictionary<(string, string), decimal>();
-        var (costItems, costArgs) = SqlList.Of(items);
-        var (costPlants, costPlantArgs) = SqlList.Of(plants, costArgs.Length + 1);
+        var (costItemIn, costItemArg) = SqlList.In(transaction, "item", items);
+        var (costPlantIn, costPlantArg) = SqlList.In(transaction, "plant", plants, 2);
         await using (var reader = await transaction.Command(
-            $"SELECT plant, item, standard_cost_e4 FROM masterdata_item_plant WHERE item IN ({costItems}) AND plant IN ({costPlants})",
-            [.. costArgs, .. costPlantArgs]).ExecuteReaderAsync(ct))
+            $"SELECT plant, item, standard_cost_e4 FROM masterdata_item_plant WHERE {costItemIn} AND {costPlantIn}",
+            costItemArg, costPlantArg).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
                 costs[(reader.GetString(0), reader.GetString(1))] = Fixed.FromE4(reader.GetInt64(2));
         }
 
         var centers = new Dictionary<string, WorkCenter>(StringComparer.Ordinal);
-        var (centerList, centerArgs) = SqlList.Of(workCenters);
+        var (centerIn, centerArg) = SqlList.In(transaction, "code", workCenters);
         await using (var reader = await transaction.Command(
-            $"SELECT code, plant, name, machine_rate_e4, labour_rate_e4 FROM masterdata_work_center WHERE code IN ({centerList})", centerArgs).ExecuteReaderAsync(ct))
+            $"SELECT code, plant, name, machine_rate_e4, labour_rate_e4 FROM masterdata_work_center WHERE {centerIn}", centerArg).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
                 centers[reader.GetString(0)] = new WorkCenter(reader.GetString(0), reader.GetString(1), reader.GetString(2), Fixed.FromE4(reader.GetInt64(3)), Fixed.FromE4(reader.GetInt64(4)));

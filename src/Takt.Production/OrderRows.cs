@@ -16,42 +16,60 @@ internal sealed record OrderRow(
 
 internal static class OrderRows
 {
-    /// <summary>Reads orders with their components and operations; on PostgreSQL locks the order rows.</summary>
-    public static async Task<Dictionary<string, OrderRow>> LoadAsync(StoreTransaction transaction, IReadOnlyCollection<string> numbers, bool forUpdate, CancellationToken ct)
+    /// <summary>
+    /// Reads orders; the components of those in <paramref name="withComponents"/> and the operations of those in
+    /// <paramref name="withOperations"/> (the others get empty sets: a batch reads only what its events check).
+    /// On PostgreSQL locks the order rows.
+    /// </summary>
+    public static async Task<Dictionary<string, OrderRow>> LoadAsync(
+        StoreTransaction transaction,
+        IReadOnlyCollection<string> numbers,
+        IReadOnlyCollection<string> withComponents,
+        IReadOnlyCollection<string> withOperations,
+        bool forUpdate,
+        CancellationToken ct)
     {
-        var (list, args) = SqlList.Of(numbers);
+        var (orderIn, orderArg) = SqlList.In(transaction, "number", numbers);
+        var (componentIn, componentArg) = SqlList.In(transaction, "order_number", withComponents);
+        var (operationIn, operationArg) = SqlList.In(transaction, "order_number", withOperations);
         var heads = new List<(string Number, string Plant, string Item, string Unit, string Status)>();
         var lockClause = forUpdate && transaction.Engine == StoreEngine.Postgres ? " ORDER BY number FOR UPDATE" : "";
         await using (var reader = await transaction.Command(
-            $"SELECT number, plant, item, unit, status FROM production_order WHERE number IN ({list}){lockClause}", args).ExecuteReaderAsync(ct))
+            $"SELECT number, plant, item, unit, status FROM production_order WHERE {orderIn}{lockClause}", orderArg).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
                 heads.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4)));
         }
 
         var components = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        await using (var reader = await transaction.Command(
-            $"SELECT order_number, item FROM production_order_component WHERE order_number IN ({list})", args).ExecuteReaderAsync(ct))
+        if (withComponents.Count > 0)
         {
-            while (await reader.ReadAsync(ct))
+            await using (var reader = await transaction.Command(
+                $"SELECT order_number, item FROM production_order_component WHERE {componentIn}", componentArg).ExecuteReaderAsync(ct))
             {
-                var number = reader.GetString(0);
-                if (!components.TryGetValue(number, out var set))
-                    components[number] = set = new HashSet<string>(StringComparer.Ordinal);
-                set.Add(reader.GetString(1));
+                while (await reader.ReadAsync(ct))
+                {
+                    var number = reader.GetString(0);
+                    if (!components.TryGetValue(number, out var set))
+                        components[number] = set = new HashSet<string>(StringComparer.Ordinal);
+                    set.Add(reader.GetString(1));
+                }
             }
         }
 
         var operations = new Dictionary<string, Dictionary<string, OperationRow>>(StringComparer.Ordinal);
-        await using (var reader = await transaction.Command(
-            $"SELECT order_number, operation, work_center, description FROM production_order_operation WHERE order_number IN ({list})", args).ExecuteReaderAsync(ct))
+        if (withOperations.Count > 0)
         {
-            while (await reader.ReadAsync(ct))
+            await using (var reader = await transaction.Command(
+                $"SELECT order_number, operation, work_center, description FROM production_order_operation WHERE {operationIn}", operationArg).ExecuteReaderAsync(ct))
             {
-                var number = reader.GetString(0);
-                if (!operations.TryGetValue(number, out var map))
-                    operations[number] = map = new Dictionary<string, OperationRow>(StringComparer.Ordinal);
-                map[reader.GetString(1)] = new OperationRow(reader.GetString(1), reader.GetString(2), reader.GetString(3));
+                while (await reader.ReadAsync(ct))
+                {
+                    var number = reader.GetString(0);
+                    if (!operations.TryGetValue(number, out var map))
+                        operations[number] = map = new Dictionary<string, OperationRow>(StringComparer.Ordinal);
+                    map[reader.GetString(1)] = new OperationRow(reader.GetString(1), reader.GetString(2), reader.GetString(3));
+                }
             }
         }
 

@@ -21,6 +21,8 @@ internal sealed class ShopFloorEvents(IMasterData masterData, ILedger ledger, II
     public async Task<IInboundBatch> BeginAsync(StoreTransaction transaction, IReadOnlyList<InboundEvent> events, CancellationToken ct)
     {
         var orderNumbers = new HashSet<string>(StringComparer.Ordinal);
+        var issuedTo = new HashSet<string>(StringComparer.Ordinal);
+        var confirmedFor = new HashSet<string>(StringComparer.Ordinal);
         var plants = new HashSet<string>(StringComparer.Ordinal);
         var items = new HashSet<string>(StringComparer.Ordinal);
         var workCenters = new HashSet<string>(StringComparer.Ordinal);
@@ -30,11 +32,13 @@ internal sealed class ShopFloorEvents(IMasterData masterData, ILedger ledger, II
             {
                 case MaterialIssued m:
                     orderNumbers.Add(m.Order);
+                    issuedTo.Add(m.Order);
                     plants.Add(m.Plant);
                     items.Add(m.Item);
                     break;
                 case OperationConfirmed c:
                     orderNumbers.Add(c.Order);
+                    confirmedFor.Add(c.Order);
                     plants.Add(c.Plant);
                     workCenters.Add(c.WorkCenter);
                     break;
@@ -46,7 +50,7 @@ internal sealed class ShopFloorEvents(IMasterData masterData, ILedger ledger, II
             }
         }
 
-        var orders = await OrderRows.LoadAsync(transaction, orderNumbers, forUpdate: true, ct);
+        var orders = await OrderRows.LoadAsync(transaction, orderNumbers, issuedTo, confirmedFor, forUpdate: true, ct);
         foreach (var order in orders.Values)
             items.Add(order.Item);
         var view = await masterData.LoadAsync(transaction, plants, items, workCenters, ct);

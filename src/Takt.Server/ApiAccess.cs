@@ -25,6 +25,16 @@ public static class ApiAccess
         ["RevokeClient"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ListAudit"] = new(Scopes.AuditRead, PlantBinding.AllPlants),
 
+        // Webhook subscriptions read events of every plant they name; until subscriptions belong to a client and its
+        // plants, only unrestricted clients manage them. DELETE is idempotent by itself.
+        ["CreateWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListWebhooks"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
+        ["GetWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
+        ["DeleteWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
+        ["RotateWebhookSecret"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ReplayWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListWebhookAttempts"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
+
         // Production, Inventory, Ledger, Intelligence
         ["ListProductionOrders"] = new(Scopes.ProductionRead, PlantBinding.Query),
         ["GetProductionOrder"] = new(Scopes.ProductionRead, PlantBinding.Result, PlantOfResult: r => (r as ProductionOrderView)?.Plant),

@@ -11,7 +11,10 @@ public sealed record DeadLetter(
     string? LastError,
     DateTimeOffset Time);
 
-/// <summary>Dead-lettered deliveries: listing and replay (API and CLI call these directly).</summary>
+/// <summary>
+/// Dead-lettered deliveries (retry rows that ran out of attempts; <see cref="DeadLetter.Seq"/> is the retry row's
+/// id): listing and replay (API and CLI call these directly).
+/// </summary>
 public static class DeadLetters
 {
     public static async Task<IReadOnlyList<DeadLetter>> ListAsync(TaktStore store, string? subscriber, int limit, CancellationToken ct)
@@ -20,10 +23,10 @@ public static class DeadLetters
         var rows = await connection.QueryAsync<(long Seq, string MessageId, string Type, string Subscriber, long Attempts, string? LastError, long TimeUs)>(
             new CommandDefinition(
                 """
-                SELECT d.seq, d.message_id, m.type, d.subscriber, d.attempts, d.last_error, m.time_us
-                FROM store_outbox_delivery d JOIN store_outbox_message m ON m.id = d.message_id
-                WHERE d.status = 'dead' AND (CAST(@subscriber AS text) IS NULL OR d.subscriber = @subscriber)
-                ORDER BY d.seq LIMIT @limit
+                SELECT r.id, m.id, m.type, r.subscriber, r.attempts, r.last_error, m.time_us
+                FROM store_outbox_retry r JOIN store_outbox_message m ON m.seq = r.message_seq
+                WHERE r.status = 'dead' AND (CAST(@subscriber AS text) IS NULL OR r.subscriber = @subscriber)
+                ORDER BY r.id LIMIT @limit
                 """,
                 new { subscriber, limit },
                 cancellationToken: ct));
@@ -45,14 +48,14 @@ public static class DeadLetters
             foreach (var seq in seqs)
             {
                 count += await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE store_outbox_delivery SET status = 'pending', attempts = 0, next_attempt_at_us = @now WHERE status = 'dead' AND seq = @seq AND (CAST(@subscriber AS text) IS NULL OR subscriber = @subscriber)",
+                    "UPDATE store_outbox_retry SET status = 'pending', attempts = 0, next_attempt_at_us = @now WHERE status = 'dead' AND id = @seq AND (CAST(@subscriber AS text) IS NULL OR subscriber = @subscriber)",
                     new { now, seq, subscriber }, tx, cancellationToken: ct));
             }
         }
         else
         {
             count = await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE store_outbox_delivery SET status = 'pending', attempts = 0, next_attempt_at_us = @now WHERE status = 'dead' AND (CAST(@subscriber AS text) IS NULL OR subscriber = @subscriber)",
+                "UPDATE store_outbox_retry SET status = 'pending', attempts = 0, next_attempt_at_us = @now WHERE status = 'dead' AND (CAST(@subscriber AS text) IS NULL OR subscriber = @subscriber)",
                 new { now, subscriber }, tx, cancellationToken: ct));
         }
 

@@ -24,11 +24,13 @@ public sealed class OutboxOptions
 }
 
 /// <summary>
-/// Delivers outbox messages to subscribers. A batch of due deliveries is claimed inside a transaction
-/// (PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>, so several nodes share the work and a dead node's claims vanish
-/// with its connection; SQLite: the single write lock). Handlers' writes and the "delivered" marks commit
-/// together; a failing handler is retried alone with exponential backoff and dead-lettered after
-/// <see cref="OutboxOptions.MaxAttempts"/>.
+/// Delivers outbox messages to subscribers. Each subscriber reads the log from its own position in batches;
+/// its writes and its new position commit together, so each message has one effect per subscriber even across
+/// crashes. On PostgreSQL a subscriber's position row is locked with <c>FOR UPDATE SKIP LOCKED</c>, so several
+/// nodes share the subscribers and never read the same batch; on SQLite the single write lock does that. A
+/// message a subscriber fails on gets a retry row (exponential backoff with jitter, dead after
+/// <see cref="OutboxOptions.MaxAttempts"/>, replayable) and the subscriber moves on: one bad message holds back
+/// nothing behind it.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     TaktStore store,
@@ -44,7 +46,11 @@ public sealed partial class OutboxDispatcher(
     private static readonly Counter<long> Failed = Meter.CreateCounter<long>("takt.outbox.failed");
     private static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("takt.outbox.dead_lettered");
 
-    private sealed record Claimed(long Seq, string Subscriber, int Attempts, OutboxMessage Message);
+    private const string MessageColumns = "m.seq, m.id, m.type, m.source, m.subject, m.plant, m.time_us, m.data";
+
+    private sealed record Logged(long Seq, OutboxMessage Message);
+
+    private sealed record Retry(long Id, string Subscriber, int Attempts, Logged Logged);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -56,9 +62,10 @@ public sealed partial class OutboxDispatcher(
                 await using var session = await store.OpenSessionAsync(clock, stoppingToken, background: true);
                 while (!stoppingToken.IsCancellationRequested)
                 {
+                    var next = signal.Next;
                     var handled = await DispatchOnceAsync(session, stoppingToken);
                     if (handled == 0)
-                        await signal.WaitAsync(options.PollInterval, stoppingToken);
+                        await OutboxSignal.WaitAsync(next, options.PollInterval, clock, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -73,133 +80,215 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    /// <summary>Delivers one batch of due messages; returns how many deliveries it settled.</summary>
+    /// <summary>One turn: every subscriber reads on from its position, then due retries run. Returns messages settled.</summary>
     public async Task<int> DispatchOnceAsync(StoreSession session, CancellationToken ct)
     {
-        List<Claimed> claimed;
+        var settled = 0;
+        foreach (var subscriber in outbox.Subscribers)
+            settled += await ReadOnAsync(session, subscriber, ct);
+        return settled + await RetryDueAsync(session, ct);
+    }
+
+    private async Task<int> ReadOnAsync(StoreSession session, IOutboxSubscriber subscriber, CancellationToken ct)
+    {
+        List<Logged> batch;
+        List<Logged> accepted;
         await using (var tx = await session.BeginAsync(ct))
         {
-            claimed = await ClaimAsync(tx, null, options.BatchSize, ct);
-            if (claimed.Count == 0)
+            if (await PositionAsync(tx, subscriber.Name, ct) is not { } position)
+                return 0; // another node holds this subscriber
+            batch = await ReadAsync(tx, position, options.BatchSize, ct);
+            if (batch.Count == 0)
+            {
+                await tx.CommitAsync(ct, recordCommit: false); // keeps a new subscriber's position row
                 return 0;
+            }
+
+            accepted = [.. batch.Where(m => subscriber.Accepts(m.Message))];
             try
             {
                 using var activity = Activity.StartActivity("outbox.dispatch");
-                activity?.SetTag("takt.outbox.count", claimed.Count);
-                await DeliverAsync(tx, claimed, ct);
+                activity?.SetTag("takt.outbox.subscriber", subscriber.Name);
+                activity?.SetTag("takt.outbox.count", accepted.Count);
+                if (accepted.Count > 0)
+                    await subscriber.HandleBatchAsync(tx, [.. accepted.Select(m => m.Message)], ct);
+                Advance(tx, subscriber.Name, batch[^1].Seq);
                 await tx.CommitAsync(ct, recordCommit: false);
-                Delivered.Add(claimed.Count);
-                return claimed.Count;
+                Delivered.Add(accepted.Count);
+                return batch.Count;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            catch (Exception ex) when (accepted.Count > 0 && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
             {
                 await tx.RollbackAsync(ct);
-                if (claimed.Count == 1)
-                {
-                    await RecordFailureAsync(session, claimed[0], ex, ct);
-                    return 1;
-                }
             }
         }
 
-        // A batch failed: settle each delivery alone so one bad message does not hold back the others.
-        foreach (var item in claimed)
+        // The batch failed: one message at a time, so the failing ones get a retry row and the others go through.
+        foreach (var logged in batch)
         {
             await using var tx = await session.BeginAsync(ct);
-            var single = await ClaimAsync(tx, item.Seq, 1, ct);
-            if (single.Count == 0)
+            if (await PositionAsync(tx, subscriber.Name, ct) is not { } position || position >= logged.Seq)
                 continue;
+            if (subscriber.Accepts(logged.Message))
+            {
+                try
+                {
+                    await subscriber.HandleAsync(tx, logged.Message, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    await tx.RollbackAsync(ct);
+                    await FirstFailureAsync(session, subscriber.Name, logged, ex, ct);
+                    continue;
+                }
+
+                Delivered.Add(1);
+            }
+
+            Advance(tx, subscriber.Name, logged.Seq);
+            await tx.CommitAsync(ct, recordCommit: false);
+        }
+
+        return batch.Count;
+    }
+
+    /// <summary>The subscriber's position (created at 0 for a new subscriber: it reads the whole log), or null when another node holds it.</summary>
+    private async Task<long?> PositionAsync(StoreTransaction tx, string subscriber, CancellationToken ct)
+    {
+        var locked = tx.Engine == StoreEngine.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+        if (await tx.Command("SELECT position FROM store_outbox_cursor WHERE subscriber = $1" + locked, subscriber).ExecuteScalarAsync(ct) is { } found and not DBNull)
+            return Convert.ToInt64(found, System.Globalization.CultureInfo.InvariantCulture);
+        var created = await tx.Command(
+            "INSERT INTO store_outbox_cursor (subscriber, position, updated_at_us) VALUES ($1, 0, $2) ON CONFLICT (subscriber) DO NOTHING RETURNING position",
+            subscriber, clock.GetUtcNow().ToUnixMicroseconds()).ExecuteScalarAsync(ct);
+        return created is null or DBNull ? null : 0L;
+    }
+
+    private void Advance(StoreTransaction tx, string subscriber, long position) =>
+        tx.Stage("UPDATE store_outbox_cursor SET position = $1, updated_at_us = $2 WHERE subscriber = $3", position, clock.GetUtcNow().ToUnixMicroseconds(), subscriber);
+
+    /// <summary>
+    /// The next messages after a position. PostgreSQL: only those written by transactions older than every
+    /// running one, so a sequence number drawn by a transaction that commits later is never skipped.
+    /// </summary>
+    private static async Task<List<Logged>> ReadAsync(StoreTransaction tx, long position, int limit, CancellationToken ct)
+    {
+        var visible = tx.Engine == StoreEngine.Postgres ? " AND m.tx < pg_snapshot_xmin(pg_current_snapshot())" : "";
+        var list = new List<Logged>();
+        await using var reader = await tx.Command(
+            $"SELECT {MessageColumns} FROM store_outbox_message m WHERE m.seq > $1{visible} ORDER BY m.seq LIMIT $2", position, (long)limit).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            list.Add(ReadLogged(reader, 0));
+        return list;
+    }
+
+    private static Logged ReadLogged(System.Data.Common.DbDataReader reader, int at) => new(
+        reader.GetInt64(at),
+        new OutboxMessage(
+            reader.GetString(at + 1),
+            reader.GetString(at + 2),
+            reader.GetString(at + 3),
+            reader.IsDBNull(at + 4) ? null : reader.GetString(at + 4),
+            reader.IsDBNull(at + 5) ? null : reader.GetString(at + 5),
+            Instants.FromUnixMicroseconds(reader.GetInt64(at + 6)),
+            reader.GetString(at + 7)));
+
+    /// <summary>A subscriber failed on a message for the first time: a retry row, and the position moves past it, together.</summary>
+    private async Task FirstFailureAsync(StoreSession session, string subscriber, Logged logged, Exception error, CancellationToken ct)
+    {
+        await using var tx = await session.BeginAsync(ct);
+        if (await PositionAsync(tx, subscriber, ct) is not { } position || position >= logged.Seq)
+            return;
+        var dead = options.MaxAttempts <= 1;
+        var delay = Backoff(1);
+        tx.Stage(
+            "INSERT INTO store_outbox_retry (message_seq, subscriber, status, attempts, next_attempt_at_us, last_error) VALUES ($1, $2, $3, 1, $4, $5)",
+            logged.Seq, subscriber, dead ? "dead" : "pending", (clock.GetUtcNow() + delay).ToUnixMicroseconds(), Describe(error));
+        Advance(tx, subscriber, logged.Seq);
+        await tx.CommitAsync(ct, recordCommit: false);
+        Counted(subscriber, logged.Message, 1, dead, delay, error);
+    }
+
+    /// <summary>Due retries, each alone in its transaction (PostgreSQL: claimed with SKIP LOCKED).</summary>
+    private async Task<int> RetryDueAsync(StoreSession session, CancellationToken ct)
+    {
+        var settled = 0;
+        while (settled < options.BatchSize)
+        {
+            await using var tx = await session.BeginAsync(ct);
+            var claim = await ClaimRetryAsync(tx, ct);
+            if (claim is null)
+                return settled;
+            settled++;
+            var subscriber = outbox.Subscribers.FirstOrDefault(s => s.Name == claim.Subscriber);
             try
             {
-                await DeliverAsync(tx, single, ct);
+                if (subscriber is null)
+                    throw new InvalidOperationException($"No subscriber named '{claim.Subscriber}' is registered.");
+                await subscriber.HandleAsync(tx, claim.Logged.Message, ct);
+                tx.Stage(
+                    "UPDATE store_outbox_retry SET status = 'delivered', attempts = attempts + 1, delivered_at_us = $1, last_error = NULL WHERE id = $2",
+                    clock.GetUtcNow().ToUnixMicroseconds(), claim.Id);
                 await tx.CommitAsync(ct, recordCommit: false);
                 Delivered.Add(1);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 await tx.RollbackAsync(ct);
-                await RecordFailureAsync(session, single[0], ex, ct);
+                await RetryFailedAsync(session, claim, ex, ct);
             }
         }
 
-        return claimed.Count;
+        return settled;
     }
 
-    /// <summary>Each subscriber handles its share of the batch, then all deliveries are marked in a few statements.</summary>
-    private async Task DeliverAsync(StoreTransaction tx, List<Claimed> items, CancellationToken ct)
+    private async Task<Retry?> ClaimRetryAsync(StoreTransaction tx, CancellationToken ct)
     {
-        foreach (var group in items.GroupBy(i => i.Subscriber, StringComparer.Ordinal))
-        {
-            var subscriber = outbox.Subscribers.FirstOrDefault(s => s.Name == group.Key)
-                ?? throw new InvalidOperationException($"No subscriber named '{group.Key}' is registered.");
-            await subscriber.HandleBatchAsync(tx, [.. group.Select(i => i.Message)], ct);
-        }
-
-        var now = clock.GetUtcNow().ToUnixMicroseconds();
-        foreach (var chunk in items.Chunk(512))
-        {
-            var (list, seqs) = SqlList.Of(chunk.Select(i => i.Seq).ToArray(), first: 2);
-            tx.Stage(
-                $"UPDATE store_outbox_delivery SET status = 'delivered', attempts = attempts + 1, delivered_at_us = $1, last_error = NULL WHERE seq IN ({list}) AND status = 'pending'",
-                [now, .. seqs]);
-        }
+        // Only this dispatcher's subscribers: other readers of the log (webhooks) keep retry rows of their own.
+        var (mine, names) = SqlList.In(tx, "r.subscriber", [.. outbox.Subscribers.Select(s => s.Name)], 2);
+        var sql = $"""
+            SELECT r.id, r.subscriber, r.attempts, {MessageColumns}
+            FROM store_outbox_retry r JOIN store_outbox_message m ON m.seq = r.message_seq
+            WHERE r.status = 'pending' AND r.next_attempt_at_us <= $1 AND {mine}
+            ORDER BY r.next_attempt_at_us, r.id LIMIT 1
+            """ + (tx.Engine == StoreEngine.Postgres ? " FOR UPDATE OF r SKIP LOCKED" : "");
+        await using var reader = await tx.Command(sql, clock.GetUtcNow().ToUnixMicroseconds(), names).ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new Retry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), ReadLogged(reader, 3))
+            : null;
     }
 
-    private async Task<List<Claimed>> ClaimAsync(StoreTransaction tx, long? seq, int limit, CancellationToken ct)
+    private async Task RetryFailedAsync(StoreSession session, Retry retry, Exception error, CancellationToken ct)
     {
-        var sql = """
-            SELECT d.seq, d.subscriber, d.attempts, m.id, m.type, m.source, m.subject, m.plant, m.time_us, m.data
-            FROM store_outbox_delivery d JOIN store_outbox_message m ON m.id = d.message_id
-            WHERE d.status = 'pending' AND d.next_attempt_at_us <= $1
-            """
-            + (seq is null ? " AND $2 = $2" : " AND d.seq = $2")
-            + " ORDER BY d.seq LIMIT $3"
-            + (tx.Engine == StoreEngine.Postgres ? " FOR UPDATE OF d SKIP LOCKED" : "");
-        var list = new List<Claimed>();
-        await using var reader = await tx.Command(sql, clock.GetUtcNow().ToUnixMicroseconds(), seq ?? 0L, (long)limit).ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            list.Add(new Claimed(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetInt32(2),
-                new OutboxMessage(
-                    reader.GetString(3),
-                    reader.GetString(4),
-                    reader.GetString(5),
-                    reader.IsDBNull(6) ? null : reader.GetString(6),
-                    reader.IsDBNull(7) ? null : reader.GetString(7),
-                    Instants.FromUnixMicroseconds(reader.GetInt64(8)),
-                    reader.GetString(9))));
-        }
-
-        return list;
-    }
-
-    private async Task RecordFailureAsync(StoreSession session, Claimed item, Exception error, CancellationToken ct)
-    {
-        var attempts = item.Attempts + 1;
+        var attempts = retry.Attempts + 1;
         var dead = attempts >= options.MaxAttempts;
         var delay = Backoff(attempts);
         await using var tx = await session.BeginAsync(ct);
         await tx.ExecuteAsync(
-            "UPDATE store_outbox_delivery SET attempts = $1, status = $2, next_attempt_at_us = $3, last_error = $4 WHERE seq = $5 AND status = 'pending'",
+            "UPDATE store_outbox_retry SET attempts = $1, status = $2, next_attempt_at_us = $3, last_error = $4 WHERE id = $5 AND status = 'pending'",
             ct,
             attempts,
             dead ? "dead" : "pending",
             (clock.GetUtcNow() + delay).ToUnixMicroseconds(),
-            $"{error.GetType().Name}: {error.Message}",
-            item.Seq);
+            Describe(error),
+            retry.Id);
         await tx.CommitAsync(ct, recordCommit: false);
+        Counted(retry.Subscriber, retry.Logged.Message, attempts, dead, delay, error);
+    }
+
+    private static string Describe(Exception error) => $"{error.GetType().Name}: {error.Message}";
+
+    private void Counted(string subscriber, OutboxMessage message, int attempts, bool dead, TimeSpan delay, Exception error)
+    {
         Failed.Add(1);
         if (dead)
         {
             DeadLettered.Add(1);
-            LogDeadLettered(logger, item.Message.Id, item.Message.Type, item.Subscriber, attempts, error);
+            LogDeadLettered(logger, message.Id, message.Type, subscriber, attempts, error);
         }
         else
         {
-            LogRetrying(logger, item.Message.Id, item.Subscriber, attempts, delay, error);
+            LogRetrying(logger, message.Id, subscriber, attempts, delay, error);
         }
     }
 

@@ -1,23 +1,34 @@
+using System.Text.Json;
+
 namespace Takt.Store;
 
 /// <summary>
-/// Positional IN lists whose length is padded to a power of two (repeating the last value), so a few
-/// prepared statements serve every batch size.
+/// A list of keys as ONE parameter: <c>column IN (SELECT value FROM json_each($n))</c> on SQLite,
+/// <c>column = ANY($n)</c> on PostgreSQL. One prepared statement serves every list length, and binding costs one
+/// parameter instead of one per key (Microsoft.Data.Sqlite binds each parameter by name, so long positional
+/// lists cost quadratic time).
 /// </summary>
 public static class SqlList
 {
-    /// <summary>Returns "$first, …" and the padded values; an empty input yields one NULL (matches nothing).</summary>
-    public static (string Fragment, object?[] Values) Of<T>(IReadOnlyCollection<T> values, int first = 1)
+    /// <summary>The condition "<paramref name="column"/> is one of the values" on parameter <c>$parameter</c>, and its value.</summary>
+    public static (string Condition, object Value) In(StoreEngine engine, string column, IReadOnlyCollection<string> values, int parameter = 1)
     {
-        var count = values.Count == 0 ? 1 : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)values.Count);
-        var padded = new object?[count];
-        var i = 0;
-        object? last = null;
-        foreach (var v in values)
-            padded[i++] = last = v;
-        for (; i < count; i++)
-            padded[i] = last;
-        var fragment = string.Join(", ", Enumerable.Range(first, count).Select(n => "$" + n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        return (fragment, padded);
+        var p = "$" + parameter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return engine == StoreEngine.Postgres
+            ? ($"{column} = ANY({p})", values.ToArray())
+            : ($"{column} IN (SELECT value FROM json_each({p}))", JsonSerializer.Serialize(values));
+    }
+
+    /// <summary>The same for a transaction's engine.</summary>
+    public static (string Condition, object Value) In(StoreTransaction transaction, string column, IReadOnlyCollection<string> values, int parameter = 1) =>
+        In(transaction.Engine, column, values, parameter);
+
+    /// <summary>The same for 64-bit integer keys.</summary>
+    public static (string Condition, object Value) In(StoreEngine engine, string column, IReadOnlyCollection<long> values, int parameter = 1)
+    {
+        var p = "$" + parameter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return engine == StoreEngine.Postgres
+            ? ($"{column} = ANY({p})", values.ToArray())
+            : ($"{column} IN (SELECT value FROM json_each({p}))", JsonSerializer.Serialize(values));
     }
 }

@@ -54,7 +54,7 @@ internal sealed class SqliteStatements(SqliteConnection connection) : IDisposabl
             long l => raw.sqlite3_bind_int64(statement, index, l),
             int i => raw.sqlite3_bind_int64(statement, index, i),
             bool b => raw.sqlite3_bind_int64(statement, index, b ? 1 : 0),
-            string s => raw.sqlite3_bind_text(statement, index, s),
+            string s => raw.sqlite3_bind_text16(statement, index, s.AsSpan()),
             double d => raw.sqlite3_bind_double(statement, index, d),
             byte[] bytes => raw.sqlite3_bind_blob(statement, index, bytes),
             _ => throw new ArgumentException($"Staged values are long, int, bool, string, double or byte[]; got {value.GetType().Name}.", nameof(value)),

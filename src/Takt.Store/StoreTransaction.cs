@@ -12,6 +12,7 @@ public sealed class StoreTransaction : IAsyncDisposable
 {
     private readonly List<(string Sql, object?[] Args)> staged = [];
     private readonly List<Action> afterCommit = [];
+    private readonly Dictionary<string, Dictionary<string, (object?[] Key, long[] Amounts)>> totals = new(StringComparer.Ordinal);
     private bool completed;
 
     private WriteGate? gate;
@@ -45,6 +46,28 @@ public sealed class StoreTransaction : IAsyncDisposable
     public void Stage(string sql, params object?[] args) => staged.Add((sql, args));
 
     /// <summary>
+    /// Adds amounts to a totals row once per key and transaction, however many postings touch it: a batch of
+    /// 500 confirmations on 200 orders writes one upsert per order and account, not one per line. The SQL is an
+    /// upsert that takes the key columns, then the amounts, as <c>$1…$n</c>, and adds <c>excluded</c> amounts to
+    /// the row's. The upserts run at the end of each flush, after every other staged write.
+    /// </summary>
+    public void AddTo(string upsertSql, object?[] key, params long[] amounts)
+    {
+        if (!totals.TryGetValue(upsertSql, out var rows))
+            totals[upsertSql] = rows = new Dictionary<string, (object?[], long[])>(StringComparer.Ordinal);
+        var name = string.Join('\u001f', key.Select(k => Convert.ToString(k, System.Globalization.CultureInfo.InvariantCulture)));
+        if (rows.TryGetValue(name, out var row))
+        {
+            for (var i = 0; i < amounts.Length; i++)
+                row.Amounts[i] += amounts[i];
+        }
+        else
+        {
+            rows[name] = (key, [.. amounts]);
+        }
+    }
+
+    /// <summary>
     /// Runs an action once the transaction has committed (signals, caches); never for rollbacks. The same action
     /// registered again (every outbox message wakes the dispatcher) runs once.
     /// </summary>
@@ -62,6 +85,13 @@ public sealed class StoreTransaction : IAsyncDisposable
     /// </summary>
     public async Task FlushAsync(CancellationToken ct)
     {
+        foreach (var (sql, rows) in totals)
+        {
+            foreach (var (key, amounts) in rows.Values)
+                staged.Add((sql, [.. key, .. amounts.Cast<object?>()]));
+        }
+
+        totals.Clear();
         if (staged.Count == 0)
             return;
         if (Engine == StoreEngine.Postgres)
@@ -163,6 +193,7 @@ public sealed class StoreTransaction : IAsyncDisposable
             return;
         completed = true;
         staged.Clear();
+        totals.Clear();
         try
         {
             await Transaction.RollbackAsync(ct);

@@ -35,7 +35,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
 
     private TaktHost Host => fixture.Host;
 
-    private static IReadOnlyList<Call> Calls() =>
+    private static IReadOnlyList<Call> Calls(string webhook = "wh") =>
     [
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production-orders?plant=PA01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production-orders?plant=PB01"),
@@ -60,7 +60,19 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("RotateClientKey", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/rotate", new { graceMinutes = 0 }, Guid.NewGuid().ToString())),
         new("RevokeClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/revoke", new { }, Guid.NewGuid().ToString())),
         Get("ListAudit", Scopes.AuditRead, Binding.AllPlants, null, "/api/v1/audit"),
+        new("CreateWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/webhooks", Hook, Guid.NewGuid().ToString())),
+        Get("ListWebhooks", Scopes.WebhooksManage, Binding.AllPlants, null, "/api/v1/webhooks"),
+        Get("GetWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, $"/api/v1/webhooks/{webhook}"),
+        Get("ListWebhookAttempts", Scopes.WebhooksManage, Binding.AllPlants, null, $"/api/v1/webhooks/{webhook}/attempts"),
+        new("RotateWebhookSecret", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/rotate-secret", new { graceSeconds = 0 }, Guid.NewGuid().ToString())),
+        new("ReplayWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/replay", new { messageIds = NoMessages }, Guid.NewGuid().ToString())),
+        new("DeleteWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => http.DeleteAsync($"/api/v1/webhooks/{webhook}", TestContext.Current.CancellationToken)),
     ];
+
+    private static readonly string[] NoMessages = ["no-such-message"];
+
+    /// <summary>A subscription to a port nobody listens on; no event is published while refused calls run.</summary>
+    private static readonly object Hook = new { url = "http://127.0.0.1:9/hook", eventTypes = new[] { "takt.ledger.journal-entry-posted.v1" }, plant = "PA01" };
 
     private static Call Get(string endpoint, string scope, Binding binding, string? plant, string path) =>
         new(endpoint, scope, binding, plant, (http, _) => Api.Tests.Calls.GetAsync(http, path));
@@ -88,6 +100,9 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     public async Task exactly_the_calls_whose_scope_and_plant_fit_succeed_and_every_other_is_refused_without_a_change()
     {
         await Host.RegisterClientAsync("victim", [Scopes.KpisRead], ["PA01"]);
+        using var created = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/webhooks", Hook, Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var webhook = JsonDocument.Parse(await created.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("webhook").GetProperty("id").GetString()!;
         var callers = new List<Caller> { new("anonymous", Host.Anonymous, null, null), new("wrong-key", Host.HttpWith("takt_0123456789abcdef_not-the-secret"), null, null) };
         foreach (var (scope, i) in Scopes.All.Order(StringComparer.Ordinal).Select((s, i) => (s, i)))
         {
@@ -99,7 +114,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             }
         }
 
-        var calls = Calls();
+        var calls = Calls(webhook);
         var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
         var mismatches = new List<string>();
         var n = 0;

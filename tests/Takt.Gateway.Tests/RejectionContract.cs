@@ -94,6 +94,22 @@ public abstract class RejectionContract<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task an_extension_attribute_that_is_an_object_is_rejected()
+    {
+        var cloudEvent = Good();
+        cloudEvent["plantline"] = new System.Text.Json.Nodes.JsonObject { ["line"] = 1 };
+        await AssertRejectedAsync(() => Host.PostStructuredAsync(cloudEvent), HttpStatusCode.BadRequest, "/plantline", "cloudevents.attribute-invalid");
+    }
+
+    [Fact]
+    public async Task an_attribute_name_the_spec_forbids_is_rejected()
+    {
+        var cloudEvent = Good();
+        cloudEvent["Line-Name"] = "x";
+        await AssertRejectedAsync(() => Host.PostStructuredAsync(cloudEvent), HttpStatusCode.BadRequest, "", "cloudevents.invalid");
+    }
+
+    [Fact]
     public async Task an_event_time_more_than_the_allowed_skew_in_the_future_is_rejected()
     {
         // IngestOptions.MaxFutureSkew is 5 minutes.

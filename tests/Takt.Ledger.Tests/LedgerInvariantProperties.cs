@@ -90,7 +90,16 @@ public abstract class LedgerInvariantContract<TFixture>(TFixture fixture) : ICla
         var stockValue = await Tables.CountAsync(store, "SELECT CAST(COALESCE(SUM(value_e4), 0) AS bigint) FROM inventory_stock");
         var wipAccount = await Tables.CountAsync(store, "SELECT CAST(COALESCE(SUM(debit_e4 - credit_e4), 0) AS bigint) FROM ledger_journal_line WHERE account = '145000'");
         var orderWip = await Tables.CountAsync(store, "SELECT CAST(COALESCE(SUM(wip_e4), 0) AS bigint) FROM production_order");
-        return unbalancedEntries == 0 && totalDifference == 0 && inventoryAccounts == stockValue && wipAccount == orderWip;
+        // The totals kept at posting agree with the lines, per company, account, period and order.
+        var totalsOffLines = await Tables.CountAsync(store, """
+            SELECT COUNT(*) FROM (
+                SELECT e.company, l.account, e.posting_date / 100 AS period, COALESCE(l.order_number, '') AS order_number, SUM(l.debit_e4) AS debit_e4, SUM(l.credit_e4) AS credit_e4
+                FROM ledger_journal_line l JOIN ledger_journal_entry e ON e.id = l.entry_id
+                GROUP BY e.company, l.account, e.posting_date / 100, COALESCE(l.order_number, '')) s
+            FULL OUTER JOIN ledger_balance b ON b.company = s.company AND b.account = s.account AND b.period = s.period AND b.order_number = s.order_number
+            WHERE s.debit_e4 IS DISTINCT FROM b.debit_e4 OR s.credit_e4 IS DISTINCT FROM b.credit_e4
+            """);
+        return unbalancedEntries == 0 && totalDifference == 0 && inventoryAccounts == stockValue && wipAccount == orderWip && totalsOffLines == 0;
     }
 }
 

@@ -136,10 +136,10 @@ public abstract class CrashContract(string engine)
             var answered = load.Answered;
             if (answered >= answeredTarget && load.InFlightRequests > 0)
             {
-                var pending = await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'pending'");
+                var pending = await Db.ScalarAsync(store, ProjectionBehindSql);
                 if (pending > 0 || answered >= answeredTarget + (margin / 2))
                 {
-                    var delivered = await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'delivered'");
+                    var delivered = await Db.ScalarAsync(store, ProjectionReadSql);
                     load.ServerDown();
                     var kill = new Kill(answered, load.InFlightRequests, load.InFlightEvents, pending, delivered);
                     await server.KillAsync();
@@ -171,11 +171,22 @@ public abstract class CrashContract(string engine)
         return orders;
     }
 
+    private const string Projection = "intelligence.plant-activity";
+
+    /// <summary>Messages after the projection's position, and its retries still waiting (a position not yet created is 0).</summary>
+    private const string ProjectionBehindSql = """
+        SELECT (SELECT COUNT(*) FROM store_outbox_message WHERE seq > COALESCE((SELECT position FROM store_outbox_cursor WHERE subscriber = 'intelligence.plant-activity'), 0))
+             + (SELECT COUNT(*) FROM store_outbox_retry WHERE status = 'pending')
+        """;
+
+    private const string ProjectionReadSql =
+        "SELECT COUNT(*) FROM store_outbox_message WHERE seq <= COALESCE((SELECT position FROM store_outbox_cursor WHERE subscriber = 'intelligence.plant-activity'), 0)";
+
     private static async Task<int> DrainOutboxAsync(TaktStore store, CancellationToken ct)
     {
         for (var polls = 1; polls <= 1800; polls++)
         {
-            if (await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'pending'") == 0)
+            if (await Db.ScalarAsync(store, ProjectionBehindSql) == 0)
                 return polls;
             await Task.Delay(100, ct);
         }
@@ -255,10 +266,13 @@ public abstract class CrashContract(string engine)
 
     private static async Task AssertOutboxDeliveredEachEntryOnceAsync(TaktStore store, IReadOnlyList<PlannedEvent> pool)
     {
-        var statuses = await Db.MapAsync(store, "SELECT status, COUNT(*) FROM store_outbox_delivery GROUP BY status");
-        Assert.Equal(["delivered"], statuses.Keys);
+        // The projection read the whole log and never failed: its effects below are its only ones.
+        Assert.Equal(0, await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_retry"));
+        Assert.Equal(
+            await Db.ScalarAsync(store, "SELECT MAX(seq) FROM store_outbox_message"),
+            await Db.ScalarAsync(store, "SELECT position FROM store_outbox_cursor WHERE subscriber = @subscriber", new { subscriber = Projection }));
 
-        // One journal-entry-posted message per entry (its subject), one stock-moved per movement, one delivery each.
+        // One journal-entry-posted message per entry (its subject), one stock-moved per movement.
         var entryIds = (await Db.RowsAsync(store, "SELECT id FROM ledger_journal_entry WHERE document_type <> 'opening-stock'")).Select(r => Db.Text(r[0])).ToHashSet(StringComparer.Ordinal);
         var messages = await Db.MapAsync(store, "SELECT subject, COUNT(*) FROM store_outbox_message WHERE type = @type GROUP BY subject", new { type = EventTypes.JournalEntryPosted });
         Assert.Equal(pool.Count, entryIds.Count);
@@ -266,9 +280,6 @@ public abstract class CrashContract(string engine)
         Assert.Equal(
             pool.Count(e => e.Effect.StockItem is not null),
             await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_message WHERE type = @type", new { type = EventTypes.StockMoved }));
-        Assert.Empty(await Db.RowsAsync(store,
-            "SELECT m.id FROM store_outbox_message m LEFT JOIN store_outbox_delivery d ON d.message_id = m.id AND d.subscriber = 'intelligence.plant-activity' WHERE m.type = @type GROUP BY m.id HAVING COUNT(d.seq) <> 1",
-            new { type = EventTypes.JournalEntryPosted }));
 
         // The projection counted each posted entry exactly once: per plant, day and cause, and in total.
         var activity = await Db.MapAsync(store, "SELECT plant, day, source_type, entries FROM intel_plant_activity");

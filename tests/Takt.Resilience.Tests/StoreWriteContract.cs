@@ -43,6 +43,25 @@ public abstract class StoreWriteContract(string engine) : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, rows).Count(i => i % 7 == 0), await Tables.CountAsync(database.Store, "SELECT COUNT(*) FROM write_probe WHERE amount IS NULL"));
     }
 
+    [Theory]
+    [InlineData("Müller GmbH – Zählpunkt ß")]
+    [InlineData("工場 A / 🏭 line 1")]
+    [InlineData("")]
+    [InlineData("tab\tnew line\nend")]
+    public async Task staged_text_is_read_back_exactly(string label)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var session = await database.Store.OpenSessionAsync(TimeProvider.System, ct);
+        await using (var tx = await session.BeginAsync(ct))
+        {
+            tx.Stage("INSERT INTO write_probe (id, label, amount) VALUES ($1, $2, $3)", 9000L, label, 1L);
+            tx.Stage("INSERT INTO write_probe (id, label, amount) VALUES ($1, $2, $3)", 9001L, label + label, 2L);
+            await tx.CommitAsync(ct, recordCommit: false);
+        }
+
+        Assert.Equal([label, label + label], await Tables.QueryAsync<string>(database.Store, "SELECT label FROM write_probe WHERE id IN (9000, 9001) ORDER BY id"));
+    }
+
     [Fact]
     public async Task a_failing_row_rolls_back_the_whole_flush()
     {

@@ -103,6 +103,14 @@ public sealed class TaktHost : IAsyncDisposable
     public async Task<ProductionOrderView> OrderAsync(string number) =>
         await Service<IProduction>().OrderAsync(Store, number, CancellationToken.None) ?? throw new InvalidOperationException($"No order {number}.");
 
+    /// <summary>POSTs JSON to a state-changing endpoint with a new Idempotency-Key (as a careful client would).</summary>
+    public Task<HttpResponseMessage> PostJsonAsync(string path, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        return Http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
     /// <summary>POSTs one event in structured mode.</summary>
     public Task<HttpResponseMessage> PostStructuredAsync(JsonNode cloudEvent) =>
         Http.PostAsync("/api/v1/events", new StringContent(cloudEvent.ToJsonString(), Encoding.UTF8, "application/cloudevents+json"));
@@ -152,13 +160,14 @@ public sealed class TaktHost : IAsyncDisposable
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>();
 
-    /// <summary>Waits until no outbox delivery is pending (the dispatcher has caught up), or fails after the timeout.</summary>
+    /// <summary>Waits until every subscriber has read the whole outbox and no retry waits, or fails after the timeout.</summary>
     public async Task DrainOutboxAsync(TimeSpan? timeout = null)
     {
+        var outbox = App.Services.GetRequiredService<Outbox>();
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (waited.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
         {
-            if (await Tables.CountAsync(Store, "SELECT COUNT(*) FROM store_outbox_delivery WHERE status = 'pending'") == 0)
+            if ((await OutboxBacklog.ReadAsync(Store, outbox, CancellationToken.None)).All(b => b.Settled))
                 return;
             await Task.Delay(50);
         }

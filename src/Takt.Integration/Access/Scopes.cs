@@ -26,7 +26,7 @@ public static class Scopes
     /// <summary>Outbox dead letters: list and replay (company-wide).</summary>
     public const string DeadLettersManage = "deadletters:manage";
 
-    /// <summary>Webhook subscriptions (reserved: the outbound webhook API uses it).</summary>
+    /// <summary>Webhook subscriptions: create, list, read, delete, rotate secrets, replay, attempts (company-wide).</summary>
     public const string WebhooksManage = "webhooks:manage";
 
     /// <summary>Registered clients: create, list, read, rotate keys, revoke (company-wide).</summary>
@@ -44,7 +44,7 @@ public static class Scopes
         (LedgerRead, "Read account balances (all plants)."),
         (KpisRead, "Read KPIs and process-log projections of the client's plants."),
         (DeadLettersManage, "List and replay outbox dead letters (all plants)."),
-        (WebhooksManage, "Manage webhook subscriptions (reserved)."),
+        (WebhooksManage, "Manage webhook subscriptions: create, delete, rotate secrets, replay (all plants)."),
         (ClientsManage, "Register clients, rotate and revoke their keys (all plants)."),
         (AuditRead, "Read the audit log of authorization decisions (all plants)."),
     ];

@@ -14,11 +14,11 @@ namespace Takt.Integration.Gateway;
 /// </summary>
 public static class EventSchemas
 {
-    private static readonly FrozenDictionary<string, (JsonObject Document, JsonSchema Compiled)> Schemas =
+    private static readonly FrozenDictionary<string, (JsonObject Document, JsonSchema Compiled, SchemaCheck? Quick)> Schemas =
         EventTypes.All.Values.ToFrozenDictionary(t => t.Name, t =>
         {
             var node = Generate(t);
-            return (node, JsonSchema.FromText(node.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() }));
+            return (node, JsonSchema.FromText(node.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() }), SchemaCheck.TryCompile(node));
         }, StringComparer.Ordinal);
 
     // Valid data is the common case: a flag evaluation is cheap; the detailed list is built only for errors.
@@ -32,11 +32,17 @@ public static class EventSchemas
     /// <summary>File name under <c>contracts/events/</c>.</summary>
     public static string FileName(string type) => type + ".schema.json";
 
+    /// <summary>The quick check's verdict, or null when the type's schema has none.</summary>
+    public static SchemaVerdict? QuickVerdict(string type, JsonElement data) => Schemas[type].Quick?.Check(data);
+
+    /// <summary>The general evaluator's verdict (JsonSchema.Net).</summary>
+    public static bool IsValid(string type, JsonElement data) => Schemas[type].Compiled.Evaluate(data, Quick).IsValid;
+
     /// <summary>Validates event data; violations point into the CloudEvent (<c>/data/…</c>).</summary>
     public static IReadOnlyList<Violation> Validate(string type, JsonElement data)
     {
-        var schema = Schemas[type].Compiled;
-        if (schema.Evaluate(data, Quick).IsValid)
+        var (_, schema, quick) = Schemas[type];
+        if (quick?.Check(data) == SchemaVerdict.Valid || schema.Evaluate(data, Quick).IsValid)
             return [];
         var results = schema.Evaluate(data, Evaluation);
         var violations = new List<Violation>();

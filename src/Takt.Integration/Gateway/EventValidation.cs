@@ -1,4 +1,3 @@
-using System.Net.Mime;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -22,7 +21,6 @@ public sealed record ValidatedEvent(InboundEvent Event, string Hash);
 public sealed partial class EventValidation(IngestOptions options, TimeProvider clock)
 {
     private static readonly JsonEventFormatter Formatter = new();
-    private static readonly ContentType StructuredType = new("application/cloudevents+json");
 
     /// <summary>The (source, id) of an element, when it has them, for per-event reports.</summary>
     public static (string? Source, string? Id) Identify(JsonElement element) =>
@@ -51,17 +49,38 @@ public sealed partial class EventValidation(IngestOptions options, TimeProvider 
         if (violations.Count > 0)
             return violations.ToArray();
 
-        CloudEvent cloudEvent;
-        try
+        // The attributes straight from the parsed element (the SDK's formatter would serialize and parse the
+        // whole event again); the SDK still checks each attribute's name and value.
+        var cloudEvent = new CloudEvent(CloudEventsSpecVersion.V1_0);
+        foreach (var property in element.EnumerateObject())
         {
-            var bytes = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element).ToArray();
-            cloudEvent = Formatter.DecodeStructuredModeMessage(bytes, StructuredType, null);
-        }
-        catch (ArgumentException ex)
-        {
-            return new Violation("", "cloudevents.invalid", ex.Message);
+            var value = property.Value;
+            if (property.Name is "specversion" or "data" || value.ValueKind == JsonValueKind.Null)
+                continue;
+            try
+            {
+                switch (value.ValueKind)
+                {
+                    case JsonValueKind.String:
+                        cloudEvent.SetAttributeFromString(property.Name, value.GetString()!);
+                        break;
+                    case JsonValueKind.True or JsonValueKind.False:
+                        cloudEvent[CloudEventAttribute.CreateExtension(property.Name, CloudEventAttributeType.Boolean)] = value.GetBoolean();
+                        break;
+                    case JsonValueKind.Number when value.TryGetInt32(out var number):
+                        cloudEvent[CloudEventAttribute.CreateExtension(property.Name, CloudEventAttributeType.Integer)] = number;
+                        break;
+                    default:
+                        return new Violation("/" + property.Name, "cloudevents.attribute-invalid", $"The CloudEvents attribute '{property.Name}' must be a string, a boolean or a 32-bit integer.");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                return new Violation("", "cloudevents.invalid", ex.Message);
+            }
         }
 
+        cloudEvent.Data = data;
         return Check(cloudEvent);
     }
 

@@ -229,9 +229,9 @@ public sealed partial class IngestPipeline(
     private static async Task<Dictionary<(string Source, string Id), (string Hash, string Result)>> InboxAsync(StoreTransaction tx, List<Pending> batch, CancellationToken ct)
     {
         var ids = batch.Select(p => p.Event.Event.Id).Distinct(StringComparer.Ordinal).ToArray();
-        var (list, args) = SqlList.Of(ids);
+        var (idIn, idArg) = SqlList.In(tx, "event_id", ids);
         var found = new Dictionary<(string, string), (string, string)>();
-        await using var reader = await tx.Command($"SELECT event_id, source, body_hash, result FROM integration_inbox WHERE event_id IN ({list})", args).ExecuteReaderAsync(ct);
+        await using var reader = await tx.Command($"SELECT event_id, source, body_hash, result FROM integration_inbox WHERE {idIn}", idArg).ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             found[(reader.GetString(1), reader.GetString(0))] = (reader.GetString(2), reader.GetString(3));
         return found;

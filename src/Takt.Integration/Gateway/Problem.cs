@@ -37,6 +37,9 @@ public sealed record Problem(
     public static Problem UnsupportedMediaType(Violation error) =>
         new("urn:takt:problem:unsupported-media-type", "The content type is not supported.", 415, error.Detail, [error]);
 
+    public static Problem NotFound(Violation error) =>
+        new("urn:takt:problem:not-found", "The resource does not exist.", 404, error.Detail, [error]);
+
     public static Problem Internal(string? traceId) =>
         new("urn:takt:problem:internal", "Takt could not process the request.", 500, "An internal error occurred; nothing was changed. Quote the trace id when reporting it.", [], traceId);
 
