@@ -51,7 +51,7 @@ public abstract class AuditContract<TFixture>(TFixture fixture) : IClassFixture<
         // A server of its own, stopped right after its requests: the records queued last must reach the table.
         await using var database = await TaktDatabase.CreateAsync(fixture.Engine);
         var host = await TaktHost.StartAsync(database);
-        var http = host.HttpWith(host.AdminKey.ApiKey);
+        var http = host.HttpWith(host.AdminKey!.ApiKey);
         for (var i = 0; i < 50; i++)
             Assert.Equal(HttpStatusCode.OK, (await Calls.GetAsync(http, "/api/v1/stock")).StatusCode);
         await host.DisposeAsync();

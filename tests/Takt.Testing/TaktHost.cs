@@ -21,7 +21,7 @@ public sealed class TaktHost : IAsyncDisposable
 
     private readonly List<HttpClient> clients = [];
 
-    private TaktHost(WebApplication app, TaktDatabase database, ServerSettings settings, IssuedKey adminKey, IssuedKey suiteKey)
+    private TaktHost(WebApplication app, TaktDatabase database, ServerSettings settings, IssuedKey? adminKey, IssuedKey suiteKey)
     {
         App = app;
         Database = database;
@@ -44,8 +44,8 @@ public sealed class TaktHost : IAsyncDisposable
     /// <summary>Sends no credential.</summary>
     public HttpClient Anonymous { get; }
 
-    /// <summary>The bootstrap credential the new database printed once (client <c>admin</c>).</summary>
-    public IssuedKey AdminKey { get; }
+    /// <summary>The bootstrap credential a new database printed once (client <c>admin</c>); null after a restart.</summary>
+    public IssuedKey? AdminKey { get; }
 
     public IssuedKey SuiteKey { get; }
 
@@ -87,12 +87,14 @@ public sealed class TaktHost : IAsyncDisposable
         };
         configure?.Invoke(settings);
         var app = TaktServer.Build(settings);
-        var admin = await TaktServer.PrepareDatabaseAsync(app.Services, settings, CancellationToken.None)
-            ?? throw new InvalidOperationException("A new test database must print the bootstrap credential.");
+        // A new database prints the bootstrap credential; a restarted server on the same database prints none.
+        var admin = await TaktServer.PrepareDatabaseAsync(app.Services, settings, CancellationToken.None);
         await app.StartAsync(CancellationToken.None);
-        // The suite's own client, registered as an operator would: every scope and plant, a rate limit no test reaches.
+        // The suite's own client, registered as an operator would: every scope and plant, a rate limit no test
+        // reaches; a restart registers another one (the first one's key was shown once).
+        var suiteId = admin is not null ? SuiteClientId : $"{SuiteClientId}-{Guid.NewGuid():N}"[..30];
         var suite = await ClientRegistry.RegisterAsync(app.Services.GetRequiredService<TaktStore>(), app.Services.GetRequiredService<AccessClock>().Time, settings.Access,
-            new NewClient(SuiteClientId, "Takt test suite", "tests", [.. Scopes.All], ["*"], RateLimitPerMinute: 10_000_000, RateLimitBurst: 1_000_000), CancellationToken.None);
+            new NewClient(suiteId, "Takt test suite", "tests", [.. Scopes.All], ["*"], RateLimitPerMinute: 10_000_000, RateLimitBurst: 1_000_000), CancellationToken.None);
         return new TaktHost(app, database, settings, admin, suite.Value.Key);
     }
 
