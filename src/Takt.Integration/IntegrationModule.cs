@@ -28,6 +28,7 @@ public static class IntegrationModule
     {
         ReceiveEvents.Map(api);
         DeadLetterEndpoints.Map(api);
+        Access.AccessModule.MapAccess(api);
         WebhookEndpoints.Map(api);
         return api;
     }

@@ -1,3 +1,4 @@
+using Takt.Integration.Access;
 using Takt.Integration.Gateway;
 using Takt.Store;
 
@@ -22,6 +23,12 @@ public sealed class ServerSettings
     public IngestOptions Ingest { get; set; } = new();
 
     public OutboxOptions Outbox { get; set; } = new();
+
+    /// <summary>Clients, tokens, rate limits, idempotency keys (and the clock tests move to expire them).</summary>
+    public AccessOptions Access { get; set; } = new();
+
+    /// <summary>On a database without clients, register <c>admin</c> (every scope and plant) and return its key once.</summary>
+    public bool BootstrapAdmin { get; set; } = true;
 
     /// <summary>Run the outbox dispatcher (off in some tests that inspect the queue).</summary>
     public bool RunDispatcher { get; set; } = true;
