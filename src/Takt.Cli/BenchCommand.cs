@@ -71,6 +71,10 @@ internal static class BenchCommand
                 MinimumLogLevel = LogLevel.Warning,
             };
             await using var app = await TaktServer.StartAsync(settings, ct);
+            // Intake over HTTP is authenticated like any client's: the bench registers its own in its new database,
+            // with a rate limit that does not throttle the measurement.
+            var bench = await Takt.Integration.Access.ClientRegistry.RegisterAsync(store, TimeProvider.System, settings.Access, new Takt.Integration.Access.NewClient(
+                "bench", "takt bench ingest", "takt", [Takt.Integration.Access.Scopes.EventsProductionWrite], ["*"], RateLimitPerMinute: 10_000_000, RateLimitBurst: 1_000_000), ct);
             var orders = await app.Services.GetRequiredService<IProduction>().OrdersAsync(store, null, 1000, ct);
             var simulator = new ShopFloorSimulator(orders, TimeProvider.System);
 
@@ -78,7 +82,7 @@ internal static class BenchCommand
             await InProcessAsync(app, simulator, events, submitters, ct);
             var inProcess = await InProcessAsync(app, simulator, events, submitters, ct);
             AnsiConsole.MarkupLineInterpolated($"in process: [bold]{inProcess.EventsPerSecond:F0}[/] confirmations/s, p50 {inProcess.P50Ms:F1} ms, p99 {inProcess.P99Ms:F1} ms");
-            var http = await HttpAsync(app, simulator, events, batchSize, submitters, ct);
+            var http = await HttpAsync(app, bench.Value.Key.ApiKey, simulator, events, batchSize, submitters, ct);
             AnsiConsole.MarkupLineInterpolated($"over HTTP (batches of {batchSize}): [bold]{http.EventsPerSecond:F0}[/] confirmations/s, request p50 {http.P50Ms:F1} ms, p99 {http.P99Ms:F1} ms");
             await app.StopAsync(ct);
             return new IngestResult(
@@ -228,9 +232,10 @@ internal static class BenchCommand
         return Measure(count, watch.Elapsed, latencies, accepted, rejected);
     }
 
-    private static async Task<Measurement> HttpAsync(WebApplication app, ShopFloorSimulator simulator, int count, int batchSize, int concurrency, CancellationToken ct)
+    private static async Task<Measurement> HttpAsync(WebApplication app, string apiKey, ShopFloorSimulator simulator, int count, int batchSize, int concurrency, CancellationToken ct)
     {
         using var http = new HttpClient { BaseAddress = new Uri(OpenApiDocument.Address(app)), Timeout = TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
         var bodies = simulator.Confirmations(count).Chunk(batchSize).Select(c => new JsonArray([.. c]).ToJsonString()).ToArray();
         var latencies = new double[bodies.Length];
         int accepted = 0, rejected = 0, next = -1;

@@ -20,19 +20,46 @@ internal static class DemoCommand
         DefaultValueFactory = _ => "http://localhost:5080",
     };
 
+    public static Option<string?> ApiKeyOption() => new("--api-key")
+    {
+        Description = "A registered client's API key (default: the TAKT_API_KEY environment variable). takt run prints the admin key on a new database; takt clients add makes one.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TAKT_API_KEY"),
+    };
+
+    /// <summary>False (after saying how to get one) when no API key was given.</summary>
+    public static bool HasKey([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? apiKey)
+    {
+        if (!string.IsNullOrWhiteSpace(apiKey))
+            return true;
+        AnsiConsole.MarkupLine("[red]The server needs a credential:[/] pass --api-key (or set TAKT_API_KEY). takt run prints the admin key on a new database; takt clients add --db … registers a client.");
+        return false;
+    }
+
+    /// <summary>An HTTP client for a running server that sends the API key on every request.</summary>
+    public static HttpClient Connect(string url, string apiKey)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        return http;
+    }
+
     public static Command Create()
     {
         var url = UrlOption();
+        var apiKey = ApiKeyOption();
         var events = new Option<int>("--events", "-n") { Description = "How many events to send.", DefaultValueFactory = _ => 1000 };
         var batch = new Option<int>("--batch") { Description = "Events per batch-mode request.", DefaultValueFactory = _ => 100 };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight.", DefaultValueFactory = _ => 2 };
-        var shopfloor = new Command("shopfloor", "Send a realistic stream of shop-floor events (issues, confirmations, yield) to a running server.")
+        var shopfloor = new Command("shopfloor", "Send a realistic stream of shop-floor events (issues, confirmations, yield) to a running server (the key needs events:production:write, production:read, kpis:read).")
         {
-            url, events, batch, concurrency,
+            url, apiKey, events, batch, concurrency,
         };
         shopfloor.SetAction(async (parse, ct) =>
         {
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!), Timeout = TimeSpan.FromMinutes(2) };
+            var key = parse.GetValue(apiKey);
+            if (!HasKey(key))
+                return 1;
+            using var http = Connect(parse.GetValue(url)!, key);
             var summary = await SendAsync(http, parse.GetValue(events), Math.Max(1, parse.GetValue(batch)), Math.Max(1, parse.GetValue(concurrency)), ct);
             Print(summary);
             await KpiCommand.PrintLatencyAsync(http, ct);

@@ -12,8 +12,9 @@ internal static class KpiCommand
     public static Command Create()
     {
         var url = DemoCommand.UrlOption();
+        var apiKey = DemoCommand.ApiKeyOption();
         var db = new Option<string?>("--db") { Description = "Read the KPI straight from a database instead of a running server." };
-        var latency = new Command("latency", "Production-to-posting latency (event time → journal commit), p50/p95/p99 by plant.") { url, db };
+        var latency = new Command("latency", "Production-to-posting latency (event time → journal commit), p50/p95/p99 by plant.") { url, apiKey, db };
         latency.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(db) is { } database)
@@ -26,7 +27,10 @@ internal static class KpiCommand
                 return 0;
             }
 
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!) };
+            var key = parse.GetValue(apiKey);
+            if (!DemoCommand.HasKey(key))
+                return 1;
+            using var http = DemoCommand.Connect(parse.GetValue(url)!, key);
             await PrintLatencyAsync(http, ct);
             return 0;
         });

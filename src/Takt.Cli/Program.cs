@@ -11,6 +11,7 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(KpiCommand.Create());
 root.Subcommands.Add(DeadLettersCommand.Create());
+root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -41,13 +41,20 @@ internal static class RunCommand
             }
 
             var app = TaktServer.Build(settings);
-            await TaktServer.PrepareDatabaseAsync(app.Services, settings, ct);
+            var admin = await TaktServer.PrepareDatabaseAsync(app.Services, settings, ct);
             await app.StartAsync(ct);
             var store = app.Services.GetRequiredService<Takt.Store.TaktStore>();
             foreach (var url in app.Urls)
                 AnsiConsole.MarkupLineInterpolated($"[green]Takt is running[/] at [link]{url}[/]  (API: {url}/api, store: {store.Display})");
             if (settings.Mqtt.Enabled)
                 AnsiConsole.MarkupLineInterpolated($"MQTT: subscribing to {settings.Mqtt.TopicPrefix}/<plant>/<line>/<event> on {settings.Mqtt}");
+            if (admin is not null)
+            {
+                // Shown once: only the key's hash is stored. Whoever holds it may register clients (takt clients add works too).
+                AnsiConsole.MarkupLine("[yellow]New database: bootstrap credential of client 'admin' (every scope, every plant), shown only now:[/]");
+                Console.WriteLine($"  X-Api-Key: {admin.ApiKey}");
+                AnsiConsole.MarkupLine("[grey]  Keep it safe. Register a client per system with it (POST /api/v1/clients, or takt clients add), then rotate or revoke it.[/]");
+            }
             Console.Out.Flush();
             await app.WaitForShutdownAsync(ct);
             return 0;

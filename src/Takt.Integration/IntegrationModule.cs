@@ -47,6 +47,7 @@ public static class IntegrationModule
     {
         ReceiveEvents.Map(api);
         DeadLetterEndpoints.Map(api);
+        Access.AccessModule.MapAccess(api);
         WebhookEndpoints.Map(api);
         AdapterRegistry.Map(api);
         B2mmlEndpoints.Map(api);

@@ -33,4 +33,7 @@ public interface IIntelligence
     Task<IReadOnlyList<LatencyPercentiles>> ProductionToPostingLatencyAsync(TaktStore store, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct);
 
     Task<IReadOnlyList<PlantActivity>> PlantActivityAsync(TaktStore store, CancellationToken ct);
+
+    /// <summary>Committed events the object index has not filed yet (it runs a moment behind the writer).</summary>
+    Task<long> ObjectIndexBehindAsync(TaktStore store, CancellationToken ct);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using Takt.Contracts;
 using Takt.Store;
@@ -9,17 +10,12 @@ internal sealed class ProcessLog : IIntelligence
     public ProcessEventId Append(StoreTransaction transaction, ProcessEventDraft draft)
     {
         var id = ProcessEventId.New(transaction.Clock);
+        // The objects go with the event (OCEL relationships); ObjectIndexer files them under each object.
         transaction.Stage(
-            "INSERT INTO intel_event (id, type, source, source_id, plant, occurred_at_us, recorded_at_us, commit_id, journal_entries, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO intel_event (id, type, source, source_id, plant, occurred_at_us, recorded_at_us, commit_id, journal_entries, data, objects) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             id.ToString(), draft.Type, draft.Source, draft.SourceId, draft.Plant, draft.OccurredAt.ToUnixMicroseconds(),
-            transaction.Clock.GetUtcNow().ToUnixMicroseconds(), transaction.CommitId, draft.JournalEntries, draft.Data);
-        foreach (var link in draft.Objects.Distinct())
-        {
-            transaction.Stage(
-                "INSERT INTO intel_event_object (event_id, object_type, object_id, qualifier) VALUES ($1, $2, $3, $4)",
-                id.ToString(), link.Type, link.Id, link.Qualifier);
-        }
-
+            transaction.Clock.GetUtcNow().ToUnixMicroseconds(), transaction.CommitId, draft.JournalEntries, draft.Data,
+            JsonSerializer.Serialize(draft.Objects.Distinct().ToArray(), ObjectIndexer.Json));
         return id;
     }
 
@@ -55,4 +51,6 @@ internal sealed class ProcessLog : IIntelligence
             "SELECT plant, day, source_type, entries, debit_e4 FROM intel_plant_activity ORDER BY plant, day, source_type", cancellationToken: ct));
         return [.. rows.Select(r => new PlantActivity(r.Plant, Instants.FromDateKey((int)r.Day), r.SourceType, r.Entries, Fixed.FromE4(r.Debit)))];
     }
+
+    public Task<long> ObjectIndexBehindAsync(TaktStore store, CancellationToken ct) => ObjectIndexer.BehindAsync(store, ct);
 }

@@ -8,7 +8,10 @@ using Takt.Store;
 
 namespace Takt.Server;
 
-/// <summary>The landing page: what is running, on which store, and the first KPI. The console comes later.</summary>
+/// <summary>
+/// The landing page: what is running, on which store, and the first KPI. The console comes later. It is
+/// anonymous (a read-only demo overview, like /health); the REST API behind it needs a client's credential.
+/// </summary>
 internal static class HomePage
 {
     public static void Map(WebApplication app) => app.MapGet("/", async (TaktStore store, IMasterData masterData, IProduction production, IIntelligence intelligence, TimeProvider clock, CancellationToken ct) =>
@@ -29,7 +32,7 @@ internal static class HomePage
             </style></head><body>
             <h1>Takt</h1><p class="muted">Production and finance as one process state.</p>
             """);
-        html.Append(CultureInfo.InvariantCulture, $"<p>Store: <code>{WebUtility.HtmlEncode(store.Display)}</code> ({(store.Engine == StoreEngine.Sqlite ? "SQLite" : "PostgreSQL")}) · <a href=\"/api\">API reference</a> · <a href=\"/openapi/v1.json\">OpenAPI</a></p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p>Store: <code>{WebUtility.HtmlEncode(store.Display)}</code> ({(store.Engine == StoreEngine.Sqlite ? "SQLite" : "PostgreSQL")}) · <a href=\"/api\">API reference</a> · <a href=\"/openapi/v1.json\">OpenAPI</a> · the API needs a registered client's key (<code>X-Api-Key</code>)</p>");
         html.Append("<h2>Production-to-posting latency, last 24 hours</h2>");
         if (latency.Count == 0)
         {
@@ -55,7 +58,7 @@ internal static class HomePage
         foreach (var o in orders)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td><a href=\"/api/v1/production-orders/{o.Number}\">{o.Number}</a></td><td>{o.Plant}</td><td>{o.Item}</td><td class=num>{o.Quantity:0.###} {o.Unit}</td><td class=num>{o.Yield:0.###}</td><td class=num>{o.Scrap:0.###}</td><td class=num>{o.Wip:N2}</td><td>{o.Status}</td></tr>");
+                $"<tr><td>{o.Number}</td><td>{o.Plant}</td><td>{o.Item}</td><td class=num>{o.Quantity:0.###} {o.Unit}</td><td class=num>{o.Yield:0.###}</td><td class=num>{o.Scrap:0.###}</td><td class=num>{o.Wip:N2}</td><td>{o.Status}</td></tr>");
         }
 
         html.Append("</table></body></html>");

@@ -18,6 +18,7 @@ public static class OpenApiDocument
                 Database = Path.Combine(directory.FullName, "openapi.db"),
                 Urls = "http://127.0.0.1:0",
                 SeedDemo = false,
+                BootstrapAdmin = false,
                 RunDispatcher = false,
                 MinimumLogLevel = LogLevel.Warning,
             };

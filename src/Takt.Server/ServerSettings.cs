@@ -1,4 +1,5 @@
 using Takt.Integration.Adapters;
+using Takt.Integration.Access;
 using Takt.Integration.Gateway;
 using Takt.Integration.Mqtt;
 using Takt.Store;
@@ -30,6 +31,11 @@ public sealed class ServerSettings
 
     /// <summary>The shop-floor MQTT broker; the intake is off while its host is not set (the default).</summary>
     public MqttOptions Mqtt { get; set; } = new();
+    /// <summary>Clients, tokens, rate limits, idempotency keys (and the clock tests move to expire them).</summary>
+    public AccessOptions Access { get; set; } = new();
+
+    /// <summary>On a database without clients, register <c>admin</c> (every scope and plant) and return its key once.</summary>
+    public bool BootstrapAdmin { get; set; } = true;
 
     /// <summary>Run the outbox dispatcher (off in some tests that inspect the queue).</summary>
     public bool RunDispatcher { get; set; } = true;

@@ -5,6 +5,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Scalar.AspNetCore;
 using Takt.Integration;
+using Takt.Integration.Access;
 using Takt.Integration.Gateway;
 using Takt.Intelligence;
 using Takt.Inventory;
@@ -56,6 +57,7 @@ public static class TaktServer
             services.AddHostedService<SqliteCheckpointer>();
         services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
+        services.AddAccess(settings.Access, settings.Clock);
         settings.ConfigureServices?.Invoke(services);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -71,14 +73,19 @@ public static class TaktServer
                 context.ProblemDetails.Extensions["errors"] = problem.Errors;
             }
         });
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        services.AddOpenApi("v1", o =>
         {
-            doc.Info.Title = "Takt API";
-            doc.Info.Version = "v1";
-            doc.Info.Description = "Takt: production and finance as one process. Errors are RFC 9457 problem details.";
-            doc.Servers?.Clear();
-            return Task.CompletedTask;
-        }));
+            o.AddDocumentTransformer((doc, _, _) =>
+            {
+                doc.Info.Title = "Takt API";
+                doc.Info.Version = "v1";
+                doc.Info.Description = "Takt: production and finance as one process. Errors are RFC 9457 problem details. " +
+                    "Every /api/v1 endpoint but the token endpoint needs a registered client's credential (README: Clients and access).";
+                doc.Servers?.Clear();
+                return Task.CompletedTask;
+            });
+            OpenApiSecurity.Add(o);
+        });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
         var otel = services.AddOpenTelemetry()
@@ -100,8 +107,11 @@ public static class TaktServer
             await context.Response.WriteAsJsonAsync(problem, Problem.Json, Problem.ContentType);
         }));
         app.UseStatusCodePages();
+        app.UseAccess();
 
-        var api = app.MapGroup("/api/v1");
+        // Every /api/v1 endpoint gets its scope, plant binding and Idempotency-Key rule from ApiAccess; the pages
+        // outside it (home, health, OpenAPI, API reference) are anonymous.
+        var api = app.MapGroup("/api/v1").RequireAccess(ApiAccess.Table);
         api.MapGroup("").WithTags("Integration").MapIntegration();
         api.MapGroup("").WithTags("Production").MapProduction();
         api.MapGroup("").WithTags("Inventory").MapInventory();
@@ -111,16 +121,26 @@ public static class TaktServer
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Takt API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         HomePage.Map(app);
+
+        // Build the endpoints now: an endpoint missing from ApiAccess fails here, at start, not at its first request.
+        foreach (var source in ((IEndpointRouteBuilder)app).DataSources)
+            _ = source.Endpoints;
         return app;
     }
 
-    /// <summary>Migrates the schema and, on an empty database, loads the demo data.</summary>
-    public static async Task PrepareDatabaseAsync(IServiceProvider services, ServerSettings settings, CancellationToken ct)
+    /// <summary>
+    /// Migrates the schema and, on an empty database, loads the demo data. On a database without clients it
+    /// registers the <c>admin</c> client and returns its key, which is never shown again (null otherwise).
+    /// </summary>
+    public static async Task<IssuedKey?> PrepareDatabaseAsync(IServiceProvider services, ServerSettings settings, CancellationToken ct)
     {
         var store = services.GetRequiredService<TaktStore>();
         await Migrations.ApplyAsync(store, Schemas, ct);
         if (settings.SeedDemo)
             await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct);
+        return settings.BootstrapAdmin
+            ? await ClientRegistry.BootstrapAdminAsync(store, services.GetRequiredService<AccessClock>().Time, settings.Access, ct)
+            : null;
     }
 
     /// <summary>Builds, prepares the database and starts listening.</summary>

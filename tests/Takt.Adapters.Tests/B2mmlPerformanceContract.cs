@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Takt.Contracts.Events;
+using Takt.Integration.Access;
 using Takt.Production;
 using Takt.Testing;
 using Xunit;
@@ -34,7 +35,7 @@ public abstract class B2mmlPerformanceContract<TFixture>(TFixture fixture) : ICl
         Assert.Equal("/SyncProductionPerformance/DataArea[1]/ProductionPerformance[1]/ProductionResponse[1]/SegmentResponse[1]/MaterialActual[1]", e.Origin);
         Assert.StartsWith("sha256:", e.Id, StringComparison.Ordinal);
         Assert.EndsWith(e.Origin, e.Id, StringComparison.Ordinal);
-        Assert.Equal(V0401, e.Source);
+        Assert.Equal(V0401 + "?client=" + TaktHost.SuiteClientId, e.Source);
         Assert.Equal("""{"plant":"PA01","order":"53107","item":"CRBN0001","quantity":{"value":0.41,"unit":"KGM"}}""", await DataAsync(host, e));
         Assert.Equal("2012-11-29T10:58:25.3149550Z", await OccurredAsync(host, e));
         Assert.Single(e.JournalEntries);
@@ -153,6 +154,24 @@ public abstract class B2mmlPerformanceContract<TFixture>(TFixture fixture) : ICl
 
         await Problems.AssertAsync(response, HttpStatusCode.UnprocessableEntity,
             "/SyncProductionPerformance/DataArea[1]/ProductionPerformance[1]/Location[1]/EquipmentID[1]", "adapter.plant-mismatch");
+        before.AssertUnchanged(await Tables.SnapshotAsync(host.Store));
+    }
+
+    [Fact]
+    public async Task a_client_restricted_to_another_plant_is_refused_the_whole_document()
+    {
+        // A Plant B MES may not report for Plant A's site, even in a document; nothing of it is applied.
+        var host = await fixture.SeededAsync();
+        var key = await host.RegisterClientAsync("mes-pb01-b2mml", [Scopes.EventsProductionWrite], ["PB01"]);
+        var before = await host.SettledSnapshotAsync();
+
+        var response = await host.HttpWith(key.ApiKey).PostAsync(V0401, new ByteArrayContent(Fixture.Bytes("takt-v0401-production-performance.xml"))
+        {
+            Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml") },
+        }, TestContext.Current.CancellationToken);
+
+        await Problems.AssertAsync(response, HttpStatusCode.Forbidden,
+            "/SyncProductionPerformance/DataArea[1]/ProductionPerformance[1]/Location[1]/EquipmentID[1]", "client.plant-forbidden");
         before.AssertUnchanged(await Tables.SnapshotAsync(host.Store));
     }
 

@@ -98,6 +98,22 @@ public abstract class ScheduleContract<TFixture>(TFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task a_client_gets_the_schedule_of_its_own_plant_only()
+    {
+        var key = await fixture.Host.RegisterClientAsync("mes-pa01-schedule", [Takt.Integration.Access.Scopes.ProductionRead], ["PA01"]);
+        var mes = fixture.Host.HttpWith(key.ApiKey);
+
+        // Its one plant is filled in when it names none; another plant is refused.
+        using var own = await mes.GetAsync("/api/v1/adapters/b2mml/v0401/production-schedule", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        var xml = XDocument.Parse(await own.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("PA01", xml.Descendants(V0401 + "ProductionSchedule").Single().Element(V0401 + "Location")!.Element(V0401 + "EquipmentID")!.Value);
+        Assert.DoesNotContain(xml.Descendants(V0401 + "ProductionRequest"), r => r.Element(V0401 + "ID")!.Value.StartsWith("PB01-", StringComparison.Ordinal));
+        using var other = await mes.GetAsync("/api/v1/adapters/b2mml/v0701/operations-schedule?plant=PB01", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+    }
+
+    [Fact]
     public async Task a_schedule_needs_a_plant_that_exists()
     {
         using var missing = await fixture.Host.Http.GetAsync("/api/v1/adapters/b2mml/v0401/production-schedule", TestContext.Current.CancellationToken);

@@ -43,7 +43,7 @@ public sealed class ContractDriftTests
         var openApi = System.Text.Json.JsonDocument.Parse(generated["openapi.v1.json"]).RootElement;
         Assert.StartsWith("3.1", openApi.GetProperty("openapi").GetString(), StringComparison.Ordinal);
         var paths = openApi.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var expected in new[] { "/api/v1/events", "/api/v1/kpis/production-to-posting-latency", "/api/v1/dead-letters", "/api/v1/dead-letters/replay", "/api/v1/production-orders", "/api/v1/stock", "/api/v1/ledger/balances", "/api/v1/webhooks", "/api/v1/webhooks/{id}/replay" })
+        foreach (var expected in new[] { "/api/v1/events", "/api/v1/kpis/production-to-posting-latency", "/api/v1/dead-letters", "/api/v1/dead-letters/replay", "/api/v1/production-orders", "/api/v1/stock", "/api/v1/ledger/balances", "/api/v1/webhooks", "/api/v1/webhooks/{id}/replay", "/api/v1/clients", "/api/v1/clients/{clientId}", "/api/v1/clients/{clientId}/rotate", "/api/v1/clients/{clientId}/revoke", "/api/v1/audit", "/api/v1/oauth/token", "/api/v1/oauth/jwks" })
             Assert.Contains(expected, paths);
     }
 

@@ -51,7 +51,7 @@ public abstract class BatchContract<TFixture>(TFixture fixture) : IClassFixture<
         Assert.Single(answer.Results[3].Result!.JournalEntries);
         foreach (var bad in new[] { schemaBad, ruleBad, closed })
             Assert.Equal(0, await Recorded.TracesOfAsync(Host.Store, Source(bad), Id(bad)));
-        var after = await Tables.SnapshotAsync(Host.Store);
+        var after = await Host.SettledSnapshotAsync();
         // Two accepted events: two entries (2 + 2 lines), one movement, two logged, two in the inbox.
         (string Table, int Added)[] written = [("ledger_journal_entry", 2), ("ledger_journal_line", 4), ("inventory_movement", 1), ("intel_event", 2), ("integration_inbox", 2)];
         foreach (var (table, added) in written)

@@ -77,7 +77,7 @@ public abstract class FailureContract<TFixture>(TFixture fixture) : IClassFixtur
 
             // Only the confirmation was written: its process-log event (plant, order, work center, product), its
             // inbox row, its commit, and its operation's good quantity.
-            var after = await Tables.SnapshotAsync(Host.Store);
+            var after = await Host.SettledSnapshotAsync();
             Assert.Equal(
                 before.RowCounts.Select(r => (r.Key, r.Value + r.Key switch
                 {

@@ -227,6 +227,7 @@ public abstract class PostingContract<TFixture>(TFixture fixture) : IClassFixtur
         Assert.Equal(1m, order.Scrap);
         Assert.Equal((10m, 24.5m), (Issued(order, "RM-3001"), Issued(order, "RM-3005")));
         Assert.Equal(new OperationView("0020", "PB01-CNC2", "Finish machining", 9m, 1m, 0.75m, 0.333333m), order.Operations.Single(o => o.Operation == "0020"));
+        await Host.DrainOutboxAsync();
         Assert.Equal(5, await Tables.CountAsync(Host.Store,
             "SELECT COUNT(*) FROM intel_event_object WHERE object_type = 'production-order' AND object_id = 'PB01-100004'"));
     }
@@ -292,6 +293,10 @@ public abstract class PostingContract<TFixture>(TFixture fixture) : IClassFixtur
             .. accepted.JournalEntries.Select(e => $"journal-entry {e} posted-as"),
             .. accepted.StockMovements.Select(m => $"stock-movement {m} moved-as"),
         ];
+        // The event carries its objects when it commits; the object index files it under each a moment later.
+        var objects = Assert.Single(await Tables.QueryAsync<string>(Host.Store, "SELECT objects FROM intel_event WHERE id = @id", new { id = accepted.ProcessEventId }));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), JsonNode.Parse(objects)!.AsArray().Select(o => $"{o!["type"]} {o["id"]} {o["qualifier"]}").Order(StringComparer.Ordinal));
+        await Host.DrainOutboxAsync();
         Assert.Equal(expected.Order(StringComparer.Ordinal), await Recorded.ObjectLinksAsync(Host.Store, accepted.ProcessEventId));
     }
 

@@ -36,14 +36,16 @@ public abstract class CrashContract(string engine)
         var server = await TaktProcess.StartServerAsync(database.Connection, work.FullName, ct);
         try
         {
-            var orders = await OrdersAsync(server.Address!, ct);
+            // The new database's bootstrap credential, printed once by the first start, serves every later one.
+            var apiKey = await server.BootstrapKeyAsync(ct);
+            var orders = await OrdersAsync(server.Address!, apiKey, ct);
             var baselineStock = await Db.MapAsync(store, "SELECT plant, item, quantity_e6 FROM inventory_stock");
             var baselineValue = await Db.MapAsync(store, "SELECT plant, item, value_e4 FROM inventory_stock");
             var pool = ShopFloorPool.Generate(orders, PoolSize, TimeProvider.System.GetUtcNow().AddMinutes(-1), seed: 7);
             var batches = pool.Chunk(BatchSize).ToArray();
 
             // 1. Load, with kills mid-run. Batches are released in stages so that load remains at every kill.
-            using var load = new EventSenders(pool.Count, Senders, ct);
+            using var load = new EventSenders(pool.Count, Senders, apiKey, ct);
             load.ServerUp(server.Address!);
             var releasedBatches = 0;
             bool ReleaseUpTo(int events)
@@ -67,7 +69,7 @@ public abstract class CrashContract(string engine)
             var firstAnswers = pool.Select(e => load.AnswerFor(e.Index)).ToArray();
 
             // 2. Every event again, byte-identical, until each has a definite 200.
-            using var resend = new EventSenders(pool.Count, Senders, ct);
+            using var resend = new EventSenders(pool.Count, Senders, apiKey, ct);
             resend.ServerUp(server.Address!);
             resend.Release(batches);
             await resend.WaitIdleAsync(ct);
@@ -159,9 +161,10 @@ public abstract class CrashContract(string engine)
         }
     }
 
-    private static async Task<IReadOnlyList<ProductionOrderView>> OrdersAsync(Uri server, CancellationToken ct)
+    private static async Task<IReadOnlyList<ProductionOrderView>> OrdersAsync(Uri server, string apiKey, CancellationToken ct)
     {
         using var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
         var orders = await http.GetFromJsonAsync<List<ProductionOrderView>>(new Uri(server, "/api/v1/production-orders?limit=1000"), JsonSerializerOptions.Web, ct);
         Assert.NotNull(orders);
         Assert.NotEmpty(orders);

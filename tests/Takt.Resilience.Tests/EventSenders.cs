@@ -36,8 +36,9 @@ internal sealed class EventSenders : IDisposable
     private int lostRequests;
     private int lostEvents;
 
-    public EventSenders(int poolSize, int concurrency, CancellationToken ct)
+    public EventSenders(int poolSize, int concurrency, string apiKey, CancellationToken ct)
     {
+        http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
         answers = new int[poolSize];
         senders = [.. Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {

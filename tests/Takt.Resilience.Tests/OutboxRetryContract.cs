@@ -84,7 +84,9 @@ public abstract class OutboxRetryContract<TFixture>(TFixture fixture) : IClassFi
         });
 
         fixture.Flaky.Succeed(order);
-        using var replay = await Host.Http.PostAsJsonAsync("/api/v1/dead-letters/replay", new { seqs = dead.Select(d => d.Seq).ToArray() }, TestContext.Current.CancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/dead-letters/replay") { Content = JsonContent.Create(new { seqs = dead.Select(d => d.Seq).ToArray() }) };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var replay = await Host.Http.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
         Assert.Equal(dead.Length, (await TaktHost.JsonAsync(replay)).GetProperty("replayed").GetInt32());
         await WaitUntilSettledAsync(messages, fixture.Flaky.Name);

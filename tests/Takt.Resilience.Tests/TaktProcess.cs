@@ -108,6 +108,24 @@ internal sealed class TaktProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The admin key <c>takt run</c> prints once on a new database (README: Clients and access); waits for the line,
+    /// since output arrives asynchronously.
+    /// </summary>
+    public async Task<string> BootstrapKeyAsync(CancellationToken ct)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(Output, @"X-Api-Key: (?<key>takt_\S+)", System.Text.RegularExpressions.RegexOptions.ExplicitCapture, TimeSpan.FromSeconds(1));
+            if (match.Success)
+                return match.Groups["key"].Value;
+            if (waited.Elapsed > TimeSpan.FromMinutes(1))
+                throw new TimeoutException($"takt run printed no bootstrap credential:\n{Output}");
+            await Task.Delay(50, ct);
+        }
+    }
+
     /// <summary>Runs a one-shot command to its end; returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyList<string> arguments, string workingDirectory, CancellationToken ct)
     {

@@ -138,7 +138,7 @@ public abstract class WebhookContract(string engine) : IAsyncLifetime
         }
 
         receiver.Otherwise = WebhookReceiver.Mode.Accept;
-        using var replay = await Host.Http.PostAsJsonAsync($"/api/v1/webhooks/{id}/replay", new { from = before, to = TimeProvider.System.GetUtcNow().AddMinutes(1) }, TestContext.Current.CancellationToken);
+        using var replay = await Host.PostJsonAsync($"/api/v1/webhooks/{id}/replay", new { from = before, to = TimeProvider.System.GetUtcNow().AddMinutes(1) });
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
         Assert.Equal(2, (await TaktHost.JsonAsync(replay)).GetProperty("replayed").GetInt32());
         await WaitAsync(() => receiver.Delivered.Count >= 2, "the replayed deliveries");
@@ -203,7 +203,7 @@ public abstract class WebhookContract(string engine) : IAsyncLifetime
         SkipWithoutPostgres();
         await using var receiver = await WebhookReceiver.StartAsync();
         var (id, secret) = await SubscribeAsync(receiver.Url, [EventTypes.JournalEntryPosted], ordered: false);
-        using var rotate = await Host.Http.PostAsJsonAsync($"/api/v1/webhooks/{id}/rotate-secret", new { graceSeconds = 3600 }, TestContext.Current.CancellationToken);
+        using var rotate = await Host.PostJsonAsync($"/api/v1/webhooks/{id}/rotate-secret", new { graceSeconds = 3600 });
         Assert.Equal(HttpStatusCode.OK, rotate.StatusCode);
         var rotated = (await TaktHost.JsonAsync(rotate)).GetProperty("secret").GetString()!;
         Assert.NotEqual(secret, rotated);
@@ -229,7 +229,7 @@ public abstract class WebhookContract(string engine) : IAsyncLifetime
                      (new { url = "http://wms.example/hook", eventTypes = Array.Empty<string>(), maxAttempts = 0 }, "/maxAttempts", "webhook.max-attempts-range"),
                  })
         {
-            using var response = await Host.Http.PostAsJsonAsync("/api/v1/webhooks", body, TestContext.Current.CancellationToken);
+            using var response = await Host.PostJsonAsync("/api/v1/webhooks", body);
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             var error = Assert.Single((await TaktHost.JsonAsync(response)).GetProperty("errors").EnumerateArray());
@@ -238,13 +238,13 @@ public abstract class WebhookContract(string engine) : IAsyncLifetime
         }
 
         Assert.Equal(before, await Tables.CountAsync(Host.Store, "SELECT COUNT(*) FROM integration_webhook"));
-        using var missing = await Host.Http.PostAsJsonAsync("/api/v1/webhooks/nope/replay", new { messageIds = UnknownMessage }, TestContext.Current.CancellationToken);
+        using var missing = await Host.PostJsonAsync("/api/v1/webhooks/nope/replay", new { messageIds = UnknownMessage });
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     private async Task<(string Id, string Secret)> SubscribeAsync(Uri url, string[] types, bool ordered, string? plant = null, int? maxAttempts = null)
     {
-        using var response = await Host.Http.PostAsJsonAsync("/api/v1/webhooks", new { url, eventTypes = types, ordered, plant, maxAttempts }, TestContext.Current.CancellationToken);
+        using var response = await Host.PostJsonAsync("/api/v1/webhooks", new { url, eventTypes = types, ordered, plant, maxAttempts });
         var body = await TaktHost.JsonAsync(response);
         Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToString());
         return (body.GetProperty("webhook").GetProperty("id").GetString()!, body.GetProperty("secret").GetString()!);

@@ -8,13 +8,17 @@ namespace Takt.Testing;
 /// <summary>Direct reads of the database, for assertions about what was (or was not) written.</summary>
 public static class Tables
 {
-    /// <summary>Every Takt table with its row count (migrations excluded), to prove a rejection changed nothing.</summary>
+    /// <summary>
+    /// Every Takt table with its row count, to prove a rejection changed nothing. Excluded: migrations, and the
+    /// audit log, which records every request's authorization decision — a rejected one too, and written
+    /// asynchronously (README: Clients and access).
+    /// </summary>
     public static async Task<IReadOnlyDictionary<string, long>> RowCountsAsync(TaktStore store)
     {
         await using var connection = await store.OpenConnectionAsync(CancellationToken.None);
         var tables = store.Engine == StoreEngine.Sqlite
-            ? await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'store_migration' ORDER BY name")
-            : await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'store_migration' ORDER BY tablename");
+            ? await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('store_migration', 'integration_audit') ORDER BY name")
+            : await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('store_migration', 'integration_audit') ORDER BY tablename");
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var table in tables)
             counts[table] = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}");

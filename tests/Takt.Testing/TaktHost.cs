@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Takt.Integration.Access;
 using Takt.Production;
 using Takt.Server;
 using Takt.Store;
@@ -15,12 +16,20 @@ namespace Takt.Testing;
 /// </summary>
 public sealed class TaktHost : IAsyncDisposable
 {
-    private TaktHost(WebApplication app, TaktDatabase database, ServerSettings settings)
+    /// <summary>The client the test suite's requests authenticate as: every scope, every plant, no practical rate limit.</summary>
+    public const string SuiteClientId = "test-suite";
+
+    private readonly List<HttpClient> clients = [];
+
+    private TaktHost(WebApplication app, TaktDatabase database, ServerSettings settings, IssuedKey? adminKey, IssuedKey suiteKey)
     {
         App = app;
         Database = database;
         Settings = settings;
-        Http = new HttpClient { BaseAddress = new Uri(OpenApiDocument.Address(app)), Timeout = TimeSpan.FromMinutes(2) };
+        AdminKey = adminKey;
+        SuiteKey = suiteKey;
+        Http = HttpWith(suiteKey.ApiKey);
+        Anonymous = HttpWith(null);
     }
 
     public WebApplication App { get; }
@@ -29,7 +38,39 @@ public sealed class TaktHost : IAsyncDisposable
 
     public ServerSettings Settings { get; }
 
+    /// <summary>Authenticated as <see cref="SuiteClientId"/>.</summary>
     public HttpClient Http { get; }
+
+    /// <summary>Sends no credential.</summary>
+    public HttpClient Anonymous { get; }
+
+    /// <summary>The bootstrap credential a new database printed once (client <c>admin</c>); null after a restart.</summary>
+    public IssuedKey? AdminKey { get; }
+
+    public IssuedKey SuiteKey { get; }
+
+    /// <summary>The clock of credentials, tokens and idempotency keys (a FakeTimeProvider when the test set one).</summary>
+    public TimeProvider AccessClock => Service<AccessClock>().Time;
+
+    /// <summary>An HTTP client to this server that sends <paramref name="apiKey"/> (none when null); disposed with the host.</summary>
+    public HttpClient HttpWith(string? apiKey)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(OpenApiDocument.Address(App)), Timeout = TimeSpan.FromMinutes(2) };
+        if (apiKey is not null)
+            http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        lock (clients)
+            clients.Add(http);
+        return http;
+    }
+
+    /// <summary>Registers a client straight in the database (as <c>takt clients add</c> does) and returns its first key.</summary>
+    public async Task<IssuedKey> RegisterClientAsync(string id, IReadOnlyList<string> scopes, IReadOnlyList<string> plants, int? perMinute = null, int? burst = null, int? keyExpiresInDays = null)
+    {
+        var registered = await ClientRegistry.RegisterAsync(Store, AccessClock, Settings.Access, new NewClient(id, id, "tests", scopes, plants, null, perMinute, burst, keyExpiresInDays), CancellationToken.None);
+        return registered.IsRejected
+            ? throw new InvalidOperationException(string.Join("; ", registered.Violations.Select(v => $"{v.Rule}: {v.Detail}")))
+            : registered.Value.Key;
+    }
 
     public TaktStore Store => App.Services.GetRequiredService<TaktStore>();
 
@@ -45,8 +86,16 @@ public sealed class TaktHost : IAsyncDisposable
             MinimumLogLevel = LogLevel.Warning,
         };
         configure?.Invoke(settings);
-        var app = await TaktServer.StartAsync(settings, CancellationToken.None);
-        return new TaktHost(app, database, settings);
+        var app = TaktServer.Build(settings);
+        // A new database prints the bootstrap credential; a restarted server on the same database prints none.
+        var admin = await TaktServer.PrepareDatabaseAsync(app.Services, settings, CancellationToken.None);
+        await app.StartAsync(CancellationToken.None);
+        // The suite's own client, registered as an operator would: every scope and plant, a rate limit no test
+        // reaches; a restart registers another one (the first one's key was shown once).
+        var suiteId = admin is not null ? SuiteClientId : $"{SuiteClientId}-{Guid.NewGuid():N}"[..30];
+        var suite = await ClientRegistry.RegisterAsync(app.Services.GetRequiredService<TaktStore>(), app.Services.GetRequiredService<AccessClock>().Time, settings.Access,
+            new NewClient(suiteId, "Takt test suite", "tests", [.. Scopes.All], ["*"], RateLimitPerMinute: 10_000_000, RateLimitBurst: 1_000_000), CancellationToken.None);
+        return new TaktHost(app, database, settings, admin, suite.Value.Key);
     }
 
     /// <summary>Released demo orders, with components and operations.</summary>
@@ -55,6 +104,14 @@ public sealed class TaktHost : IAsyncDisposable
 
     public async Task<ProductionOrderView> OrderAsync(string number) =>
         await Service<IProduction>().OrderAsync(Store, number, CancellationToken.None) ?? throw new InvalidOperationException($"No order {number}.");
+
+    /// <summary>POSTs JSON to a state-changing endpoint with a new Idempotency-Key (as a careful client would).</summary>
+    public Task<HttpResponseMessage> PostJsonAsync(string path, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        return Http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
 
     /// <summary>POSTs one event in structured mode.</summary>
     public Task<HttpResponseMessage> PostStructuredAsync(JsonNode cloudEvent) =>
@@ -105,14 +162,18 @@ public sealed class TaktHost : IAsyncDisposable
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         await response.Content.ReadFromJsonAsync<JsonElement>();
 
-    /// <summary>Waits until every subscriber has read the whole outbox and no retry waits, or fails after the timeout.</summary>
+    /// <summary>
+    /// Waits until every subscriber has read the whole outbox, no retry waits and the object index has filed every
+    /// event, or fails after the timeout.
+    /// </summary>
     public async Task DrainOutboxAsync(TimeSpan? timeout = null)
     {
         var outbox = App.Services.GetRequiredService<Outbox>();
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (waited.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
         {
-            if ((await OutboxBacklog.ReadAsync(Store, outbox, CancellationToken.None)).All(b => b.Settled))
+            if ((await OutboxBacklog.ReadAsync(Store, outbox, CancellationToken.None)).All(b => b.Settled)
+                && await Service<Takt.Intelligence.IIntelligence>().ObjectIndexBehindAsync(Store, CancellationToken.None) == 0)
                 return;
             await Task.Delay(50);
         }
@@ -122,7 +183,12 @@ public sealed class TaktHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Http.Dispose();
+        lock (clients)
+        {
+            foreach (var http in clients)
+                http.Dispose();
+        }
+
         await App.StopAsync();
         await App.DisposeAsync();
     }

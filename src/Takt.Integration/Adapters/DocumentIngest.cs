@@ -47,9 +47,9 @@ internal static class DocumentIngest
 
     /// <summary>Checks and submits a mapped document; answers 200 with its events, or the problem of its bad parts.</summary>
     public static async Task<IResult> SubmitAsync(
+        HttpContext http,
         AdapterDescriptor adapter,
         MappedDocument document,
-        IngestSource source,
         EventValidation validation,
         IngestPipeline pipeline,
         AdapterOptions options,
@@ -67,8 +67,7 @@ internal static class DocumentIngest
             return Respond(Problem.RuleViolated([new Violation("", "document.no-events", $"The document maps to no canonical event ({why}); nothing was written.")]));
         }
 
-        // TODO(#4): the registered client's plant restriction (branch issue4-clients) checks each event's plant here.
-        var eventSource = CloudEventSource(adapter, source);
+        var eventSource = CloudEventSource(adapter, Source(http, adapter));
         var validated = new List<ValidatedEvent>(document.Events.Count);
         var malformed = new List<Violation>();
         foreach (var mapped in document.Events)
@@ -84,6 +83,15 @@ internal static class DocumentIngest
         if (malformed.Count > 0)
             return Respond(Problem.Malformed(malformed));
 
+        // The client's plant restriction, per event as for POST /api/v1/events; a document is refused whole.
+        var refusals = ReceiveEvents.PlantRefusal(http, validated);
+        if (refusals.Any(r => r is not null))
+        {
+            Access.AccessDecision.Of(http).Deny("client.plant-forbidden");
+            var errors = refusals.Select((r, i) => (r, i)).Where(x => x.r is not null).SelectMany(x => x.r!.Errors.Select(document.Events[x.i].Locate)).Distinct().ToList();
+            return Respond(Access.AccessProblems.Forbidden(errors[0]) with { Errors = errors });
+        }
+
         var results = await pipeline.SubmitAllOrNothingAsync(validated, ct);
         if (results.All(r => r.Accepted))
         {
@@ -96,9 +104,13 @@ internal static class DocumentIngest
         return Respond(Rejection(document, results));
     }
 
+    /// <summary>Who posted the document: the adapter, and the authenticated client when there is one.</summary>
+    public static IngestSource Source(HttpContext http, AdapterDescriptor adapter) =>
+        new(adapter.Name, Access.AccessDecision.Of(http).Client?.ClientId);
+
     /// <summary>
-    /// The CloudEvents source of a document's events: the adapter's route (the id carries the document). Once
-    /// clients are registered, the client's id will scope it, as a client's own events are scoped by their source.
+    /// The CloudEvents source of a document's events: the adapter's route, scoped by the client (the id carries
+    /// the document), so one client's documents never collide with another's.
     /// </summary>
     public static string CloudEventSource(AdapterDescriptor adapter, IngestSource source) =>
         source.Client is null ? adapter.Path : $"{adapter.Path}?client={Uri.EscapeDataString(source.Client)}";

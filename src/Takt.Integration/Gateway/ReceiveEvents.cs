@@ -38,6 +38,7 @@ internal static class ReceiveEvents
         .Produces<Accepted>(200)
         .Produces<BatchResult>(207)
         .ProducesProblem(400)
+        .ProducesProblem(403)
         .ProducesProblem(409)
         .ProducesProblem(413)
         .ProducesProblem(415)
@@ -65,12 +66,14 @@ internal static class ReceiveEvents
                     var validated = validation.FromStructured(document.RootElement);
                     if (validated.IsRejected)
                         return Respond(Problem.Malformed(validated.Violations));
+                    if (PlantRefusal(http, [validated.Value])[0] is { } refused)
+                        return Respond(refused);
                     return Respond(http, (await pipeline.SubmitAsync([validated.Value], ct))[0]);
                 }
             }
 
             case Batch:
-                return await BatchAsync(body, validation, pipeline, options, ct);
+                return await BatchAsync(http, body, validation, pipeline, options, ct);
 
             case "application/json":
             {
@@ -78,6 +81,8 @@ internal static class ReceiveEvents
                 var validated = validation.FromBinary(headers, body, request.ContentType!);
                 if (validated.IsRejected)
                     return Respond(Problem.Malformed(validated.Violations));
+                if (PlantRefusal(http, [validated.Value])[0] is { } refused)
+                    return Respond(refused);
                 return Respond(http, (await pipeline.SubmitAsync([validated.Value], ct))[0]);
             }
 
@@ -86,7 +91,7 @@ internal static class ReceiveEvents
         }
     }
 
-    private static async Task<IResult> BatchAsync(byte[] body, EventValidation validation, IngestPipeline pipeline, IngestOptions options, CancellationToken ct)
+    private static async Task<IResult> BatchAsync(HttpContext http, byte[] body, EventValidation validation, IngestPipeline pipeline, IngestOptions options, CancellationToken ct)
     {
         if (Parse(body) is not { } document)
             return Respond(Problem.Malformed([new Violation("", "json.malformed", "The body is not valid JSON.")]));
@@ -121,6 +126,18 @@ internal static class ReceiveEvents
                 index++;
             }
 
+            // Plant restriction per event, like every other per-event check: refused events get a 403 item and
+            // change nothing; the client's other events go on (DESIGN §2.4).
+            var refusals = PlantRefusal(http, [.. valid.Select(v => v.Event)]);
+            for (var i = valid.Count - 1; i >= 0; i--)
+            {
+                if (refusals[i] is not { } refused)
+                    continue;
+                var (at, e) = valid[i];
+                items[at] = new BatchItem(at, e.Event.Source, e.Event.Id, e.Event.Type, refused.Status, null, refused with { Errors = Prefix(refused.Errors, at) });
+                valid.RemoveAt(i);
+            }
+
             var results = valid.Count > 0 ? await pipeline.SubmitAsync([.. valid.Select(v => v.Event)], ct) : [];
             for (var i = 0; i < valid.Count; i++)
             {
@@ -134,6 +151,46 @@ internal static class ReceiveEvents
             return Results.Json(new BatchResult(accepted, count - accepted, items), Problem.Json, statusCode: accepted == count ? 200 : 207);
         }
     }
+
+    /// <summary>
+    /// For each event, a 403 <c>client.plant-forbidden</c> when the calling client may not act for the event's
+    /// plant (<c>/data/plant</c>), else null. Records the plants and the decision for the audit log.
+    /// </summary>
+    internal static Problem?[] PlantRefusal(HttpContext http, IReadOnlyList<ValidatedEvent> events)
+    {
+        var decision = Access.AccessDecision.Of(http);
+        var client = Access.AccessDecision.ClientOf(http);
+        var refusals = new Problem?[events.Count];
+        var plants = new SortedSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var plant = PlantOf(events[i].Event.Data);
+            if (plant is not null)
+                plants.Add(plant);
+            if (client.AllPlantsAllowed)
+                continue;
+            if (plant is null)
+                refusals[i] = Access.AccessProblems.Forbidden(new Violation("/data", "client.plant-forbidden", $"Client '{client.ClientId}' is restricted to plants and this event names none."));
+            else if (!client.MayAccessPlant(plant))
+                refusals[i] = Access.AccessProblems.Forbidden(Access.AccessProblems.PlantForbidden("/data/plant", plant, client));
+        }
+
+        decision.Plants = string.Join(' ', plants);
+        var refused = refusals.Count(r => r is not null);
+        if (refused == events.Count && refused > 0)
+            decision.Deny("client.plant-forbidden");
+        else if (refused > 0)
+            decision.AllowPartly($"client.plant-forbidden: {refused} of {events.Count} events");
+        return refusals;
+    }
+
+    private static string? PlantOf(object data) => data switch
+    {
+        Contracts.Events.MaterialIssued e => e.Plant,
+        Contracts.Events.OperationConfirmed e => e.Plant,
+        Contracts.Events.YieldReported e => e.Plant,
+        _ => null,
+    };
 
     /// <summary>In a batch, fields point into the array: <c>/3/data/quantity</c>.</summary>
     private static Violation[] Prefix(IReadOnlyList<Violation> violations, int index) =>

@@ -28,13 +28,14 @@ internal static class B2mmlEndpoints
     private static string Route(AdapterDescriptor adapter) => adapter.Path["/api/v1".Length..];
 
     private static void MapPerformance(RouteGroupBuilder api, AdapterDescriptor adapter, B2mmlDialect dialect, string name) => api.MapPost(Route(adapter),
-            (HttpRequest request, string? plant, EventValidation validation, IngestPipeline pipeline, AdapterOptions options, CancellationToken ct) =>
-                ReceivePerformanceAsync(request, string.IsNullOrWhiteSpace(plant) ? null : plant, new IngestSource(adapter.Name), adapter, dialect, validation, pipeline, options, ct))
+            (HttpContext http, string? plant, EventValidation validation, IngestPipeline pipeline, AdapterOptions options, CancellationToken ct) =>
+                ReceivePerformanceAsync(http, string.IsNullOrWhiteSpace(plant) ? null : plant, adapter, dialect, validation, pipeline, options, ct))
         .WithName(name)
         .WithSummary($"Receive B2MML {dialect.Version} {dialect.Performance}: its actuals become canonical shop-floor events, applied all or nothing (docs/adapters.md).")
         .Accepts<string>(XmlTypes[0], XmlTypes[1..])
         .Produces<DocumentAccepted>(200)
         .ProducesProblem(400)
+        .ProducesProblem(403)
         .ProducesProblem(409)
         .ProducesProblem(413)
         .ProducesProblem(415)
@@ -42,10 +43,10 @@ internal static class B2mmlEndpoints
 
     /// <summary>Body → secure XML → envelope → canonical events → gateway checks → one all-or-nothing commit.</summary>
     public static async Task<IResult> ReceivePerformanceAsync(
-        HttpRequest request, string? plant, IngestSource source, AdapterDescriptor adapter, B2mmlDialect dialect,
+        HttpContext http, string? plant, AdapterDescriptor adapter, B2mmlDialect dialect,
         EventValidation validation, IngestPipeline pipeline, AdapterOptions options, CancellationToken ct)
     {
-        var (body, refusal) = await DocumentIngest.ReadAsync(request, options, IsXml, "application/xml", ct);
+        var (body, refusal) = await DocumentIngest.ReadAsync(http.Request, options, IsXml, "application/xml", ct);
         if (refusal is not null)
             return refusal;
         var (xml, xmlProblem) = SecureXml.Load(body!, options);
@@ -57,7 +58,7 @@ internal static class B2mmlEndpoints
         var (mapped, mappingProblem) = PerformanceMapping.Map(dialect, document!, plant);
         if (mappingProblem is not null)
             return DocumentIngest.Respond(mappingProblem);
-        return await DocumentIngest.SubmitAsync(adapter, mapped!, source, validation, pipeline, options, ct);
+        return await DocumentIngest.SubmitAsync(http, adapter, mapped!, validation, pipeline, options, ct);
     }
 
     private static bool IsXml(string mediaType) => XmlTypes.Contains(mediaType) || mediaType.EndsWith("+xml", StringComparison.Ordinal);
@@ -77,6 +78,7 @@ internal static class B2mmlEndpoints
         .WithSummary($"The plant's released production orders as {adapter.Format} for the MES (docs/adapters.md).")
         .Produces<string>(200, "application/xml")
         .ProducesProblem(400)
+        .ProducesProblem(403)
         .ProducesProblem(404);
 
     private static string Serialize(XDocument xml)

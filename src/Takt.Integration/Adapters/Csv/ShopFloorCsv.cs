@@ -39,21 +39,22 @@ internal static partial class ShopFloorCsv
     private static readonly string[] Common = ["event", "time", "plant", "order", "quantity", "unit", "id"];
 
     public static void Map(RouteGroupBuilder api) => api.MapPost(AdapterRegistry.ShopFloorCsv.Path["/api/v1".Length..],
-            (HttpRequest request, EventValidation validation, IngestPipeline pipeline, AdapterOptions options, CancellationToken ct) =>
-                HandleAsync(request, new IngestSource(AdapterRegistry.ShopFloorCsv.Name), validation, pipeline, options, ct))
+            (HttpContext http, EventValidation validation, IngestPipeline pipeline, AdapterOptions options, CancellationToken ct) =>
+                HandleAsync(http, validation, pipeline, options, ct))
         .WithName("ReceiveShopFloorCsv")
         .WithSummary("Receive a CSV file of shop-floor events, one per line; a file with a bad line imports nothing (docs/adapters.md).")
         .Accepts<string>("text/csv")
         .Produces<DocumentAccepted>(200)
         .ProducesProblem(400)
+        .ProducesProblem(403)
         .ProducesProblem(409)
         .ProducesProblem(413)
         .ProducesProblem(415)
         .ProducesProblem(422);
 
-    public static async Task<IResult> HandleAsync(HttpRequest request, IngestSource source, EventValidation validation, IngestPipeline pipeline, AdapterOptions options, CancellationToken ct)
+    public static async Task<IResult> HandleAsync(HttpContext http, EventValidation validation, IngestPipeline pipeline, AdapterOptions options, CancellationToken ct)
     {
-        var (body, refusal) = await DocumentIngest.ReadAsync(request, options, m => m is "text/csv", "text/csv", ct);
+        var (body, refusal) = await DocumentIngest.ReadAsync(http.Request, options, m => m is "text/csv", "text/csv", ct);
         if (refusal is not null)
             return refusal;
         string text;
@@ -79,7 +80,7 @@ internal static partial class ShopFloorCsv
         var mapped = MapLines(records.Value, delimiter, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body!)));
         return mapped.IsRejected
             ? DocumentIngest.Respond(Problem.Malformed(mapped.Violations))
-            : await DocumentIngest.SubmitAsync(AdapterRegistry.ShopFloorCsv, mapped.Value, source, validation, pipeline, options, ct);
+            : await DocumentIngest.SubmitAsync(http, AdapterRegistry.ShopFloorCsv, mapped.Value, validation, pipeline, options, ct);
     }
 
     private static Outcome<MappedDocument> MapLines(List<CsvRecord> records, char delimiter, string key)

@@ -1,0 +1,53 @@
+using System.Collections.Frozen;
+
+namespace Takt.Integration.Access;
+
+/// <summary>
+/// What a registered client may do. Each API endpoint needs exactly one scope (see the access table in
+/// <c>Takt.Server.ApiAccess</c> and README "Clients and access"); a client holds any set of them.
+/// </summary>
+public static class Scopes
+{
+    /// <summary><c>POST /api/v1/events</c>: shop-floor events (issues, confirmations, yield), for the client's plants.</summary>
+    public const string EventsProductionWrite = "events:production:write";
+
+    /// <summary>Production orders: list and read, for the client's plants.</summary>
+    public const string ProductionRead = "production:read";
+
+    /// <summary>Stock balances, for the client's plants.</summary>
+    public const string InventoryRead = "inventory:read";
+
+    /// <summary>Account balances (company-wide: clients without a plant restriction only).</summary>
+    public const string LedgerRead = "ledger:read";
+
+    /// <summary>KPIs and process-log projections, for the client's plants.</summary>
+    public const string KpisRead = "kpis:read";
+
+    /// <summary>Outbox dead letters: list and replay (company-wide).</summary>
+    public const string DeadLettersManage = "deadletters:manage";
+
+    /// <summary>Webhook subscriptions: create, list, read, delete, rotate secrets, replay, attempts (company-wide).</summary>
+    public const string WebhooksManage = "webhooks:manage";
+
+    /// <summary>Registered clients: create, list, read, rotate keys, revoke (company-wide).</summary>
+    public const string ClientsManage = "clients:manage";
+
+    /// <summary>The audit log of authorization decisions (company-wide).</summary>
+    public const string AuditRead = "audit:read";
+
+    /// <summary>Every scope with what it allows, in a stable order.</summary>
+    public static IReadOnlyList<(string Scope, string Description)> Described { get; } =
+    [
+        (EventsProductionWrite, "Send shop-floor events for the client's plants."),
+        (ProductionRead, "Read production orders of the client's plants."),
+        (InventoryRead, "Read stock of the client's plants."),
+        (LedgerRead, "Read account balances (all plants)."),
+        (KpisRead, "Read KPIs and process-log projections of the client's plants."),
+        (DeadLettersManage, "List and replay outbox dead letters (all plants)."),
+        (WebhooksManage, "Manage webhook subscriptions: create, delete, rotate secrets, replay (all plants)."),
+        (ClientsManage, "Register clients, rotate and revoke their keys (all plants)."),
+        (AuditRead, "Read the audit log of authorization decisions (all plants)."),
+    ];
+
+    public static FrozenSet<string> All { get; } = Described.Select(d => d.Scope).ToFrozenSet(StringComparer.Ordinal);
+}

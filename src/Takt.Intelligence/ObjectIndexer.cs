@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Takt.Store;
+
+namespace Takt.Intelligence;
+
+/// <summary>
+/// Files each process-log event under every object it touches (<c>intel_event_object</c>), reading the log
+/// in commit order from its position. It runs in large batches a moment behind the writer: an index by object
+/// maintained inside each posting spread every batch's inserts over as many pages as there were orders in it,
+/// the most expensive write of a posting; a batch of thousands of events touches the same pages once. The links
+/// and the new position commit together, so every event is indexed exactly once, across crashes.
+/// </summary>
+internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal, TimeProvider clock, ILogger<ObjectIndexer> logger) : BackgroundService
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>How long the indexer lets events gather after a commit wakes it.</summary>
+    public static TimeSpan Gather { get; } = TimeSpan.FromMilliseconds(200);
+
+    private const int MaxEvents = 20_000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var session = await store.OpenSessionAsync(clock, stoppingToken, background: true);
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    var next = signal.Next;
+                    if (await IndexOnceAsync(session, stoppingToken) < MaxEvents)
+                    {
+                        await OutboxSignal.WaitAsync(next, TimeSpan.FromSeconds(1), clock, stoppingToken);
+                        await Task.Delay(Gather, clock, stoppingToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or TimeoutException or JsonException)
+            {
+                LogFailed(logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Indexes the events after the position (up to 20,000) in one transaction; returns how many.</summary>
+    public static async Task<int> IndexOnceAsync(StoreSession session, CancellationToken ct)
+    {
+        await using var tx = await session.BeginAsync(ct);
+        var locked = tx.Engine == StoreEngine.Postgres ? " FOR UPDATE" : "";
+        var position = Convert.ToInt64(await tx.Command("SELECT position FROM intel_indexer WHERE name = 'objects'" + locked).ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        var visible = tx.Engine == StoreEngine.Postgres ? " AND tx < pg_snapshot_xmin(pg_current_snapshot())" : "";
+        var events = new List<(long Seq, string Id, string Objects)>();
+        await using (var reader = await tx.Command($"SELECT seq, id, objects FROM intel_event WHERE seq > $1{visible} ORDER BY seq LIMIT $2", position, (long)MaxEvents).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+                events.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+        }
+
+        if (events.Count == 0)
+            return 0;
+        foreach (var (_, id, objects) in events)
+        {
+            foreach (var link in JsonSerializer.Deserialize<ObjectLink[]>(objects, Json) ?? [])
+            {
+                tx.Stage(
+                    "INSERT INTO intel_event_object (event_id, object_type, object_id, qualifier) VALUES ($1, $2, $3, $4)",
+                    id, link.Type, link.Id, link.Qualifier);
+            }
+        }
+
+        tx.Stage("UPDATE intel_indexer SET position = $1 WHERE name = 'objects'", events[^1].Seq);
+        await tx.CommitAsync(ct, recordCommit: false);
+        return events.Count;
+    }
+
+    /// <summary>Events the index has not filed yet (0: every committed event is findable by its objects).</summary>
+    public static async Task<long> BehindAsync(TaktStore store, CancellationToken ct)
+    {
+        await using var connection = await store.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM intel_event WHERE seq > (SELECT position FROM intel_indexer WHERE name = 'objects')";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The object index could not read or write the process log; retrying")]
+    private static partial void LogFailed(ILogger logger, Exception error);
+}

@@ -1,0 +1,196 @@
+using System.Net;
+using System.Text.Json;
+using Takt.Integration.Access;
+using Takt.Server;
+using Takt.Testing;
+using Xunit;
+
+namespace Takt.Api.Tests;
+
+/// <summary>
+/// Every API endpoint × every scope × every kind of plant restriction (all plants, PA01 only, PA01 and PB01),
+/// plus no credential and a wrong key: exactly the calls whose scope and plants fit succeed; every other one is a
+/// 401 or 403 problem with the expected rule, and all of them together change nothing. The expectations are
+/// written here, apart from the server's access table; a test below fails when an endpoint is missing here.
+/// </summary>
+public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : HostFixture
+{
+    private enum Binding
+    {
+        AllPlants,
+        Plant, // the call names or touches one plant: Plant
+        NoPlant, // a plant-partitioned list without ?plant=
+    }
+
+    private sealed record Call(string Endpoint, string Scope, Binding Binding, string? Plant, Func<HttpClient, int, Task<HttpResponseMessage>> Send)
+    {
+        public override string ToString() => $"{Endpoint}{(Plant is null ? "" : $"[{Plant}]")}{(Binding == Binding.NoPlant ? "[no plant]" : "")}";
+    }
+
+    private sealed record Caller(string Name, HttpClient Http, string? Scope, string[]? Plants)
+    {
+        public override string ToString() => Name;
+    }
+
+    private TaktHost Host => fixture.Host;
+
+    private static IReadOnlyList<Call> Calls(string webhook = "wh") =>
+    [
+        Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production-orders?plant=PA01"),
+        Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production-orders?plant=PB01"),
+        Get("ListProductionOrders", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/production-orders"),
+        Get("GetProductionOrder", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production-orders/PA01-100001"),
+        Get("GetProductionOrder", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production-orders/PB01-100001"),
+        Get("ListStock", Scopes.InventoryRead, Binding.Plant, "PA01", "/api/v1/stock?plant=PA01"),
+        Get("ListStock", Scopes.InventoryRead, Binding.Plant, "PB01", "/api/v1/stock?plant=PB01"),
+        Get("ListStock", Scopes.InventoryRead, Binding.NoPlant, null, "/api/v1/stock"),
+        Get("AccountBalances", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/balances"),
+        Get("ProductionToPostingLatency", Scopes.KpisRead, Binding.Plant, "PB01", "/api/v1/kpis/production-to-posting-latency?plant=PB01"),
+        Get("ProductionToPostingLatency", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/kpis/production-to-posting-latency"),
+        Get("PlantActivity", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/process-log/plant-activity?plant=PA01"),
+        Get("PlantActivity", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/process-log/plant-activity"),
+        Get("ListDeadLetters", Scopes.DeadLettersManage, Binding.AllPlants, null, "/api/v1/dead-letters"),
+        new("ReplayDeadLetters", Scopes.DeadLettersManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/dead-letters/replay", new { seqs = new[] { 1_000_000L + n } }, Guid.NewGuid().ToString())),
+        new("ReceiveEvents", Scopes.EventsProductionWrite, Binding.Plant, "PA01", (http, _) => Api.Tests.Calls.PostEventAsync(http, Api.Tests.Calls.Issue("PA01"))),
+        new("ReceiveEvents", Scopes.EventsProductionWrite, Binding.Plant, "PB01", (http, _) => Api.Tests.Calls.PostEventAsync(http, Api.Tests.Calls.Issue("PB01"))),
+        // Adapters: a document's events are checked against the client's plants; ListAdapters names no plant (every
+        // restriction here includes PA01, so "PA01" stands for "any plant").
+        Get("ListAdapters", Scopes.EventsProductionWrite, Binding.Plant, "PA01", "/api/v1/adapters"),
+        new("ReceiveB2mmlV0401ProductionPerformance", Scopes.EventsProductionWrite, Binding.Plant, "PA01", (http, _) => Api.Tests.Calls.PostPerformanceV0401Async(http, "PA01")),
+        new("ReceiveB2mmlV0401ProductionPerformance", Scopes.EventsProductionWrite, Binding.Plant, "PB01", (http, _) => Api.Tests.Calls.PostPerformanceV0401Async(http, "PB01")),
+        new("ReceiveB2mmlV0701OperationsPerformance", Scopes.EventsProductionWrite, Binding.Plant, "PA01", (http, _) => Api.Tests.Calls.PostPerformanceV0701Async(http, "PA01")),
+        new("ReceiveB2mmlV0701OperationsPerformance", Scopes.EventsProductionWrite, Binding.Plant, "PB01", (http, _) => Api.Tests.Calls.PostPerformanceV0701Async(http, "PB01")),
+        new("ReceiveShopFloorCsv", Scopes.EventsProductionWrite, Binding.Plant, "PA01", (http, _) => Api.Tests.Calls.PostCsvAsync(http, "PA01")),
+        new("ReceiveShopFloorCsv", Scopes.EventsProductionWrite, Binding.Plant, "PB01", (http, _) => Api.Tests.Calls.PostCsvAsync(http, "PB01")),
+        Get("GetB2mmlV0401ProductionSchedule", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/adapters/b2mml/v0401/production-schedule?plant=PA01"),
+        Get("GetB2mmlV0401ProductionSchedule", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/adapters/b2mml/v0401/production-schedule?plant=PB01"),
+        Get("GetB2mmlV0701OperationsSchedule", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/adapters/b2mml/v0701/operations-schedule?plant=PB01"),
+        Get("ListIntegrationLog", Scopes.DeadLettersManage, Binding.AllPlants, null, "/api/v1/integration-log"),
+        Get("GetMqttStatus", Scopes.DeadLettersManage, Binding.AllPlants, null, "/api/v1/integration/mqtt"),
+        new("RegisterClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients", Api.Tests.Calls.NewClient($"new-{n}", [Scopes.KpisRead], ["PA01"]), Guid.NewGuid().ToString())),
+        Get("ListClients", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients"),
+        Get("GetClient", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients/victim"),
+        new("RotateClientKey", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/rotate", new { graceMinutes = 0 }, Guid.NewGuid().ToString())),
+        new("RevokeClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/revoke", new { }, Guid.NewGuid().ToString())),
+        Get("ListAudit", Scopes.AuditRead, Binding.AllPlants, null, "/api/v1/audit"),
+        new("CreateWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/webhooks", Hook, Guid.NewGuid().ToString())),
+        Get("ListWebhooks", Scopes.WebhooksManage, Binding.AllPlants, null, "/api/v1/webhooks"),
+        Get("GetWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, $"/api/v1/webhooks/{webhook}"),
+        Get("ListWebhookAttempts", Scopes.WebhooksManage, Binding.AllPlants, null, $"/api/v1/webhooks/{webhook}/attempts"),
+        new("RotateWebhookSecret", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/rotate-secret", new { graceSeconds = 0 }, Guid.NewGuid().ToString())),
+        new("ReplayWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/replay", new { messageIds = NoMessages }, Guid.NewGuid().ToString())),
+        new("DeleteWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => http.DeleteAsync($"/api/v1/webhooks/{webhook}", TestContext.Current.CancellationToken)),
+    ];
+
+    private static readonly string[] NoMessages = ["no-such-message"];
+
+    /// <summary>A subscription to a port nobody listens on; no event is published while refused calls run.</summary>
+    private static readonly object Hook = new { url = "http://127.0.0.1:9/hook", eventTypes = new[] { "takt.ledger.journal-entry-posted.v1" }, plant = "PA01" };
+
+    private static Call Get(string endpoint, string scope, Binding binding, string? plant, string path) =>
+        new(endpoint, scope, binding, plant, (http, _) => Api.Tests.Calls.GetAsync(http, path));
+
+    private static readonly string[][] Restrictions = [["*"], ["PA01"], ["PA01", "PB01"]];
+
+    /// <summary>What the call must answer: (status, rule); a null rule means success (2xx).</summary>
+    private static (int Status, string? Rule) Expected(Caller caller, Call call)
+    {
+        if (caller.Scope is null)
+            return caller.Name == "anonymous" ? (401, "auth.required") : (401, "api-key.invalid");
+        if (caller.Scope != call.Scope)
+            return (403, "client.scope-missing");
+        var all = caller.Plants!.Contains("*");
+        return call.Binding switch
+        {
+            Binding.AllPlants when !all => (403, "client.plant-restricted"),
+            Binding.Plant when !all && !caller.Plants!.Contains(call.Plant!) => (403, "client.plant-forbidden"),
+            Binding.NoPlant when !all && caller.Plants!.Length > 1 => (403, "client.plant-required"),
+            _ => (200, null),
+        };
+    }
+
+    [Fact]
+    public async Task exactly_the_calls_whose_scope_and_plant_fit_succeed_and_every_other_is_refused_without_a_change()
+    {
+        await Host.RegisterClientAsync("victim", [Scopes.KpisRead], ["PA01"]);
+        using var created = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/webhooks", Hook, Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var webhook = JsonDocument.Parse(await created.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("webhook").GetProperty("id").GetString()!;
+        var callers = new List<Caller> { new("anonymous", Host.Anonymous, null, null), new("wrong-key", Host.HttpWith("takt_0123456789abcdef_not-the-secret"), null, null) };
+        foreach (var (scope, i) in Scopes.All.Order(StringComparer.Ordinal).Select((s, i) => (s, i)))
+        {
+            foreach (var plants in Restrictions)
+            {
+                var id = $"m{i}-{string.Join('-', plants).Replace("*", "all", StringComparison.Ordinal).ToLowerInvariant()}";
+                var key = await Host.RegisterClientAsync(id, [scope], plants);
+                callers.Add(new Caller($"{id} ({scope} for {string.Join(' ', plants)})", Host.HttpWith(key.ApiKey), scope, plants));
+            }
+        }
+
+        var calls = Calls(webhook);
+        var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
+        var mismatches = new List<string>();
+        var n = 0;
+
+        // 1. Every refused call, between two snapshots: together they change nothing (the audit log aside).
+        var before = await Host.SettledSnapshotAsync();
+        foreach (var (caller, call, expected) in cases.Where(c => c.Expected.Rule is not null))
+        {
+            using var response = await call.Send(caller.Http, n++);
+            var actual = await Problems.OutcomeAsync(response);
+            if (actual != expected)
+                mismatches.Add($"{caller} → {call}: expected {expected.Status} {expected.Rule}, got {actual.Status} {actual.Rule}");
+        }
+
+        await Host.DrainOutboxAsync();
+        var after = await Tables.SnapshotAsync(Host.Store);
+        Assert.True(mismatches.Count == 0, string.Join('\n', mismatches));
+        before.AssertUnchanged(after);
+
+        // 2. Every allowed call succeeds.
+        var allowed = cases.Where(c => c.Expected.Rule is null).ToList();
+        foreach (var (caller, call, _) in allowed)
+        {
+            using var response = await call.Send(caller.Http, n++);
+            if (!response.IsSuccessStatusCode)
+                mismatches.Add($"{caller} → {call}: expected success, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+        }
+
+        Assert.True(mismatches.Count == 0, string.Join('\n', mismatches));
+        // Each endpoint is allowed for its scope with all plants; plant-bound ones for the fitting restrictions too.
+        Assert.Equal(calls.Count + calls.Count(c => c.Binding == Binding.Plant && c.Plant == "PA01") + calls.Count(c => c.Binding == Binding.Plant) + calls.Count(c => c.Binding == Binding.NoPlant), allowed.Count);
+
+        // 3. The audit log holds every decision: each refused call as denied with its rule.
+        var denied = await AuditAsync("denied");
+        Assert.Equal(
+            cases.Where(c => c.Expected.Rule is not null).GroupBy(c => c.Expected.Rule!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal).OrderBy(p => p.Key, StringComparer.Ordinal),
+            denied.GroupBy(d => d.GetProperty("reason").GetString()!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal).OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void every_api_endpoint_that_needs_a_credential_is_in_the_matrix()
+    {
+        var covered = Calls().Select(c => (c.Endpoint, c.Scope)).ToHashSet();
+        var protectedEndpoints = ApiAccess.Table.Where(a => a.Value.Scope is not null).Select(a => (a.Key, a.Value.Scope!));
+        Assert.DoesNotContain(protectedEndpoints, e => !covered.Contains(e));
+    }
+
+    private async Task<List<JsonElement>> AuditAsync(string decision)
+    {
+        var records = new List<JsonElement>();
+        long after = 0;
+        while (true)
+        {
+            var page = await Host.GetAsync<JsonElement[]>($"/api/v1/audit?decision={decision}&after={after}&limit=1000");
+            if (page.Length == 0)
+                return records;
+            records.AddRange(page);
+            after = page[^1].GetProperty("seq").GetInt64();
+        }
+    }
+}
+
+public sealed class AccessMatrixOnSqlite(SqliteHost fixture) : AccessMatrixContract<SqliteHost>(fixture);
+
+public sealed class AccessMatrixOnPostgres(PostgresHost fixture) : AccessMatrixContract<PostgresHost>(fixture);
