@@ -30,6 +30,7 @@ public static class IntegrationModule
         DeadLetterEndpoints.Map(api);
         Access.AccessModule.MapAccess(api);
         WebhookEndpoints.Map(api);
+        Health.IntegrationHealth.Map(api);
         return api;
     }
 }
