@@ -34,7 +34,36 @@ internal static class KpiCommand
             await PrintLatencyAsync(http, ct);
             return 0;
         });
-        return new Command("kpi", "Key performance indicators (DESIGN §5).") { latency };
+        var integrationDb = new Option<string?>("--db") { Description = "Read the KPI straight from a database instead of a running server." };
+        var integration = new Command("integration", "Integration failure frequency: rejected inbound events and failed webhook deliveries per 1,000, by client, with their health.") { url, apiKey, integrationDb };
+        integration.SetAction(async (parse, ct) =>
+        {
+            IReadOnlyList<Takt.Integration.Health.ClientHealth> rows;
+            if (parse.GetValue(integrationDb) is { } database)
+            {
+                rows = await Takt.Integration.Health.IntegrationHealth.ReadAsync(TaktStore.Open(database), null, null, ct);
+            }
+            else
+            {
+                var key = parse.GetValue(apiKey);
+                if (!DemoCommand.HasKey(key))
+                    return 1;
+                using var http = DemoCommand.Connect(parse.GetValue(url)!, key);
+                rows = (await http.GetFromJsonAsync<Takt.Integration.Health.HealthReport<Takt.Integration.Health.ClientHealth>>("/api/v1/integration/health", DemoCommand.Web, ct))?.Clients ?? [];
+            }
+
+            var table = new Table().Title("integration failures per 1,000, by client").AddColumns("client", "per 1,000", "events ok", "rejected", "top rule", "webhook tries", "failed", "dead", "p95 ms", "objective");
+            foreach (var r in rows)
+            {
+                table.AddRow(
+                    r.ClientId, $"{r.FailuresPer1000:F1}", $"{r.EventsAccepted}", $"{r.EventsRejected}", r.RejectedByRule.OrderByDescending(p => p.Value).Select(p => $"{p.Key} ({p.Value})").FirstOrDefault() ?? "",
+                    $"{r.WebhookAttempts}", $"{r.WebhookFailed}", $"{r.DeadLetters}", r.P95Ms is { } p95 ? $"{p95}" : "", r.WithinObjective switch { true => $"[green]≤ {r.LatencyObjectiveMs}[/]", false => $"[red]> {r.LatencyObjectiveMs}[/]", _ => "" });
+            }
+
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return new Command("kpi", "Key performance indicators (DESIGN §5).") { latency, integration };
     }
 
     public static async Task PrintLatencyAsync(HttpClient http, CancellationToken ct)

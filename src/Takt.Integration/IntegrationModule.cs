@@ -57,6 +57,7 @@ public static class IntegrationModule
             .Produces<MqttStatus>(200)
             .WithName("GetMqttStatus")
             .WithSummary("The MQTT intake: whether a broker is configured and connected.");
+        Health.IntegrationHealth.Map(api);
         return api;
     }
 }

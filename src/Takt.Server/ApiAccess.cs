@@ -55,5 +55,7 @@ public static class ApiAccess
         ["AccountBalances"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
         ["ProductionToPostingLatency"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["PlantActivity"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["IntegrationFailures"] = new(Scopes.KpisRead, PlantBinding.AllPlants), // by client, not by plant
+        ["IntegrationHealth"] = new(Scopes.KpisRead, PlantBinding.AllPlants),
     };
 }

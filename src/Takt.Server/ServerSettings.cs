@@ -43,6 +43,9 @@ public sealed class ServerSettings
     /// <summary>Extra services (tests register subscribers here).</summary>
     public Action<IServiceCollection>? ConfigureServices { get; set; }
 
+    /// <summary>API versions being retired: their answers carry Deprecation and Sunset headers.</summary>
+    public IReadOnlyList<RetiringVersion> RetiringVersions { get; set; } = [];
+
     /// <summary>Quieter logs (tests, benchmarks).</summary>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
 }

@@ -107,6 +107,8 @@ public static class TaktServer
             await context.Response.WriteAsJsonAsync(problem, Problem.Json, Problem.ContentType);
         }));
         app.UseStatusCodePages();
+        if (settings.RetiringVersions.Count > 0)
+            app.UseMiddleware<ApiDeprecation>(settings.RetiringVersions);
         app.UseAccess();
 
         // Every /api/v1 endpoint gets its scope, plant binding and Idempotency-Key rule from ApiAccess; the pages

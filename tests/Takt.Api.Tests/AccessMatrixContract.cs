@@ -50,6 +50,8 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("ProductionToPostingLatency", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/kpis/production-to-posting-latency"),
         Get("PlantActivity", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/process-log/plant-activity?plant=PA01"),
         Get("PlantActivity", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/process-log/plant-activity"),
+        Get("IntegrationFailures", Scopes.KpisRead, Binding.AllPlants, null, "/api/v1/kpis/integration-failures"),
+        Get("IntegrationHealth", Scopes.KpisRead, Binding.AllPlants, null, "/api/v1/integration/health"),
         Get("ListDeadLetters", Scopes.DeadLettersManage, Binding.AllPlants, null, "/api/v1/dead-letters"),
         new("ReplayDeadLetters", Scopes.DeadLettersManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/dead-letters/replay", new { seqs = new[] { 1_000_000L + n } }, Guid.NewGuid().ToString())),
         new("ReceiveEvents", Scopes.EventsProductionWrite, Binding.Plant, "PA01", (http, _) => Api.Tests.Calls.PostEventAsync(http, Api.Tests.Calls.Issue("PA01"))),

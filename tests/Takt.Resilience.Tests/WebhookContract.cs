@@ -247,6 +247,8 @@ public abstract class WebhookContract(string engine) : IAsyncLifetime
         using var response = await Host.PostJsonAsync("/api/v1/webhooks", new { url, eventTypes = types, ordered, plant, maxAttempts });
         var body = await TaktHost.JsonAsync(response);
         Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToString());
+        // The subscription belongs to the client that created it.
+        Assert.StartsWith(TaktHost.SuiteClientId, body.GetProperty("webhook").GetProperty("clientId").GetString(), StringComparison.Ordinal);
         return (body.GetProperty("webhook").GetProperty("id").GetString()!, body.GetProperty("secret").GetString()!);
     }
 

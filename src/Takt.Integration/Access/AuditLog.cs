@@ -23,7 +23,11 @@ public sealed record AuditRecord(
     string Decision,
     string? Reason,
     int Status,
-    string? TraceId);
+    string? TraceId,
+    long? DurationMs = null,
+    int EventsAccepted = 0,
+    int EventsRejected = 0,
+    string? RejectedRules = null);
 
 /// <summary>
 /// The audit log. Requests hand their decision to a queue and go on; one writer inserts what is waiting in one
@@ -85,7 +89,8 @@ public sealed partial class AuditLog(TaktStore store, AccessClock clock, ILogger
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
             """
             SELECT seq AS Seq, at_us AS AtUs, client_id AS ClientId, credential AS Credential, method AS Method, path AS Path, endpoint AS Endpoint,
-                   scope AS Scope, plants AS Plants, decision AS Decision, reason AS Reason, status AS Status, trace_id AS TraceId
+                   scope AS Scope, plants AS Plants, decision AS Decision, reason AS Reason, status AS Status, trace_id AS TraceId,
+                   duration_ms AS DurationMs, events_accepted AS EventsAccepted, events_rejected AS EventsRejected, rejected_rules AS RejectedRules
             FROM integration_audit
             WHERE seq > @after AND (CAST(@clientId AS text) IS NULL OR client_id = @clientId) AND (CAST(@decision AS text) IS NULL OR decision = @decision)
             ORDER BY seq LIMIT @limit
@@ -93,7 +98,7 @@ public sealed partial class AuditLog(TaktStore store, AccessClock clock, ILogger
             new { clientId, decision, after, limit },
             cancellationToken: ct));
         return [.. rows.Select(r => new AuditRecord(r.Seq, Instants.FromUnixMicroseconds(r.AtUs), r.ClientId, r.Credential, r.Method, r.Path, r.Endpoint,
-            r.Scope, r.Plants, r.Decision, r.Reason, (int)r.Status, r.TraceId))];
+            r.Scope, r.Plants, r.Decision, r.Reason, (int)r.Status, r.TraceId, r.DurationMs, (int)r.EventsAccepted, (int)r.EventsRejected, r.RejectedRules))];
     }
 
     /// <summary>The record of a finished request, or null when the request is not audited (anonymous pages).</summary>
@@ -105,6 +110,10 @@ public sealed partial class AuditLog(TaktStore store, AccessClock clock, ILogger
         if (access is null || (access.Scope is null && decision?.Decision is null))
             return null;
         var status = failed ? StatusCodes.Status500InternalServerError : http.Response.StatusCode;
+        var tally = http.Features.Get<Gateway.IntakeTally>();
+        long? duration = http.Items.TryGetValue(AuditMiddleware.StartedKey, out var started) && started is long ticks
+            ? (long)System.Diagnostics.Stopwatch.GetElapsedTime(ticks).TotalMilliseconds
+            : null;
         return new AuditRecord(
             0,
             clock.Now,
@@ -118,7 +127,11 @@ public sealed partial class AuditLog(TaktStore store, AccessClock clock, ILogger
             decision?.Decision ?? (status < 400 ? AccessDecision.Allowed : AccessDecision.Denied),
             decision?.Reason,
             status,
-            Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier);
+            Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier,
+            duration,
+            tally?.Accepted ?? 0,
+            tally?.Rejected ?? 0,
+            tally?.RulesText);
     }
 
     private async Task WriteAsync()
@@ -147,8 +160,9 @@ public sealed partial class AuditLog(TaktStore store, AccessClock clock, ILogger
                         foreach (var r in batch)
                         {
                             tx.Stage(
-                                "INSERT INTO integration_audit (at_us, client_id, credential, method, path, endpoint, scope, plants, decision, reason, status, trace_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                                r.At.ToUnixMicroseconds(), r.ClientId, r.Credential, r.Method, r.Path, r.Endpoint, r.Scope, r.Plants, r.Decision, r.Reason, r.Status, r.TraceId);
+                                "INSERT INTO integration_audit (at_us, client_id, credential, method, path, endpoint, scope, plants, decision, reason, status, trace_id, duration_ms, events_accepted, events_rejected, rejected_rules) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                                r.At.ToUnixMicroseconds(), r.ClientId, r.Credential, r.Method, r.Path, r.Endpoint, r.Scope, r.Plants, r.Decision, r.Reason, r.Status, r.TraceId,
+                                r.DurationMs, (long)r.EventsAccepted, (long)r.EventsRejected, r.RejectedRules);
                         }
 
                         await tx.CommitAsync(CancellationToken.None, recordCommit: false);
@@ -206,6 +220,10 @@ public sealed partial class AuditLog(TaktStore store, AccessClock clock, ILogger
         public string? Reason { get; set; }
         public long Status { get; set; }
         public string? TraceId { get; set; }
+        public long? DurationMs { get; set; }
+        public long EventsAccepted { get; set; }
+        public long EventsRejected { get; set; }
+        public string? RejectedRules { get; set; }
     }
 }
 
@@ -215,8 +233,11 @@ public sealed partial class AuditLog(TaktStore store, AccessClock clock, ILogger
 /// </summary>
 internal sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
 {
+    internal const string StartedKey = "takt.audit.started";
+
     public async Task InvokeAsync(HttpContext http)
     {
+        http.Items[StartedKey] = System.Diagnostics.Stopwatch.GetTimestamp();
         AccessDecision.Of(http);
         var recorded = 0;
         http.Response.OnStarting(async () =>

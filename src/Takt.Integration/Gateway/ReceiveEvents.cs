@@ -46,6 +46,13 @@ internal static class ReceiveEvents
 
     public static async Task<IResult> HandleAsync(HttpContext http, EventValidation validation, IngestPipeline pipeline, IngestOptions options, CancellationToken ct)
     {
+        var result = await HandleCoreAsync(http, validation, pipeline, options, ct);
+        http.Features.Set(IntakeTally.Of(result));
+        return result;
+    }
+
+    private static async Task<IResult> HandleCoreAsync(HttpContext http, EventValidation validation, IngestPipeline pipeline, IngestOptions options, CancellationToken ct)
+    {
         var request = http.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var media) || media.MediaType is null)
             return Respond(Problem.UnsupportedMediaType(new Violation("", "content-type.unsupported", $"Send {Structured}, {Batch}, or application/json with ce-* headers.")));

@@ -18,12 +18,13 @@ internal static class WebhookEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var webhooks = api.MapGroup("/webhooks").WithTags("Webhooks");
-        webhooks.MapPost("/", async (TaktStore store, TimeProvider clock, WebhookRequest request, CancellationToken ct) =>
+        webhooks.MapPost("/", async (TaktStore store, TimeProvider clock, WebhookRequest request, HttpContext http, CancellationToken ct) =>
             {
                 var violations = WebhookSubscriptions.Check(request);
                 if (violations.Count > 0)
                     return Answer(Problem.Malformed(violations));
-                var created = await WebhookSubscriptions.CreateAsync(store, clock, request, clientId: null, ct);
+                // The subscription belongs to the client that created it (shown in its listing and health figures).
+                var created = await WebhookSubscriptions.CreateAsync(store, clock, request, http.User.FindFirst("client_id")?.Value, ct);
                 return Results.Json(created, Problem.Json, statusCode: StatusCodes.Status201Created);
             })
             .WithName("CreateWebhook")
