@@ -121,6 +121,27 @@ public abstract class ShopFloorCsvContract<TFixture>(TFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task a_clients_uploads_count_in_its_integration_health()
+    {
+        // Two good lines accepted, then a file refused for its bad line: one rejection with the line's rule.
+        var key = await fixture.Host.RegisterClientAsync("legacy-pb01", [Takt.Integration.Access.Scopes.EventsProductionWrite], ["PB01"]);
+        var legacy = fixture.Host.HttpWith(key.ApiKey);
+        var good = "event,time,plant,order,item,quantity,unit\n" +
+            $"material-issued,{Today},PB01,PB01-100011,RM-3002,1,H87\nmaterial-issued,{Today},PB01,PB01-100011,RM-3003,1,H87\n";
+        var bad = "event,time,plant,order,item,quantity,unit\n" + $"material-issued,{Today},PB01,PB01-100011,RM-3002,one,H87\n";
+
+        using (var accepted = await legacy.PostAsync(Path, new StringContent(good, System.Text.Encoding.UTF8, "text/csv"), TestContext.Current.CancellationToken))
+            await AcceptedDocument.ReadAsync(accepted);
+        using (var refused = await legacy.PostAsync(Path, new StringContent(bad, System.Text.Encoding.UTF8, "text/csv"), TestContext.Current.CancellationToken))
+            await Problems.AssertAsync(refused, HttpStatusCode.BadRequest, "/lines/2/quantity", "csv.number-invalid");
+
+        var health = await fixture.Host.GetAsync<JsonObject>("/api/v1/integration/health");
+        var client = health["clients"]!.AsArray().Single(c => c!["clientId"]!.GetValue<string>() == "legacy-pb01")!;
+        Assert.Equal((2, 1), (client["eventsAccepted"]!.GetValue<long>(), client["eventsRejected"]!.GetValue<long>()));
+        Assert.Equal(1, client["rejectedByRule"]!["csv.number-invalid"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task a_file_that_is_not_utf8_is_refused()
     {
         using var response = await Documents.PostAsync(fixture.Host, Path, [0x65, 0x76, 0xFF, 0xFE, 0x0A], "text/csv");

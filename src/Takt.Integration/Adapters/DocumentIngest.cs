@@ -133,6 +133,14 @@ internal static class DocumentIngest
 
     public static IResult Respond(Problem problem) => ReceiveEvents.Respond(problem);
 
+    /// <summary>Keeps what the document did to its events with the request, for the audit log's integration health.</summary>
+    public static async Task<IResult> TallyAsync(HttpContext http, Task<IResult> handling)
+    {
+        var result = await handling;
+        http.Features.Set(IntakeTally.Of(result));
+        return result;
+    }
+
     private static IResult TooLarge(AdapterOptions options) =>
         Respond(Problem.TooLarge(new Violation("", "payload.too-large", $"The document exceeds {options.MaxDocumentBytes} bytes.")));
 }

@@ -15,6 +15,8 @@ public sealed record IntakeTally(int Accepted, int Rejected, IReadOnlyDictionary
             batch.Accepted,
             batch.Rejected,
             batch.Results.Where(r => r.Problem is not null).GroupBy(r => RuleOf(r.Problem!, r.Status), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal)),
+        // A document (B2MML, CSV) is applied whole: all its events, or one rejection for the document.
+        JsonHttpResult<Adapters.DocumentAccepted> { Value: { } document } => new(document.Events.Count, 0, new Dictionary<string, int>(StringComparer.Ordinal)),
         JsonHttpResult<Problem> { Value: { } problem } => new(0, 1, new Dictionary<string, int>(StringComparer.Ordinal) { [RuleOf(problem, problem.Status)] = 1 }),
         IStatusCodeHttpResult { StatusCode: >= 400 } failed => new(0, 1, new Dictionary<string, int>(StringComparer.Ordinal) { [$"http.{failed.StatusCode}"] = 1 }),
         _ => new(1, 0, new Dictionary<string, int>(StringComparer.Ordinal)),

@@ -29,7 +29,7 @@ internal static class B2mmlEndpoints
 
     private static void MapPerformance(RouteGroupBuilder api, AdapterDescriptor adapter, B2mmlDialect dialect, string name) => api.MapPost(Route(adapter),
             (HttpContext http, string? plant, EventValidation validation, IngestPipeline pipeline, AdapterOptions options, CancellationToken ct) =>
-                ReceivePerformanceAsync(http, string.IsNullOrWhiteSpace(plant) ? null : plant, adapter, dialect, validation, pipeline, options, ct))
+                DocumentIngest.TallyAsync(http, ReceivePerformanceAsync(http, string.IsNullOrWhiteSpace(plant) ? null : plant, adapter, dialect, validation, pipeline, options, ct)))
         .WithName(name)
         .WithSummary($"Receive B2MML {dialect.Version} {dialect.Performance}: its actuals become canonical shop-floor events, applied all or nothing (docs/adapters.md).")
         .Accepts<string>(XmlTypes[0], XmlTypes[1..])

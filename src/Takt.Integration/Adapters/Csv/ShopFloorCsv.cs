@@ -40,7 +40,7 @@ internal static partial class ShopFloorCsv
 
     public static void Map(RouteGroupBuilder api) => api.MapPost(AdapterRegistry.ShopFloorCsv.Path["/api/v1".Length..],
             (HttpContext http, EventValidation validation, IngestPipeline pipeline, AdapterOptions options, CancellationToken ct) =>
-                HandleAsync(http, validation, pipeline, options, ct))
+                DocumentIngest.TallyAsync(http, HandleAsync(http, validation, pipeline, options, ct)))
         .WithName("ReceiveShopFloorCsv")
         .WithSummary("Receive a CSV file of shop-floor events, one per line; a file with a bad line imports nothing (docs/adapters.md).")
         .Accepts<string>("text/csv")
