@@ -57,13 +57,22 @@ public sealed partial class WebhookWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        IReadOnlyList<WebhookTarget> targets = [];
+        var readAt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             var next = signal.Next;
             var sent = 0;
             try
             {
-                foreach (var target in await WebhookSubscriptions.ActiveAsync(store, stoppingToken))
+                // The subscriptions are read again at most once a second, not at every commit that wakes the worker.
+                if (clock.GetUtcNow() - readAt >= TimeSpan.FromSeconds(1))
+                {
+                    targets = await WebhookSubscriptions.ActiveAsync(store, stoppingToken);
+                    readAt = clock.GetUtcNow();
+                }
+
+                foreach (var target in targets)
                     sent += await TurnAsync(target, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
