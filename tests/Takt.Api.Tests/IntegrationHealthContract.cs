@@ -29,7 +29,15 @@ public abstract class IntegrationHealthContract<TFixture>(TFixture fixture) : IC
         Assert.Equal(HttpStatusCode.OK, (await Calls.PostEventAsync(mes, Calls.Issue("PA01"))).StatusCode);
 
         // 3 accepted, 3 rejected (order.unknown, client.plant-forbidden, schema.required) in 6 events: 500 per 1,000.
-        var health = Assert.Single((await Host.GetAsync<HealthReport<ClientHealth>>("/api/v1/integration/health")).Clients, c => c.ClientId == "health-mes");
+        // The audit log is written a moment after each answer: wait for the third request's record.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        ClientHealth? health;
+        while ((health = (await Host.GetAsync<HealthReport<ClientHealth>>("/api/v1/integration/health")).Clients.SingleOrDefault(c => c.ClientId == "health-mes")) is not { Requests: >= 3 })
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1), "The audit log never recorded the client's third request.");
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+
         Assert.Equal((3L, 3L, 3L, 0L), (health.Requests, health.EventsAccepted, health.EventsRejected, health.Denied));
         Assert.Equal(
             [("client.plant-forbidden", 1L), ("order.unknown", 1L), ("schema.required", 1L)],
