@@ -307,15 +307,7 @@ public sealed partial class OutboxDispatcher(
     }
 
     /// <summary>Exponential backoff with ±20 % jitter, capped (attempt 1 → about the base delay).</summary>
-    public TimeSpan Backoff(int attempt)
-    {
-        var exponential = options.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
-#pragma warning disable CA5394 // jitter spreads retries; it is not security-relevant
-        var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
-#pragma warning restore CA5394
-        // Cap after the jitter: MaxDelay is the longest retry delay, not the middle of the last band.
-        return TimeSpan.FromMilliseconds(Math.Min(exponential * jitter, options.MaxDelay.TotalMilliseconds));
-    }
+    public TimeSpan Backoff(int attempt) => RetryDelay.Of(attempt, options.BaseDelay, options.MaxDelay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox delivery of {MessageId} to {Subscriber} failed (attempt {Attempt}); retrying in {Delay}")]
     private static partial void LogRetrying(ILogger logger, string messageId, string subscriber, int attempt, TimeSpan delay, Exception error);
@@ -325,4 +317,22 @@ public sealed partial class OutboxDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox dispatcher cannot reach the store; retrying")]
     private static partial void LogStoreUnavailable(ILogger logger, Exception error);
+}
+
+/// <summary>The retry schedule every Takt reader of the outbox uses (dispatcher, webhooks).</summary>
+public static class RetryDelay
+{
+    /// <summary>
+    /// Exponential backoff with ±20 % jitter, capped: attempt 1 → about <paramref name="baseDelay"/>, doubling per
+    /// attempt, never more than <paramref name="maxDelay"/>.
+    /// </summary>
+    public static TimeSpan Of(int attempt, TimeSpan baseDelay, TimeSpan maxDelay)
+    {
+        var exponential = baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
+#pragma warning disable CA5394 // jitter spreads retries; it is not security-relevant
+        var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
+#pragma warning restore CA5394
+        // Cap after the jitter: maxDelay is the longest retry delay, not the middle of the last band.
+        return TimeSpan.FromMilliseconds(Math.Min(exponential * jitter, maxDelay.TotalMilliseconds));
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Takt.Testing;
 using Xunit;
 
 namespace Takt.Gateway.Tests;

@@ -162,14 +162,7 @@ public sealed partial class MqttIntake(
     }
 
     /// <summary>Exponential backoff with ±20 % jitter, capped at <see cref="MqttOptions.MaxReconnectDelay"/>.</summary>
-    private TimeSpan Backoff(int failures)
-    {
-        var exponential = options.ReconnectDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16));
-#pragma warning disable CA5394 // jitter spreads reconnects of many nodes; it is not security-relevant
-        var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
-#pragma warning restore CA5394
-        return TimeSpan.FromMilliseconds(Math.Min(exponential * jitter, options.MaxReconnectDelay.TotalMilliseconds));
-    }
+    private TimeSpan Backoff(int failures) => RetryDelay.Of(failures, options.ReconnectDelay, options.MaxReconnectDelay);
 
     /// <summary>Takes what arrived (in order), decides it in one group commit, then acknowledges in arrival order.</summary>
     private async Task ProcessAsync(CancellationToken ct)

@@ -292,15 +292,8 @@ public sealed partial class WebhookWorker(
         return envelope.ToJsonString();
     }
 
-    /// <summary>Exponential backoff with ±20 % jitter, capped.</summary>
-    public TimeSpan Backoff(int attempt)
-    {
-        var exponential = options.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
-#pragma warning disable CA5394 // jitter spreads retries; it is not security-relevant
-        var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
-#pragma warning restore CA5394
-        return TimeSpan.FromMilliseconds(Math.Min(exponential * jitter, options.MaxDelay.TotalMilliseconds));
-    }
+    /// <summary>Exponential backoff with ±20 % jitter, capped (the outbox's schedule).</summary>
+    public TimeSpan Backoff(int attempt) => RetryDelay.Of(attempt, options.BaseDelay, options.MaxDelay);
 
     private void Counted(WebhookTarget target, OutboxMessage message, int attempt, bool dead, string error)
     {

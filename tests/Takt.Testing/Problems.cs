@@ -2,10 +2,10 @@ using System.Net;
 using System.Text.Json;
 using Xunit;
 
-namespace Takt.Gateway.Tests;
+namespace Takt.Testing;
 
-/// <summary>RFC 9457 problem details as the gateway must send them (STYLE: Errors).</summary>
-internal static class Problems
+/// <summary>RFC 9457 problem details as Takt must send them (STYLE: Errors); shared by the gateway and adapter tests.</summary>
+public static class Problems
 {
     public const string ContentType = "application/problem+json";
 
@@ -59,7 +59,7 @@ internal static class Problems
     public static IReadOnlyList<(string Field, string Rule)> Errors(JsonElement problem) =>
         [.. problem.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("field").GetString()!, e.GetProperty("rule").GetString()!))];
 
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode status)
+    public static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.StatusCode == status, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
