@@ -57,7 +57,7 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
         await using var tx = await session.BeginAsync(ct);
         var locked = tx.Engine == StoreEngine.Postgres ? " FOR UPDATE" : "";
         var position = Convert.ToInt64(await tx.Command("SELECT position FROM intel_indexer WHERE name = 'objects'" + locked).ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-        var visible = tx.Engine == StoreEngine.Postgres ? " AND tx < pg_snapshot_xmin(pg_current_snapshot())" : "";
+        var visible = SettledReads.Condition(tx.Engine);
         var events = new List<(long Seq, string Id, string Objects)>();
         await using (var reader = await tx.Command($"SELECT seq, id, objects FROM intel_event WHERE seq > $1{visible} ORDER BY seq LIMIT $2", position, (long)MaxEvents).ExecuteReaderAsync(ct))
         {

@@ -173,7 +173,7 @@ public sealed partial class OutboxDispatcher(
     /// </summary>
     private static async Task<List<Logged>> ReadAsync(StoreTransaction tx, long position, int limit, CancellationToken ct)
     {
-        var visible = tx.Engine == StoreEngine.Postgres ? " AND m.tx < pg_snapshot_xmin(pg_current_snapshot())" : "";
+        var visible = SettledReads.Condition(tx.Engine, "m.tx");
         var list = new List<Logged>();
         await using var reader = await tx.Command(
             $"SELECT {MessageColumns} FROM store_outbox_message m WHERE m.seq > $1{visible} ORDER BY m.seq LIMIT $2", position, (long)limit).ExecuteReaderAsync(ct);

@@ -101,14 +101,15 @@ public sealed partial class WebhookWorker(
     /// <summary>One subscription's turn: due retries first, then new messages. Returns the attempts made.</summary>
     internal async Task<int> TurnAsync(WebhookTarget target, CancellationToken ct)
     {
-        var attempts = await RetryDueAsync(target, ct);
-        if (target.Webhook.Ordered && await WaitingRetriesAsync(target, ct) > 0)
+        // One connection serves the whole turn: its reads, its writes and the attempt log of every request.
+        await using var connection = await store.OpenConnectionAsync(ct);
+        var attempts = await RetryDueAsync(connection, target, ct);
+        if (target.Webhook.Ordered && await WaitingRetriesAsync(connection, target, ct) > 0)
             return attempts; // the log's order: nothing newer passes a delivery that waits for its retry
 
-        await using var connection = await store.OpenConnectionAsync(ct);
         var position = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "SELECT position FROM store_outbox_cursor WHERE subscriber = @subscriber", new { subscriber = target.Subscriber }, cancellationToken: ct)) ?? 0;
-        var visible = store.Engine == StoreEngine.Postgres ? " AND tx < pg_snapshot_xmin(pg_current_snapshot())" : "";
+        var visible = SettledReads.Condition(store.Engine);
         var batch = (await connection.QueryAsync<(long Seq, string Id, string Type, string Source, string? Subject, string? Plant, long TimeUs, string Data)>(new CommandDefinition(
                 $"SELECT seq, id, type, source, subject, plant, time_us, data FROM store_outbox_message WHERE seq > @position{visible} ORDER BY seq LIMIT @limit",
                 new { position, limit = options.BatchSize }, cancellationToken: ct)))
@@ -123,11 +124,11 @@ public sealed partial class WebhookWorker(
             if (target.Accepts(logged.Message))
             {
                 attempts++;
-                var error = await SendAsync(target, logged.Message, 1, ct);
+                var error = await SendAsync(connection, target, logged.Message, 1, ct);
                 if (error is not null)
                 {
                     // Park it in a retry row and move the position past it, in one transaction.
-                    await FailedFirstAsync(target, logged, error, ct);
+                    await FailedFirstAsync(connection, target, logged, error, ct);
                     if (target.Webhook.Ordered)
                         return attempts;
                     reached = logged.Seq;
@@ -138,13 +139,12 @@ public sealed partial class WebhookWorker(
             reached = logged.Seq;
         }
 
-        await AdvanceAsync(target, position, reached, ct);
+        await AdvanceAsync(connection, target, position, reached, ct);
         return attempts;
     }
 
-    private async Task<int> RetryDueAsync(WebhookTarget target, CancellationToken ct)
+    private async Task<int> RetryDueAsync(System.Data.Common.DbConnection connection, WebhookTarget target, CancellationToken ct)
     {
-        await using var connection = await store.OpenConnectionAsync(ct);
         var due = await connection.QueryAsync<(long Id, long Attempts, long Seq, string MessageId, string Type, string Source, string? Subject, string? Plant, long TimeUs, string Data)>(new CommandDefinition(
             """
             SELECT r.id, r.attempts, m.seq, m.id, m.type, m.source, m.subject, m.plant, m.time_us, m.data
@@ -159,7 +159,7 @@ public sealed partial class WebhookWorker(
             attempts++;
             var attempt = (int)r.Attempts + 1;
             var message = new OutboxMessage(r.MessageId, r.Type, r.Source, r.Subject, r.Plant, Instants.FromUnixMicroseconds(r.TimeUs), r.Data);
-            var error = await SendAsync(target, message, attempt, ct);
+            var error = await SendAsync(connection, target, message, attempt, ct);
             var dead = error is not null && attempt >= target.Webhook.MaxAttempts;
             await connection.ExecuteAsync(new CommandDefinition(
                 error is null
@@ -182,17 +182,13 @@ public sealed partial class WebhookWorker(
         return attempts;
     }
 
-    private async Task<long> WaitingRetriesAsync(WebhookTarget target, CancellationToken ct)
-    {
-        await using var connection = await store.OpenConnectionAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+    private static async Task<long> WaitingRetriesAsync(System.Data.Common.DbConnection connection, WebhookTarget target, CancellationToken ct) =>
+        await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM store_outbox_retry WHERE subscriber = @subscriber AND status = 'pending'", new { subscriber = target.Subscriber }, cancellationToken: ct));
-    }
 
-    private async Task FailedFirstAsync(WebhookTarget target, Logged logged, string error, CancellationToken ct)
+    private async Task FailedFirstAsync(System.Data.Common.DbConnection connection, WebhookTarget target, Logged logged, string error, CancellationToken ct)
     {
         var dead = target.Webhook.MaxAttempts <= 1;
-        await using var connection = await store.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             """
@@ -209,18 +205,17 @@ public sealed partial class WebhookWorker(
         Counted(target, logged.Message, 1, dead, error);
     }
 
-    private async Task AdvanceAsync(WebhookTarget target, long from, long to, CancellationToken ct)
+    private async Task AdvanceAsync(System.Data.Common.DbConnection connection, WebhookTarget target, long from, long to, CancellationToken ct)
     {
         if (to <= from)
             return;
-        await using var connection = await store.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE store_outbox_cursor SET position = @to, updated_at_us = @now WHERE subscriber = @subscriber AND position <= @to",
             new { to, now = clock.GetUtcNow().ToUnixMicroseconds(), subscriber = target.Subscriber }, cancellationToken: ct));
     }
 
     /// <summary>One signed POST; null when the receiver took it (2xx), else what went wrong. Every attempt is logged.</summary>
-    private async Task<string?> SendAsync(WebhookTarget target, OutboxMessage message, int attempt, CancellationToken ct)
+    private async Task<string?> SendAsync(System.Data.Common.DbConnection connection, WebhookTarget target, OutboxMessage message, int attempt, CancellationToken ct)
     {
         using var activity = Activity.StartActivity("webhook.deliver", ActivityKind.Client);
         activity?.SetTag("takt.webhook.id", target.Webhook.Id);
@@ -264,7 +259,6 @@ public sealed partial class WebhookWorker(
         activity?.SetTag("http.response.status_code", status);
         if (error is null)
             Delivered.Add(1);
-        await using var connection = await store.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO integration_webhook_attempt (webhook_id, message_id, attempt, status_code, error, duration_ms, at_us) VALUES (@webhook, @message, @attempt, @status, @error, @elapsed, @at)",
             new { webhook = target.Webhook.Id, message = message.Id, attempt = (long)attempt, status = (long?)status, error, elapsed, at = clock.GetUtcNow().ToUnixMicroseconds() },
