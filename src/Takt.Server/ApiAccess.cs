@@ -25,15 +25,17 @@ public static class ApiAccess
         ["RevokeClient"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ListAudit"] = new(Scopes.AuditRead, PlantBinding.AllPlants),
 
-        // Webhook subscriptions read events of every plant they name; until subscriptions belong to a client and its
-        // plants, only unrestricted clients manage them. DELETE is idempotent by itself.
-        ["CreateWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants, IdempotencyKey: true),
-        ["ListWebhooks"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
-        ["GetWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
-        ["DeleteWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
-        ["RotateWebhookSecret"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants, IdempotencyKey: true),
-        ["ReplayWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants, IdempotencyKey: true),
-        ["ListWebhookAttempts"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
+        // Webhook subscriptions belong to the client that made them. A plant-restricted client subscribes for one of
+        // its plants (or, without a plant, for "my plants") and manages only its own; deliveries are checked against
+        // the client's plants when they are sent. Unrestricted clients manage every subscription. DELETE is
+        // idempotent by itself.
+        ["CreateWebhook"] = new(Scopes.WebhooksManage, PlantBinding.Owned, IdempotencyKey: true),
+        ["ListWebhooks"] = new(Scopes.WebhooksManage, PlantBinding.Owned),
+        ["GetWebhook"] = new(Scopes.WebhooksManage, PlantBinding.Owned),
+        ["DeleteWebhook"] = new(Scopes.WebhooksManage, PlantBinding.Owned),
+        ["RotateWebhookSecret"] = new(Scopes.WebhooksManage, PlantBinding.Owned, IdempotencyKey: true),
+        ["ReplayWebhook"] = new(Scopes.WebhooksManage, PlantBinding.Owned, IdempotencyKey: true),
+        ["ListWebhookAttempts"] = new(Scopes.WebhooksManage, PlantBinding.Owned),
 
         // Adapters: documents map to canonical events, each checked against the client's plants like POST /api/v1/events;
         // their ids come from the document, so a repeat is a replay without an Idempotency-Key. Schedules are per plant.

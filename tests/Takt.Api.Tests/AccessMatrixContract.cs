@@ -21,6 +21,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         AllPlants,
         Plant, // the call names or touches one plant: Plant
         NoPlant, // a plant-partitioned list without ?plant=
+        Owned, // another client's resource (a webhook subscription of the suite's admin): unrestricted clients only
     }
 
     private sealed record Call(string Endpoint, string Scope, Binding Binding, string? Plant, Func<HttpClient, int, Task<HttpResponseMessage>> Send)
@@ -76,19 +77,25 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("RotateClientKey", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/rotate", new { graceMinutes = 0 }, Guid.NewGuid().ToString())),
         new("RevokeClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/revoke", new { }, Guid.NewGuid().ToString())),
         Get("ListAudit", Scopes.AuditRead, Binding.AllPlants, null, "/api/v1/audit"),
-        new("CreateWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/webhooks", Hook, Guid.NewGuid().ToString())),
-        Get("ListWebhooks", Scopes.WebhooksManage, Binding.AllPlants, null, "/api/v1/webhooks"),
-        Get("GetWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, $"/api/v1/webhooks/{webhook}"),
-        Get("ListWebhookAttempts", Scopes.WebhooksManage, Binding.AllPlants, null, $"/api/v1/webhooks/{webhook}/attempts"),
-        new("RotateWebhookSecret", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/rotate-secret", new { graceSeconds = 0 }, Guid.NewGuid().ToString())),
-        new("ReplayWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/replay", new { messageIds = NoMessages }, Guid.NewGuid().ToString())),
-        new("DeleteWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => http.DeleteAsync($"/api/v1/webhooks/{webhook}", TestContext.Current.CancellationToken)),
+        // Webhooks: a restricted client subscribes within its plants ("PA01" without a plant filter: its own plants,
+        // which always include PA01 here) and lists its own; other clients' subscriptions are the unrestricted's.
+        new("CreateWebhook", Scopes.WebhooksManage, Binding.Plant, "PA01", (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/webhooks", Hook, Guid.NewGuid().ToString())),
+        new("CreateWebhook", Scopes.WebhooksManage, Binding.Plant, "PB01", (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/webhooks", HookFor("PB01"), Guid.NewGuid().ToString())),
+        new("CreateWebhook", Scopes.WebhooksManage, Binding.Plant, "PA01", (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/webhooks", HookFor(null), Guid.NewGuid().ToString())),
+        Get("ListWebhooks", Scopes.WebhooksManage, Binding.Plant, "PA01", "/api/v1/webhooks"),
+        Get("GetWebhook", Scopes.WebhooksManage, Binding.Owned, null, $"/api/v1/webhooks/{webhook}"),
+        Get("ListWebhookAttempts", Scopes.WebhooksManage, Binding.Owned, null, $"/api/v1/webhooks/{webhook}/attempts"),
+        new("RotateWebhookSecret", Scopes.WebhooksManage, Binding.Owned, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/rotate-secret", new { graceSeconds = 0 }, Guid.NewGuid().ToString())),
+        new("ReplayWebhook", Scopes.WebhooksManage, Binding.Owned, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/replay", new { messageIds = NoMessages }, Guid.NewGuid().ToString())),
+        new("DeleteWebhook", Scopes.WebhooksManage, Binding.Owned, null, (http, _) => http.DeleteAsync($"/api/v1/webhooks/{webhook}", TestContext.Current.CancellationToken)),
     ];
 
     private static readonly string[] NoMessages = ["no-such-message"];
 
     /// <summary>A subscription to a port nobody listens on; no event is published while refused calls run.</summary>
-    private static readonly object Hook = new { url = "http://127.0.0.1:9/hook", eventTypes = new[] { "takt.ledger.journal-entry-posted.v1" }, plant = "PA01" };
+    private static readonly object Hook = HookFor("PA01");
+
+    private static object HookFor(string? plant) => new { url = "http://127.0.0.1:9/hook", eventTypes = new[] { "takt.ledger.journal-entry-posted.v1" }, plant };
 
     private static Call Get(string endpoint, string scope, Binding binding, string? plant, string path) =>
         new(endpoint, scope, binding, plant, (http, _) => Api.Tests.Calls.GetAsync(http, path));
@@ -106,6 +113,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         return call.Binding switch
         {
             Binding.AllPlants when !all => (403, "client.plant-restricted"),
+            Binding.Owned when !all => (403, "webhook.not-owned"),
             Binding.Plant when !all && !caller.Plants!.Contains(call.Plant!) => (403, "client.plant-forbidden"),
             Binding.NoPlant when !all && caller.Plants!.Length > 1 => (403, "client.plant-required"),
             _ => (200, null),
