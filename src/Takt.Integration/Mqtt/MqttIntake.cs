@@ -210,6 +210,7 @@ public sealed partial class MqttIntake(
         var inspected = batch.Select(r => MqttMessages.Inspect(r.Topic, r.Payload, options, ingest, validation)).ToArray();
         var denied = await AuthorizeAsync(inspected, ct);
         var problems = inspected.Select(i => i.Problem).ToArray();
+        var committed = new bool[batch.Count];
         var pending = Enumerable.Range(0, batch.Count).Where(i => inspected[i].Event is not null).ToList();
         for (var attempt = 1; pending.Count > 0; attempt++)
         {
@@ -219,7 +220,7 @@ public sealed partial class MqttIntake(
             for (var k = 0; k < pending.Count; k++)
             {
                 if (results[k].Accepted)
-                    problems[pending[k]] = null;
+                    (problems[pending[k]], committed[pending[k]]) = (null, true);
                 else if (results[k].Status >= 500)
                     retry.Add(pending[k]);
                 else
@@ -233,7 +234,7 @@ public sealed partial class MqttIntake(
                 await Task.Delay(Backoff(attempt), clock, ct);
         }
 
-        await AuditAsync(inspected, problems, denied, ct);
+        await AuditAsync(inspected, problems, denied, committed, ct);
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
@@ -335,14 +336,15 @@ public sealed partial class MqttIntake(
 
     /// <summary>
     /// One audit record per client and batch: what its messages became (accepted, rejected by rule), and whether
-    /// access was denied for all (denied) or some (partial) of them. Messages of no valid topic name no client.
+    /// access was denied for all (denied) or some (partial) of them. Messages of no valid topic name no client;
+    /// messages left undecided (their connection went while the store failed) come again and are counted then.
     /// </summary>
-    private async Task AuditAsync(Inspected[] inspected, Problem?[] problems, bool[] denied, CancellationToken ct)
+    private async Task AuditAsync(Inspected[] inspected, Problem?[] problems, bool[] denied, bool[] committed, CancellationToken ct)
     {
-        foreach (var group in Enumerable.Range(0, inspected.Length).Where(i => inspected[i].Topic.IsValid).GroupBy(i => inspected[i].Topic.Client, StringComparer.Ordinal))
+        foreach (var group in Enumerable.Range(0, inspected.Length).Where(i => inspected[i].Topic.IsValid && (committed[i] || problems[i] is not null)).GroupBy(i => inspected[i].Topic.Client, StringComparer.Ordinal))
         {
             var mine = group.ToList();
-            var posted = mine.Count(i => problems[i] is null && inspected[i].Event is not null);
+            var posted = mine.Count(i => committed[i]);
             var rules = mine.Select(i => problems[i] ?? inspected[i].Problem).OfType<Problem>()
                 .GroupBy(p => p.Errors.Count > 0 ? p.Errors[0].Rule : $"http.{p.Status}", StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
