@@ -23,6 +23,7 @@ public static class ApiAccess
         ["GetClient"] = new(Scopes.ClientsManage, PlantBinding.AllPlants),
         ["RotateClientKey"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["RevokeClient"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["IssueMqttCredential"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ListAudit"] = new(Scopes.AuditRead, PlantBinding.AllPlants),
 
         // Webhook subscriptions belong to the client that made them. A plant-restricted client subscribes for one of

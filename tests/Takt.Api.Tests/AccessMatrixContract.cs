@@ -75,6 +75,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("ListClients", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients"),
         Get("GetClient", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients/victim"),
         new("RotateClientKey", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/rotate", new { graceMinutes = 0 }, Guid.NewGuid().ToString())),
+        new("IssueMqttCredential", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/mqtt-credentials", null, Guid.NewGuid().ToString())),
         new("RevokeClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/revoke", new { }, Guid.NewGuid().ToString())),
         Get("ListAudit", Scopes.AuditRead, Binding.AllPlants, null, "/api/v1/audit"),
         // Webhooks: a restricted client subscribes within its plants ("PA01" without a plant filter: its own plants,

@@ -23,8 +23,10 @@ public sealed record MqttBrokerFiles(string PasswordFile, string AclFile, int Cl
 /// mosquitto's <c>password_file</c> reads (PBKDF2-SHA512, as <c>mosquitto_passwd</c> writes it), so the broker's
 /// files can be generated from the registry at any time without knowing a password.
 /// </summary>
-public static class MqttCredentials
+public static partial class MqttCredentials
 {
+    private const string PasswordPrefix = "taktmqtt_";
+
     // mosquitto_passwd's defaults (mosquitto 2.0: $7$, 101 iterations, 12-byte salt, 64-byte hash). The password is
     // 32 random bytes, so the iteration count protects nothing a guess could find anyway.
     private const int Iterations = 101;
@@ -33,7 +35,7 @@ public static class MqttCredentials
     /// <summary>Issues a new MQTT password for an active client; the previous one stops working once the broker's files are regenerated.</summary>
     public static async Task<Outcome<MqttCredential>> IssueAsync(TaktStore store, TimeProvider clock, string clientId, CancellationToken ct)
     {
-        var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var password = PasswordPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = clock.GetUtcNow();
         await using var connection = await store.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -118,6 +120,10 @@ public static class MqttCredentials
 
         return found;
     }
+
+    /// <summary>A whole MQTT password anywhere in a text (to keep it out of stored responses, like API keys).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("taktmqtt_[A-Za-z0-9_-]{43}", System.Text.RegularExpressions.RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    internal static partial System.Text.RegularExpressions.Regex Pattern();
 
     /// <summary>mosquitto's <c>$7$</c> form: PBKDF2-HMAC-SHA512 (BCL) over a random salt, base64.</summary>
     internal static string Hash(string password)
