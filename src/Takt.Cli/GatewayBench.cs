@@ -24,7 +24,8 @@ namespace Takt.Cli;
 /// authenticated intake over HTTP (API key, batch mode; idempotent by CloudEvents source and id), intake over MQTT
 /// through a real mosquitto (the bench starts one on a free port with the password file and ACL generated from the
 /// registry, unless <c>--mqtt</c> names one), publish to commit; and webhook fan-out to a local Kestrel receiver
-/// that verifies every signature. A benchmark: run it on a quiet machine and compare within one run.
+/// that verifies every signature. CPU per event is this process's (Takt, the bench's publisher and receiver), not
+/// the broker's. A benchmark: run it on a quiet machine and compare within one run.
 /// </summary>
 internal static class GatewayBench
 {
@@ -138,7 +139,7 @@ internal static class GatewayBench
 
     private static void Print(GatewayResult r)
     {
-        var table = new Table().Title($"takt bench gateway — {r.Engine}").AddColumns("path", "count", "seconds", "per second", "p50 ms", "p99 ms", "ratio to ceiling");
+        var table = new Table().Title($"takt bench gateway — {r.Engine}").AddColumns("path", "count", "seconds", "per second", "p50 ms", "p99 ms", "CPU µs each", "ratio to ceiling");
         table.AddRow(["raw ceiling (1 row/tx)", .. Row(r.RawCeiling, 1.0)]);
         table.AddRow(["HTTP intake (API key, batch)", .. Row(r.Http, r.HttpToCeiling)]);
         table.AddRow(["MQTT intake (publish → commit)", .. Row(r.Mqtt, r.MqttToCeiling)]);
@@ -148,7 +149,8 @@ internal static class GatewayBench
         static string[] Row(BenchCommand.Measurement m, double ratio) =>
         [
             m.Events.ToString("N0", CultureInfo.InvariantCulture), m.Seconds.ToString("F2", CultureInfo.InvariantCulture), m.EventsPerSecond.ToString("N0", CultureInfo.InvariantCulture),
-            m.P50Ms.ToString("F1", CultureInfo.InvariantCulture), m.P99Ms.ToString("F1", CultureInfo.InvariantCulture), ratio.ToString("F3", CultureInfo.InvariantCulture),
+            m.P50Ms.ToString("F1", CultureInfo.InvariantCulture), m.P99Ms.ToString("F1", CultureInfo.InvariantCulture), m.CpuUsPerEvent.ToString("F0", CultureInfo.InvariantCulture),
+            ratio.ToString("F3", CultureInfo.InvariantCulture),
         ];
     }
 
@@ -184,6 +186,7 @@ internal static class GatewayBench
         var next = -1;
         var first = DateTimeOffset.MaxValue;
         var watch = Stopwatch.StartNew();
+        var cpu = BenchCommand.ProcessCpu();
         await AnsiConsole.Progress().AutoClear(true).StartAsync(async progress =>
         {
             var published = progress.AddTask($"{label}: publish", maxValue: count);
@@ -216,6 +219,7 @@ internal static class GatewayBench
             }, TimeSpan.FromMinutes(10), $"{count} MQTT events to commit", ct);
         });
         watch.Stop();
+        var used = BenchCommand.ProcessCpu() - cpu;
 
         await using var connection = await store.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<(long Occurred, long Committed)>(new CommandDefinition(
@@ -224,7 +228,7 @@ internal static class GatewayBench
         var latencies = rows.Select(r => (r.Committed - r.Occurred) / 1000.0).ToArray();
         var last = rows.Count == 0 ? 0 : rows.Max(r => r.Committed);
         var elapsed = rows.Count == 0 ? watch.Elapsed : TimeSpan.FromMicroseconds(last - first.ToUnixMicroseconds());
-        return BenchCommand.Measure(count, elapsed, latencies, rows.Count, count - rows.Count);
+        return BenchCommand.Measure(count, elapsed, used, latencies, rows.Count, count - rows.Count);
     }
 
     /// <summary>
@@ -261,6 +265,7 @@ internal static class GatewayBench
         var startedAt = TimeProvider.System.GetUtcNow();
         receiver.Reset();
         var watch = Stopwatch.StartNew();
+        var cpu = BenchCommand.ProcessCpu();
         await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE store_outbox_cursor SET position = @from WHERE subscriber IN ({string.Join(", ", ids.Select((_, i) => "@s" + i.ToString(CultureInfo.InvariantCulture)))}) AND position = @head",
             Parameters(ids, from, head), cancellationToken: ct));
@@ -274,10 +279,11 @@ internal static class GatewayBench
             }, TimeSpan.FromMinutes(20), $"{expected} webhook deliveries", ct);
         });
         watch.Stop();
+        var used = BenchCommand.ProcessCpu() - cpu;
         var durations = (await connection.QueryAsync<long>(new CommandDefinition(
             "SELECT duration_ms FROM integration_webhook_attempt WHERE at_us >= @startedAt", new { startedAt = startedAt.ToUnixMicroseconds() }, cancellationToken: ct)))
             .Select(d => (double)d).ToArray();
-        return (BenchCommand.Measure(expected, watch.Elapsed, durations, receiver.Valid, 0), receiver.Invalid);
+        return (BenchCommand.Measure(expected, watch.Elapsed, used, durations, receiver.Valid, 0), receiver.Invalid);
 
         static DynamicParameters Parameters(List<string> ids, long from, long head)
         {

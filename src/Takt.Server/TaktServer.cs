@@ -33,7 +33,13 @@ public static class TaktServer
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
     {
         // A fixed application name keeps generated contracts (OpenAPI tags) the same whichever host runs the server.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [], ApplicationName = "Takt" });
+        // appsettings files are read once: reloading them on change watches the content root recursively, which
+        // is where takt.db and its write-ahead log live by default, so every commit woke a file-watcher thread.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false", .. args ?? []],
+            ApplicationName = "Takt",
+        });
         builder.WebHost.UseKestrelHttpsConfiguration();
         var urls = settings.Urls ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://localhost:5080";
         builder.WebHost.UseUrls(urls);

@@ -240,7 +240,7 @@ public sealed partial class IngestPipeline(
             results[i] = new EventResult(200, e.Event.Source, e.Event.Id, e.Event.Type, outcome.Value, null);
             tx.Stage(
                 "INSERT INTO integration_inbox (event_id, source, type, body_hash, result, received_at_us) VALUES ($1, $2, $3, $4, $5, $6)",
-                e.Event.Id, e.Event.Source, e.Event.Type, e.Hash, JsonSerializer.Serialize(outcome.Value, Problem.Json), now);
+                e.Event.Id, e.Event.Source, e.Event.Type, e.Hash, JsonSerializer.Serialize(outcome.Value, StoreJson.Default.EventEffects), now);
         }
 
         // 3. Repeats inside the batch follow their first occurrence.
@@ -252,7 +252,7 @@ public sealed partial class IngestPipeline(
             var leader = leaders[(e.Event.Source, e.Event.Id)];
             var first = results[leader]!;
             results[i] = first.Accepted
-                ? Replay(e, batch[leader].Event.Hash, JsonSerializer.Serialize(first.Effects, Problem.Json))
+                ? Replay(e, batch[leader].Event.Hash, JsonSerializer.Serialize(first.Effects, StoreJson.Default.EventEffects))
                 : first with { };
         }
 
@@ -296,7 +296,7 @@ public sealed partial class IngestPipeline(
 
     private static EventResult Replay(ValidatedEvent e, string storedHash, string storedResult) =>
         storedHash == e.Hash
-            ? new EventResult(200, e.Event.Source, e.Event.Id, e.Event.Type, JsonSerializer.Deserialize<EventEffects>(storedResult, Problem.Json), null, Replayed: true)
+            ? new EventResult(200, e.Event.Source, e.Event.Id, e.Event.Type, JsonSerializer.Deserialize(storedResult, StoreJson.Default.EventEffects), null, Replayed: true)
             : EventResult.Rejected(e.Event.Source, e.Event.Id, e.Event.Type, Problem.Conflict(new Violation(
                 "/id", "idempotency.body-mismatch",
                 $"Event id '{e.Event.Id}' from source '{e.Event.Source}' was already accepted with a different type, time, subject or data; send a new id for a new event.")));
