@@ -450,13 +450,16 @@ internal sealed partial class FlowEngine(
             return;
         }
 
+        // A rejection or timeout decides the instance's outcome even when steps (notifications, compensation) follow.
+        if (outcome is "rejected" or "timed-out")
+            await tx.ExecuteAsync("UPDATE orch_instance SET outcome = $1 WHERE id = $2 AND outcome IS NULL", ct, outcome, instance.Id);
         Schedule(tx, instance.Id, target, "step", now);
     }
 
     private async Task CompleteAsync(StoreTransaction tx, InstanceRow instance, string outcome, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        tx.Stage("UPDATE orch_instance SET status = 'completed', outcome = $1, completed_at_us = $2 WHERE id = $3", outcome, now.ToUnixMicroseconds(), instance.Id);
+        tx.Stage("UPDATE orch_instance SET status = 'completed', outcome = COALESCE(outcome, $1), completed_at_us = $2 WHERE id = $3", outcome, now.ToUnixMicroseconds(), instance.Id);
         instance.Status = "completed";
         Log(tx, instance.Id, "", "completed", outcome, null);
         Trace(tx, instance, "instance-completed", null, new JsonObject { ["outcome"] = outcome });
