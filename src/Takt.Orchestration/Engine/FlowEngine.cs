@@ -450,9 +450,10 @@ internal sealed partial class FlowEngine(
             return;
         }
 
-        // A rejection or timeout decides the instance's outcome even when steps (notifications, compensation) follow.
-        if (outcome is "rejected" or "timed-out")
-            await tx.ExecuteAsync("UPDATE orch_instance SET outcome = $1 WHERE id = $2 AND outcome IS NULL", ct, outcome, instance.Id);
+        // A decision sets the instance's outcome even when steps (notifications, compensation) follow; a rejection or
+        // timeout outweighs an earlier approval, never the reverse.
+        if (outcome is "approved" or "rejected" or "timed-out")
+            await tx.ExecuteAsync("UPDATE orch_instance SET outcome = $1 WHERE id = $2 AND (outcome IS NULL OR outcome = 'approved')", ct, outcome, instance.Id);
         Schedule(tx, instance.Id, target, "step", now);
     }
 
