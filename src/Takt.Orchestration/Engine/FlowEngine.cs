@@ -12,7 +12,7 @@ using Takt.Store;
 
 namespace Takt.Orchestration.Engine;
 
-public sealed class OrchestrationOptions
+public sealed record OrchestrationOptions
 {
     /// <summary>Run the flow worker in this process (off in tests that step work by hand). Default true.</summary>
     public bool RunWorker { get; set; } = true;
