@@ -39,7 +39,7 @@ internal static class BenchCommand
                 await File.WriteAllTextAsync(file, text, ct);
             return 0;
         });
-        return new Command("bench", "Benchmarks (run on a quiet machine; compare within one run).") { ingest };
+        return new Command("bench", "Benchmarks (run on a quiet machine; compare within one run).") { ingest, FlowBenchCommand.Create() };
     }
 
     public sealed record Measurement(int Events, double Seconds, double EventsPerSecond, double P50Ms, double P99Ms, int Accepted, int Rejected);
@@ -105,7 +105,7 @@ internal static class BenchCommand
     /// created on the named server (TAKT_BENCH_POSTGRES, TAKT_TEST_POSTGRES or the given connection string)
     /// and dropped afterwards.
     /// </summary>
-    private static async Task<(string Database, Func<Task> Cleanup)> FreshDatabaseAsync(string db, CancellationToken ct)
+    internal static async Task<(string Database, Func<Task> Cleanup)> FreshDatabaseAsync(string db, CancellationToken ct)
     {
         if (db == "sqlite")
         {

@@ -12,7 +12,7 @@ using Takt.Store;
 
 namespace Takt.Orchestration;
 
-internal sealed class FlowOrchestration(FlowEngine engine, TimeProvider clock) : IOrchestration
+internal sealed class FlowOrchestration(FlowEngine engine, SessionPool sessions, TimeProvider clock) : IOrchestration
 {
     /// <summary>The flow that takes a proposed plant variant to its process owner (shipped with the module).</summary>
     public const string VariantApprovalFlow = "flow-variant-approval";
@@ -149,7 +149,7 @@ internal sealed class FlowOrchestration(FlowEngine engine, TimeProvider clock) :
             return Outcome<VariantView>.FromViolations(approval.Violations);
         await tx.ExecuteAsync(
             "INSERT INTO orch_variant (id, flow, version, plant, status, settings, document, proposed_by, approval_instance, created_at_us) VALUES ($1, $2, $3, $4, 'proposed', $5, $6, $7, $8, $9)", ct,
-            id, variant.Flow, (long)variant.Version, variant.Plant, JsonSerializer.Serialize(variant, FlowDefinition.Json), document, proposer, approval.Value, now.ToUnixMicroseconds());
+            id, variant.Flow, (long)variant.Version, variant.Plant, JsonSerializer.Serialize(variant, FlowDefinition.Json), document, proposer, approval.Value.Id, now.ToUnixMicroseconds());
         tx.OnCommitted(engine.Wake);
         await tx.CommitAsync(ct, recordCommit: false);
         return (await VariantsAsync(store, variant.Plant, ct)).First(v => v.Id == id);
@@ -181,22 +181,17 @@ internal sealed class FlowOrchestration(FlowEngine engine, TimeProvider clock) :
 
     // ---------------------------------------------------------------- instances
 
-    public async Task<Outcome<InstanceView>> StartAsync(TaktStore store, StartFlow request, CancellationToken ct)
-    {
-        string id;
-        await using (var session = await store.OpenSessionAsync(clock, ct))
+    public Task<Outcome<InstanceView>> StartAsync(TaktStore store, StartFlow request, CancellationToken ct) =>
+        sessions.RunAsync(store, async session =>
         {
             await using var tx = await session.BeginAsync(ct);
             var started = await engine.StartAsync(tx, request, null, null, ct);
             if (started.IsRejected)
-                return Outcome<InstanceView>.FromViolations(started.Violations);
-            id = started.Value;
+                return started;
             tx.OnCommitted(engine.Wake);
             await tx.CommitAsync(ct, recordCommit: false);
-        }
-
-        return (await InstanceAsync(store, id, ct))!;
-    }
+            return started;
+        }, ct);
 
     public async Task<InstanceView?> InstanceAsync(TaktStore store, string id, CancellationToken ct)
     {
@@ -307,17 +302,17 @@ internal sealed class FlowOrchestration(FlowEngine engine, TimeProvider clock) :
 
     public async Task<Outcome<TaskView>> ActAsync(TaktStore store, string taskId, TaskAction action, CancellationToken ct)
     {
-        await using (var session = await store.OpenSessionAsync(clock, ct))
+        var acted = await sessions.RunAsync(store, async session =>
         {
             await using var tx = await session.BeginAsync(ct);
-            var acted = await engine.ActAsync(tx, taskId, action, ct);
-            if (acted.IsRejected)
-                return Outcome<TaskView>.FromViolations(acted.Violations);
+            var outcome = await engine.ActAsync(tx, taskId, action, ct);
+            if (outcome.IsRejected)
+                return outcome;
             tx.OnCommitted(engine.Wake);
             await tx.CommitAsync(ct, recordCommit: false);
-        }
-
-        return (await TaskAsync(store, taskId, ct))!;
+            return outcome;
+        }, ct);
+        return acted.IsRejected ? Outcome<TaskView>.FromViolations(acted.Violations) : (await TaskAsync(store, taskId, ct))!;
     }
 
     public async Task<Outcome<RoleAssignment>> AssignRoleAsync(TaktStore store, RoleAssignment assignment, CancellationToken ct)

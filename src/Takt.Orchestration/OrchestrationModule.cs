@@ -28,6 +28,7 @@ public static class OrchestrationModule
         services.AddSingleton<FlowCatalog>();
         services.AddSingleton<FlowSignal>();
         services.AddSingleton<FlowEngine>();
+        services.AddSingleton<SessionPool>();
         services.AddSingleton<IOrchestration, FlowOrchestration>();
         services.AddSingleton<IFlowAction, SignalAction>();
         services.AddSingleton<IFlowAction, SetAction>();

@@ -17,8 +17,8 @@ public sealed record OrchestrationOptions
     /// <summary>Run the flow worker in this process (off in tests that step work by hand). Default true.</summary>
     public bool RunWorker { get; set; } = true;
 
-    /// <summary>Work items claimed per transaction. Default 500.</summary>
-    public int BatchSize { get; set; } = 500;
+    /// <summary>Work items claimed per transaction. Default 100: short transactions keep starts and task decisions from waiting long for the (SQLite) writer.</summary>
+    public int BatchSize { get; set; } = 100;
 
     /// <summary>How often to look for due work (timers) when nothing wakes the worker. Default 500 ms.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -81,34 +81,41 @@ internal sealed partial class FlowEngine(
 
     // ---------------------------------------------------------------- start
 
-    public async Task<Outcome<string>> StartAsync(StoreTransaction tx, StartFlow request, string? triggerEvent, string? exceptionId, CancellationToken ct)
+    public async Task<Outcome<InstanceView>> StartAsync(StoreTransaction tx, StartFlow request, string? triggerEvent, string? exceptionId, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Plant))
             return new Violation("/plant", "flow.plant-required", "Name the plant the flow runs for.");
         if (string.IsNullOrWhiteSpace(request.Requester))
             return new Violation("/requester", "flow.requester-required", "Name the requester (segregation of duties keeps them from approving).");
+        // One read: the version to start (latest published, or the one asked for) and the plant's active variant of it.
         int version;
-        if (request.Version is { } asked)
+        string? variantId;
+        await using (var reader = await tx.Command(
+            """
+            SELECT s.version, s.status, v.id FROM orch_standard s
+            LEFT JOIN orch_variant v ON v.flow = s.flow AND v.version = s.version AND v.plant = $2 AND v.status = 'active'
+            WHERE s.flow = $1 AND ((s.status = 'published' AND $3 = 0) OR s.version = $3)
+            ORDER BY s.version DESC LIMIT 1
+            """, request.Flow, request.Plant, (long)(request.Version ?? 0)).ExecuteReaderAsync(ct))
         {
-            var status = await tx.Command("SELECT status FROM orch_standard WHERE flow = $1 AND version = $2", request.Flow, (long)asked).ExecuteScalarAsync(ct) as string;
-            if (status != "published")
-                return new Violation("/version", "flow.version-not-published", $"{request.Flow} v{asked} is {status ?? "unknown"}; instances start on a published version only.");
-            version = asked;
-        }
-        else
-        {
-            var latest = await tx.Command("SELECT MAX(version) FROM orch_standard WHERE flow = $1 AND status = 'published'", request.Flow).ExecuteScalarAsync(ct);
-            if (latest is null or DBNull)
-                return new Violation("/flow", "flow.not-published", $"No published version of flow standard '{request.Flow}'.");
-            version = Convert.ToInt32(latest, CultureInfo.InvariantCulture);
+            if (!await reader.ReadAsync(ct))
+            {
+                return request.Version is { } missing
+                    ? new Violation("/version", "flow.version-not-published", $"{request.Flow} v{missing} is unknown; instances start on a published version only.")
+                    : new Violation("/flow", "flow.not-published", $"No published version of flow standard '{request.Flow}'.");
+            }
+
+            version = reader.GetInt32(0);
+            if (reader.GetString(1) != "published")
+                return new Violation("/version", "flow.version-not-published", $"{request.Flow} v{version} is {reader.GetString(1)}; instances start on a published version only.");
+            variantId = reader.IsDBNull(2) ? null : reader.GetString(2);
         }
 
-        var variantId = await tx.Command("SELECT id FROM orch_variant WHERE flow = $1 AND version = $2 AND plant = $3 AND status = 'active'", request.Flow, (long)version, request.Plant).ExecuteScalarAsync(ct) as string;
         var flow = await catalog.GetAsync(tx, request.Flow, version, variantId, ct);
         var variables = request.Variables?.DeepClone().AsObject() ?? [];
         var errors = CheckInputs(flow.Definition, variables);
         if (errors.Count > 0)
-            return Outcome<string>.FromViolations(errors);
+            return Outcome<InstanceView>.FromViolations(errors);
 
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now).ToString();
@@ -120,7 +127,7 @@ internal sealed partial class FlowEngine(
         Trace(tx, instance, "instance-started", null, new JsonObject { ["requester"] = request.Requester, ["variant"] = variantId });
         Schedule(tx, id, flow.Definition.Steps[0].Id, "step", now);
         Started.Add(1);
-        return id;
+        return new InstanceView(id, instance.Flow, version, variantId, request.Plant, "running", null, request.Requester, variables, now, null, [flow.Definition.Steps[0].Id + ":step"], []);
     }
 
     internal static List<Violation> CheckInputs(FlowDefinition flow, JsonObject variables)

@@ -85,7 +85,7 @@ internal sealed partial class FlowTriggers(IServiceProvider services, ILogger<Fl
         }
 
         if (exception is not null)
-            await tx.ExecuteAsync("UPDATE orch_exception SET instance_id = $1 WHERE id = $2", ct, started.Value, exception);
+            await tx.ExecuteAsync("UPDATE orch_exception SET instance_id = $1 WHERE id = $2", ct, started.Value.Id, exception);
         tx.OnCommitted(engine.Wake);
     }
 
