@@ -135,6 +135,33 @@ public abstract class TimerContract(string engine)
         Assert.Equal(["inform-production", "release", "release-stock"], released.History.Where(h => h.Event == "completed" && h.Step is "release" or "release-stock" or "inform-production").Select(h => h.Step).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task exception_events_start_their_standard_flow_and_count_in_the_standardized_resolution_rate()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TaktDatabase.CreateAsync(engine);
+        var clock = new FakeTimeProvider(FlowHost.Start);
+        await using var host = await TaktHost.StartAsync(database, s => FlowTesting.Configure(s, clock));
+        var flows = host.Service<IOrchestration>();
+        async Task RaiseAsync(string id, string data)
+        {
+            await using var session = await host.Store.OpenSessionAsync(clock, ct);
+            await using var tx = await session.BeginAsync(ct);
+            host.Service<Outbox>().Enqueue(tx, new OutboxMessage(id, "takt.payables.invoice-exception-raised.v1", "/payables", id, "PB01", clock.GetUtcNow(), data));
+            await tx.CommitAsync(ct);
+        }
+
+        // Within Brno's tolerance (100 EUR): accepted by the standard flow without a person.
+        await RaiseAsync("inv-1", """{"invoice":"INV-1","supplier":"S-1","difference":{"amount":30,"currency":"EUR"},"reason":"freight","costCenter":"CC-5100"}""");
+        // Missing inputs: recorded as an exception, but no standard flow can take it.
+        await RaiseAsync("inv-2", """{"invoice":"INV-2"}""");
+        await WaitUntilAsync(async () => await FlowTesting.CountAsync(host.Store, "SELECT COUNT(*) FROM orch_exception") == 2
+            && await FlowTesting.CountAsync(host.Store, "SELECT COUNT(*) FROM orch_exception WHERE resolved_at_us IS NOT NULL") == 1, flows, host.Store, clock);
+        var rate = Assert.Single(await flows.ResolutionRateAsync(host.Store, "PB01", ct));
+        Assert.Equal(("PB01", 2L, 1L, 0L, 1L, 0.5), (rate.Plant, rate.Exceptions, rate.ResolvedByStandardFlow, rate.ResolvedOtherwise, rate.Open, rate.Rate));
+        Assert.Equal(1, await FlowTesting.CountAsync(host.Store, "SELECT COUNT(*) FROM orch_instance WHERE flow = 'invoice-exception-resolution' AND trigger_event IS NOT NULL"));
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> done, IOrchestration flows, TaktStore store, TimeProvider clock)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();
