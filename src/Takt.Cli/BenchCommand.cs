@@ -42,7 +42,11 @@ internal static class BenchCommand
         return new Command("bench", "Benchmarks (run on a quiet machine; compare within one run).") { ingest, FlowBenchCommand.Create() };
     }
 
-    public sealed record Measurement(int Events, double Seconds, double EventsPerSecond, double P50Ms, double P99Ms, int Accepted, int Rejected);
+    /// <summary>
+    /// One measured run. <c>CpuUsPerEvent</c> is the CPU time of the whole process (every thread: submitters, writer,
+    /// dispatcher, indexer, GC) per accepted event: on a busy machine it moves far less than events/s does.
+    /// </summary>
+    public sealed record Measurement(int Events, double Seconds, double EventsPerSecond, double P50Ms, double P99Ms, int Accepted, int Rejected, double CpuUsPerEvent);
 
     public sealed record IngestResult(
         string Engine,
@@ -61,7 +65,7 @@ internal static class BenchCommand
             var store = TaktStore.Open(database);
             AnsiConsole.MarkupLineInterpolated($"[grey]bench ingest on {store.Engine} ({store.Display}), {events} events, {Environment.ProcessorCount} cores[/]");
             var raw = await RawCeilingAsync(store, events, ct);
-            AnsiConsole.MarkupLineInterpolated($"raw ceiling: [bold]{raw.EventsPerSecond:F0}[/] rows/s (one row per transaction)");
+            AnsiConsole.MarkupLineInterpolated($"raw ceiling: [bold]{raw.EventsPerSecond:F0}[/] rows/s (one row per transaction), {raw.CpuUsPerEvent:F0} µs CPU per row");
 
             var settings = new ServerSettings
             {
@@ -78,12 +82,17 @@ internal static class BenchCommand
             var orders = await app.Services.GetRequiredService<IProduction>().OrdersAsync(store, null, 1000, ct);
             var simulator = new ShopFloorSimulator(orders, TimeProvider.System);
 
-            // Warm up (JIT tiers, prepared statements, connections) with a full run; not measured.
+            // Warm up (JIT tiers, prepared statements, connections) with a full run in process and a shorter one over
+            // HTTP, then wait until the JIT has finished recompiling hot methods in the background: the figures are
+            // those of a server that has been running for a while, not of its first seconds.
             await InProcessAsync(app, simulator, events, submitters, ct);
+            await HttpAsync(app, bench.Value.Key.ApiKey, simulator, Math.Max(batchSize, events / 4), batchSize, submitters, ct);
+            var (jitSeconds, methods) = await JitSettledAsync(ct);
+            AnsiConsole.MarkupLineInterpolated($"[grey]warm-up done; the JIT settled {jitSeconds:F1} s later ({methods} methods compiled)[/]");
             var inProcess = await InProcessAsync(app, simulator, events, submitters, ct);
-            AnsiConsole.MarkupLineInterpolated($"in process: [bold]{inProcess.EventsPerSecond:F0}[/] confirmations/s, p50 {inProcess.P50Ms:F1} ms, p99 {inProcess.P99Ms:F1} ms");
+            AnsiConsole.MarkupLineInterpolated($"in process: [bold]{inProcess.EventsPerSecond:F0}[/] confirmations/s, p50 {inProcess.P50Ms:F1} ms, p99 {inProcess.P99Ms:F1} ms, {inProcess.CpuUsPerEvent:F0} µs CPU per event");
             var http = await HttpAsync(app, bench.Value.Key.ApiKey, simulator, events, batchSize, submitters, ct);
-            AnsiConsole.MarkupLineInterpolated($"over HTTP (batches of {batchSize}): [bold]{http.EventsPerSecond:F0}[/] confirmations/s, request p50 {http.P50Ms:F1} ms, p99 {http.P99Ms:F1} ms");
+            AnsiConsole.MarkupLineInterpolated($"over HTTP (batches of {batchSize}): [bold]{http.EventsPerSecond:F0}[/] confirmations/s, request p50 {http.P50Ms:F1} ms, p99 {http.P99Ms:F1} ms, {http.CpuUsPerEvent:F0} µs CPU per event");
             await app.StopAsync(ct);
             return new IngestResult(
                 store.Engine.ToString(),
@@ -167,6 +176,7 @@ internal static class BenchCommand
         var text = new string('x', 100);
         var latencies = new double[rows];
         var watch = Stopwatch.StartNew();
+        var cpu = ProcessCpu();
         for (var i = 0; i < rows; i++)
         {
             var started = Stopwatch.GetTimestamp();
@@ -186,7 +196,7 @@ internal static class BenchCommand
             await drop.ExecuteNonQueryAsync(ct);
         }
 
-        return Measure(rows, watch.Elapsed, latencies, rows, 0);
+        return Measure(rows, watch.Elapsed, ProcessCpu() - cpu, latencies, rows, 0);
     }
 
     /// <summary>Validation (envelope + schema) and group-committed application, from several submitters.</summary>
@@ -200,6 +210,7 @@ internal static class BenchCommand
         int accepted = 0, rejected = 0, next = -1;
         const int chunk = 100;
         var watch = Stopwatch.StartNew();
+        var cpu = ProcessCpu();
         await Task.WhenAll(Enumerable.Range(0, submitters).Select(_ => Task.Run(async () =>
         {
             while (true)
@@ -229,7 +240,8 @@ internal static class BenchCommand
             }
         }, ct)));
         watch.Stop();
-        return Measure(count, watch.Elapsed, latencies, accepted, rejected);
+        await SettleAsync(app, ct);
+        return Measure(count, watch.Elapsed, ProcessCpu() - cpu, latencies, accepted, rejected);
     }
 
     private static async Task<Measurement> HttpAsync(WebApplication app, string apiKey, ShopFloorSimulator simulator, int count, int batchSize, int concurrency, CancellationToken ct)
@@ -240,6 +252,7 @@ internal static class BenchCommand
         var latencies = new double[bodies.Length];
         int accepted = 0, rejected = 0, next = -1;
         var watch = Stopwatch.StartNew();
+        var cpu = ProcessCpu();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
             int i;
@@ -255,13 +268,58 @@ internal static class BenchCommand
             }
         }, ct)));
         watch.Stop();
-        return Measure(count, watch.Elapsed, latencies, accepted, rejected);
+        await SettleAsync(app, ct);
+        return Measure(count, watch.Elapsed, ProcessCpu() - cpu, latencies, accepted, rejected);
     }
 
-    private static Measurement Measure(int count, TimeSpan elapsed, double[] latencies, int accepted, int rejected)
+    /// <summary>
+    /// Waits until the outbox subscribers and the object index have caught up with what the run wrote, so the CPU
+    /// figure of a run includes the background work its events cause (and the next run starts quiet).
+    /// </summary>
+    private static async Task SettleAsync(WebApplication app, CancellationToken ct)
+    {
+        var store = app.Services.GetRequiredService<TaktStore>();
+        var outbox = app.Services.GetRequiredService<Outbox>();
+        var intelligence = app.Services.GetRequiredService<Takt.Intelligence.IIntelligence>();
+        while (!(await OutboxBacklog.ReadAsync(store, outbox, ct)).All(b => b.Settled)
+            || await intelligence.ObjectIndexBehindAsync(store, ct) > 0)
+            await Task.Delay(20, ct);
+    }
+
+    /// <summary>
+    /// Waits until no method has been compiled for a second (tiered compilation recompiles hot methods on a
+    /// background thread for a while after they get hot), at most 30 s. Returns the wait and the methods compiled.
+    /// </summary>
+    private static async Task<(double Seconds, long Methods)> JitSettledAsync(CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var last = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var quietSince = watch.Elapsed;
+        while (watch.Elapsed - quietSince < TimeSpan.FromSeconds(1) && watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100, ct);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != last)
+            {
+                last = now;
+                quietSince = watch.Elapsed;
+            }
+        }
+
+        return (watch.Elapsed.TotalSeconds, last);
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    private static Measurement Measure(int count, TimeSpan elapsed, TimeSpan cpu, double[] latencies, int accepted, int rejected)
     {
         Array.Sort(latencies);
         double At(double p) => latencies.Length == 0 ? 0 : latencies[Math.Clamp((int)Math.Ceiling(p * latencies.Length) - 1, 0, latencies.Length - 1)];
-        return new Measurement(count, Math.Round(elapsed.TotalSeconds, 3), Math.Round(accepted / elapsed.TotalSeconds, 0), Math.Round(At(0.5), 2), Math.Round(At(0.99), 2), accepted, rejected);
+        return new Measurement(count, Math.Round(elapsed.TotalSeconds, 3), Math.Round(accepted / elapsed.TotalSeconds, 0), Math.Round(At(0.5), 2), Math.Round(At(0.99), 2), accepted, rejected,
+            accepted == 0 ? 0 : Math.Round(cpu.TotalMicroseconds / accepted, 1));
     }
 }

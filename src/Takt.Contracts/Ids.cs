@@ -5,7 +5,7 @@ namespace Takt.Contracts;
 public readonly record struct JournalEntryId(Guid Value)
 {
     /// <summary>A new time-ordered id.</summary>
-    public static JournalEntryId New(TimeProvider clock) => new(Guid.CreateVersion7(clock.GetUtcNow()));
+    public static JournalEntryId New(TimeProvider clock) => new(Uuid7.New(clock.GetUtcNow()));
 
     /// <inheritdoc />
     public override string ToString() => Value.ToString();
@@ -16,7 +16,7 @@ public readonly record struct JournalEntryId(Guid Value)
 public readonly record struct StockMovementId(Guid Value)
 {
     /// <summary>A new time-ordered id.</summary>
-    public static StockMovementId New(TimeProvider clock) => new(Guid.CreateVersion7(clock.GetUtcNow()));
+    public static StockMovementId New(TimeProvider clock) => new(Uuid7.New(clock.GetUtcNow()));
 
     /// <inheritdoc />
     public override string ToString() => Value.ToString();
@@ -27,7 +27,7 @@ public readonly record struct StockMovementId(Guid Value)
 public readonly record struct ProcessEventId(Guid Value)
 {
     /// <summary>A new time-ordered id.</summary>
-    public static ProcessEventId New(TimeProvider clock) => new(Guid.CreateVersion7(clock.GetUtcNow()));
+    public static ProcessEventId New(TimeProvider clock) => new(Uuid7.New(clock.GetUtcNow()));
 
     /// <inheritdoc />
     public override string ToString() => Value.ToString();

@@ -6,7 +6,7 @@ using Takt.Store;
 namespace Takt.Intelligence;
 
 /// <summary>
-/// Files each process-log event under every object it touches (<c>intel_event_object</c>), reading the log
+/// Files each process-log event under every object it touches (<c>intel_event_object</c>, keyed by object, then by the event's place in the log), reading the log
 /// in commit order from its position. It runs in large batches a moment behind the writer: an index by object
 /// maintained inside each posting spread every batch's inserts over as many pages as there were orders in it,
 /// the most expensive write of a posting; a batch of thousands of events touches the same pages once. The links
@@ -14,12 +14,10 @@ namespace Takt.Intelligence;
 /// </summary>
 internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal, TimeProvider clock, ILogger<ObjectIndexer> logger) : BackgroundService
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     /// <summary>How long the indexer lets events gather after a commit wakes it.</summary>
     public static TimeSpan Gather { get; } = TimeSpan.FromMilliseconds(200);
 
-    private const int MaxEvents = 20_000;
+    private const int MaxEvents = 2_500;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,36 +49,48 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
         }
     }
 
-    /// <summary>Indexes the events after the position (up to 20,000) in one transaction; returns how many.</summary>
+    /// <summary>
+    /// Indexes the events after the position (up to 2,500) in one transaction; returns how many. The events are
+    /// read and decoded before the write lock is taken (on SQLite the lock is the foreground writer's too); in the
+    /// transaction the position is read again (locked on PostgreSQL, where nodes share the log), and if another
+    /// turn moved it meanwhile this turn writes nothing and the next one starts from the new position.
+    /// </summary>
     public static async Task<int> IndexOnceAsync(StoreSession session, CancellationToken ct)
     {
-        await using var tx = await session.BeginAsync(ct);
-        var locked = tx.Engine == StoreEngine.Postgres ? " FOR UPDATE" : "";
-        var position = Convert.ToInt64(await tx.Command("SELECT position FROM intel_indexer WHERE name = 'objects'" + locked).ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-        var visible = SettledReads.Condition(tx.Engine);
-        var events = new List<(long Seq, string Id, string Objects)>();
-        await using (var reader = await tx.Command($"SELECT seq, id, objects FROM intel_event WHERE seq > $1{visible} ORDER BY seq LIMIT $2", position, (long)MaxEvents).ExecuteReaderAsync(ct))
+        var position = await PositionAsync(session.Read(PositionSql), ct);
+        var visible = SettledReads.Condition(session.Engine);
+        var links = new List<(long Seq, ObjectLink[] Objects)>();
+        await using (var reader = await session.Read($"SELECT seq, objects FROM intel_event WHERE seq > $1{visible} ORDER BY seq LIMIT $2", position, (long)MaxEvents).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
-                events.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+                links.Add((reader.GetInt64(0), JsonSerializer.Deserialize(reader.GetString(1), IntelligenceJson.Default.ObjectLinkArray) ?? []));
         }
 
-        if (events.Count == 0)
+        if (links.Count == 0)
             return 0;
-        foreach (var (_, id, objects) in events)
+        await using var tx = await session.BeginAsync(ct);
+        var locked = tx.Engine == StoreEngine.Postgres ? " FOR UPDATE" : "";
+        if (await PositionAsync(tx.Command(PositionSql + locked), ct) != position)
+            return 0; // rolled back on dispose: another turn (a node on the same PostgreSQL) indexed these
+        foreach (var (seq, objects) in links)
         {
-            foreach (var link in JsonSerializer.Deserialize<ObjectLink[]>(objects, Json) ?? [])
+            foreach (var link in objects)
             {
                 tx.Stage(
-                    "INSERT INTO intel_event_object (event_id, object_type, object_id, qualifier) VALUES ($1, $2, $3, $4)",
-                    id, link.Type, link.Id, link.Qualifier);
+                    "INSERT INTO intel_event_object (object_type, object_id, event_seq, qualifier) VALUES ($1, $2, $3, $4)",
+                    link.Type, link.Id, seq, link.Qualifier);
             }
         }
 
-        tx.Stage("UPDATE intel_indexer SET position = $1 WHERE name = 'objects'", events[^1].Seq);
+        tx.Stage("UPDATE intel_indexer SET position = $1 WHERE name = 'objects'", links[^1].Seq);
         await tx.CommitAsync(ct, recordCommit: false);
-        return events.Count;
+        return links.Count;
     }
+
+    private const string PositionSql = "SELECT position FROM intel_indexer WHERE name = 'objects'";
+
+    private static async Task<long> PositionAsync(System.Data.Common.DbCommand command, CancellationToken ct) =>
+        Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Events the index has not filed yet (0: every committed event is findable by its objects).</summary>
     public static async Task<long> BehindAsync(TaktStore store, CancellationToken ct)

@@ -23,7 +23,7 @@ internal sealed class PlantActivityProjection : IOutboxSubscriber
         var totals = new Dictionary<(string Plant, int Day, string Type), (long Entries, decimal Debit)>();
         foreach (var message in messages)
         {
-            var entry = JsonSerializer.Deserialize<JournalEntryPosted>(message.Data, EventTypes.Json)
+            var entry = JsonSerializer.Deserialize(message.Data, EventJson.Default.JournalEntryPosted)
                 ?? throw new JsonException("Empty journal-entry-posted data.");
             var key = (entry.Plant, entry.PostingDate.ToDateKey(), entry.SourceEventType);
             var (entries, debit) = totals.GetValueOrDefault(key);

@@ -243,13 +243,13 @@ internal sealed class ShopFloorBatch(
                 inbound.Id,
                 [.. entry.Lines.Select(l => new JournalLineData(l.Account, l.Debit.Amount, l.Credit.Amount, l.Order, l.Item, l.WorkCenter))]);
             outbox.Enqueue(transaction, new OutboxMessage(
-                Guid.CreateVersion7(transaction.Clock.GetUtcNow()).ToString(),
+                Uuid7.New(transaction.Clock.GetUtcNow()).ToString(),
                 EventTypes.JournalEntryPosted,
                 "/takt/ledger",
                 posted.ToString(),
                 plant.Code,
                 transaction.Clock.GetUtcNow(),
-                JsonSerializer.Serialize(data, EventTypes.Json)));
+                JsonSerializer.Serialize(data, EventJson.Default.JournalEntryPosted)));
         }
 
         return new EventEffects(
@@ -262,12 +262,12 @@ internal sealed class ShopFloorBatch(
     {
         var data = new StockMoved(movement.Value, plant.Code, item, movementType, new QuantityValue(quantity, unit.Code), journalEntry?.Value, order);
         outbox.Enqueue(transaction, new OutboxMessage(
-            Guid.CreateVersion7(transaction.Clock.GetUtcNow()).ToString(),
+            Uuid7.New(transaction.Clock.GetUtcNow()).ToString(),
             EventTypes.StockMoved,
             "/takt/inventory",
             $"{plant.Code}/{item}",
             plant.Code,
             transaction.Clock.GetUtcNow(),
-            JsonSerializer.Serialize(data, EventTypes.Json)));
+            JsonSerializer.Serialize(data, EventJson.Default.StockMoved)));
     }
 }

@@ -35,7 +35,13 @@ public static class TaktServer
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
     {
         // A fixed application name keeps generated contracts (OpenAPI tags) the same whichever host runs the server.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [], ApplicationName = "Takt" });
+        // appsettings files are read once: reloading them on change watches the content root recursively, which
+        // is where takt.db and its write-ahead log live by default, so every commit woke a file-watcher thread.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false", .. args ?? []],
+            ApplicationName = "Takt",
+        });
         builder.WebHost.UseKestrelHttpsConfiguration();
         var urls = settings.Urls ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://localhost:5080";
         builder.WebHost.UseUrls(urls);
@@ -61,6 +67,7 @@ public static class TaktServer
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         services.AddOrchestration(settings.Orchestration);
         services.AddAccess(settings.Access, settings.Clock);
+        services.AddTaktHealthChecks();
         settings.ConfigureServices?.Invoke(services);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -124,6 +131,7 @@ public static class TaktServer
         api.MapGroup("").WithTags("Intelligence").MapIntelligence();
         api.MapOrchestration();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Takt API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         HomePage.Map(app);

@@ -91,13 +91,23 @@ public sealed partial class OutboxDispatcher(
 
     private async Task<int> ReadOnAsync(StoreSession session, IOutboxSubscriber subscriber, CancellationToken ct)
     {
+        // The next messages are read before the write lock is taken (on SQLite it is the intake writer's lock
+        // too) and kept if the position is still where it was once the lock is held, as it is unless another
+        // node (PostgreSQL) or a replay moved it meanwhile.
+        var known = await session.Read(CursorSql, subscriber.Name).ExecuteScalarAsync(ct) is { } at and not DBNull
+            ? Convert.ToInt64(at, System.Globalization.CultureInfo.InvariantCulture)
+            : (long?)null;
+        var early = known is { } from ? await ReadAsync(session.Read(ReadSql(session.Engine), from, (long)options.BatchSize), ct) : null;
+        if (early is { Count: 0 })
+            return 0;
+
         List<Logged> batch;
         List<Logged> accepted;
         await using (var tx = await session.BeginAsync(ct))
         {
             if (await PositionAsync(tx, subscriber.Name, ct) is not { } position)
                 return 0; // another node holds this subscriber
-            batch = await ReadAsync(tx, position, options.BatchSize, ct);
+            batch = position == known && early is not null ? early : await ReadAsync(tx.Command(ReadSql(tx.Engine), position, (long)options.BatchSize), ct);
             if (batch.Count == 0)
             {
                 await tx.CommitAsync(ct, recordCommit: false); // keeps a new subscriber's position row
@@ -167,20 +177,23 @@ public sealed partial class OutboxDispatcher(
     private void Advance(StoreTransaction tx, string subscriber, long position) =>
         tx.Stage("UPDATE store_outbox_cursor SET position = $1, updated_at_us = $2 WHERE subscriber = $3", position, clock.GetUtcNow().ToUnixMicroseconds(), subscriber);
 
-    /// <summary>
-    /// The next messages after a position. PostgreSQL: only those written by transactions older than every
-    /// running one, so a sequence number drawn by a transaction that commits later is never skipped.
-    /// </summary>
-    private static async Task<List<Logged>> ReadAsync(StoreTransaction tx, long position, int limit, CancellationToken ct)
+    private static async Task<List<Logged>> ReadAsync(System.Data.Common.DbCommand command, CancellationToken ct)
     {
-        var visible = SettledReads.Condition(tx.Engine, "m.tx");
         var list = new List<Logged>();
-        await using var reader = await tx.Command(
-            $"SELECT {MessageColumns} FROM store_outbox_message m WHERE m.seq > $1{visible} ORDER BY m.seq LIMIT $2", position, (long)limit).ExecuteReaderAsync(ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             list.Add(ReadLogged(reader, 0));
         return list;
     }
+
+    /// <summary>
+    /// Messages after position $1, at most $2. PostgreSQL: only those written by transactions older than every
+    /// running one, so a sequence number drawn by a transaction that commits later is never skipped.
+    /// </summary>
+    private static string ReadSql(StoreEngine engine) =>
+        $"SELECT {MessageColumns} FROM store_outbox_message m WHERE m.seq > $1{SettledReads.Condition(engine, "m.tx")} ORDER BY m.seq LIMIT $2";
+
+    private const string CursorSql = "SELECT position FROM store_outbox_cursor WHERE subscriber = $1";
 
     private static Logged ReadLogged(System.Data.Common.DbDataReader reader, int at) => new(
         reader.GetInt64(at),

@@ -48,6 +48,18 @@ public sealed class StoreSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A read outside any transaction (positional parameters), prepared once per session. A background writer
+    /// reads what it will work on here, before it takes the write lock, so the lock is held only for writing.
+    /// </summary>
+    public DbCommand Read(string sql, params object?[] args)
+    {
+        var command = Prepared(sql, args.Length, null);
+        for (var i = 0; i < args.Length; i++)
+            command.Parameters[i].Value = args[i] ?? DBNull.Value;
+        return command;
+    }
+
     /// <summary>A command for this SQL text, prepared once per session and reused (SQLite keeps its statement).</summary>
     internal DbCommand Prepared(string sql, int parameterCount, DbTransaction? transaction)
     {

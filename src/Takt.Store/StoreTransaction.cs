@@ -22,7 +22,7 @@ public sealed class StoreTransaction : IAsyncDisposable
         this.gate = gate;
         Session = session;
         Transaction = transaction;
-        CommitId = Guid.CreateVersion7(session.Clock.GetUtcNow()).ToString();
+        CommitId = Takt.Contracts.Uuid7.New(session.Clock.GetUtcNow()).ToString();
     }
 
     public StoreSession Session { get; }

@@ -51,7 +51,7 @@ internal static class Recorded
     /// <summary>The objects a process-log event is linked to, as "type id qualifier", sorted.</summary>
     public static async Task<IReadOnlyList<string>> ObjectLinksAsync(TaktStore store, string processEvent) =>
         [.. (await Tables.QueryAsync<(string, string, string)>(store,
-                "SELECT object_type, object_id, qualifier FROM intel_event_object WHERE event_id = @processEvent",
+                "SELECT o.object_type, o.object_id, o.qualifier FROM intel_event_object o JOIN intel_event e ON e.seq = o.event_seq WHERE e.id = @processEvent",
                 new { processEvent }))
             .Select(l => $"{l.Item1} {l.Item2} {l.Item3}")
             .Order(StringComparer.Ordinal)];

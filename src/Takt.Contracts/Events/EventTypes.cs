@@ -49,6 +49,7 @@ public static class EventTypes
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        // The generated metadata first; reflection for anything else (none of the event types today).
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(EventJson.Default, new DefaultJsonTypeInfoResolver()),
     };
 }
