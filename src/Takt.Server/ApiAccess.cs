@@ -60,5 +60,29 @@ public static class ApiAccess
         ["PlantActivity"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["IntegrationFailures"] = new(Scopes.KpisRead, PlantBinding.AllPlants), // by client, not by plant
         ["IntegrationHealth"] = new(Scopes.KpisRead, PlantBinding.AllPlants),
+
+        // Orchestration: standards, variants, matrices, roles and calendars are company-wide governance. Starting an
+        // instance and acting on a task name their plant in the body, which the access layer does not read yet: they
+        // are for unrestricted clients (a plant portal acting for one plant is a follow-up). Reads bind to the plant.
+        ["SaveFlowStandard"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["PublishFlowStandard"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["RetireFlowStandard"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListFlowStandards"] = new(Scopes.FlowsManage, PlantBinding.AllPlants),
+        ["ProposeFlowVariant"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["DiffFlowVariant"] = new(Scopes.FlowsManage, PlantBinding.AllPlants), // reads only: a repeat is harmless
+        ["ListFlowVariants"] = new(Scopes.FlowsManage, PlantBinding.Query),
+        ["MigrateFlowInstance"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["AssignFlowRole"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["PublishDoaMatrix"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["RouteApproval"] = new(Scopes.FlowsManage, PlantBinding.AllPlants), // reads only
+        ["SetBusinessCalendar"] = new(Scopes.FlowsManage, PlantBinding.AllPlants), // PUT: idempotent by itself
+        ["StartFlow"] = new(Scopes.FlowsRun, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["GetFlowInstance"] = new(Scopes.FlowsRun, PlantBinding.Result, PlantOfResult: r => (r as Takt.Orchestration.InstanceView)?.Plant),
+        ["TaskInbox"] = new(Scopes.TasksWork, PlantBinding.Query),
+        ["GetTask"] = new(Scopes.TasksWork, PlantBinding.Result, PlantOfResult: r => (r as Takt.Orchestration.TaskView)?.Plant),
+        ["ActOnTask"] = new(Scopes.TasksWork, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["FlowConformance"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["ApprovalTurnaround"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["StandardizedResolutionRate"] = new(Scopes.KpisRead, PlantBinding.Query),
     };
 }
