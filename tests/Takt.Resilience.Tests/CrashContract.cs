@@ -197,7 +197,7 @@ public abstract class CrashContract(string engine)
     private static async Task AssertEachEventTookEffectOnceAsync(TaktStore store, IReadOnlyList<PlannedEvent> pool)
     {
         var inbox = await Db.MapAsync(store, "SELECT event_id, COUNT(*) FROM integration_inbox GROUP BY event_id");
-        var processLog = await Db.MapAsync(store, "SELECT source_id, COUNT(*) FROM intel_event GROUP BY source_id");
+        var processLog = await Db.MapAsync(store, "SELECT source_id, COUNT(*) FROM intel_event WHERE type LIKE 'takt.production.%' GROUP BY source_id");
         var entries = await Db.MapAsync(store, "SELECT source_id, COUNT(*) FROM ledger_journal_entry WHERE document_type <> 'opening-stock' GROUP BY source_id");
         var movements = await Db.MapAsync(store, "SELECT source_event_id, COUNT(*) FROM inventory_movement WHERE source_event_id IS NOT NULL GROUP BY source_event_id");
 
