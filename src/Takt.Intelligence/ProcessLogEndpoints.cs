@@ -162,6 +162,6 @@ internal static class ProcessLogEndpoints
 
     private static IResult Malformed(List<Violation> errors) => Problem(400, "urn:takt:problem:malformed", "The request is malformed.", errors);
 
-    private static IResult Problem(int status, string type, string title, IReadOnlyList<Violation> errors) =>
+    private static IResult Problem(int status, string type, string title, List<Violation> errors) =>
         Results.Json(new ProblemBody(type, title, status, errors.Count == 1 ? errors[0].Detail : null, errors), ProblemJson, ProblemContentType, status);
 }
