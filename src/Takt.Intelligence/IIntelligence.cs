@@ -87,8 +87,11 @@ public interface IIntelligence
     /// <summary>Events of a period and plant (and of one type), in time order, from the cursor <paramref name="after"/>.</summary>
     Task<EventPage> EventsAsync(TaktStore store, ProcessLogRange range, string? type, string? after, int limit, CancellationToken ct);
 
-    /// <summary>The history of one object (at one plant, or all), from the cursor <paramref name="after"/>; null when the log has no event of it.</summary>
-    Task<ObjectHistory?> ObjectHistoryAsync(TaktStore store, string type, string id, string? plant, string? after, int limit, CancellationToken ct);
+    /// <summary>
+    /// The history of one object (at one plant, or all), from the cursor <paramref name="after"/>. An object without
+    /// events has an empty history: the log knows events, not which objects exist (master data does).
+    /// </summary>
+    Task<ObjectHistory> ObjectHistoryAsync(TaktStore store, string type, string id, string? plant, string? after, int limit, CancellationToken ct);
 
     /// <summary>True when <paramref name="cursor"/> is one this log hands out as <c>Next</c>.</summary>
     bool IsCursor(string cursor);

@@ -57,7 +57,7 @@ internal sealed class ProcessLog : IIntelligence
     public Task<EventPage> EventsAsync(TaktStore store, ProcessLogRange range, string? type, string? after, int limit, CancellationToken ct) =>
         ProcessLogQueries.EventsAsync(store, range, type, after, limit, ct);
 
-    public Task<ObjectHistory?> ObjectHistoryAsync(TaktStore store, string type, string id, string? plant, string? after, int limit, CancellationToken ct) =>
+    public Task<ObjectHistory> ObjectHistoryAsync(TaktStore store, string type, string id, string? plant, string? after, int limit, CancellationToken ct) =>
         ProcessLogQueries.ObjectHistoryAsync(store, type, id, plant, after, limit, ct);
 
     public bool IsCursor(string cursor) => ProcessLogQueries.Cursor.TryParse(cursor, out _);

@@ -40,17 +40,14 @@ internal static class ProcessLogEndpoints
                 var errors = new List<Violation>();
                 var size = Limit(limit, errors);
                 Cursor(intelligence, after, errors);
-                if (errors.Count > 0)
-                    return Malformed(errors);
-                return await intelligence.ObjectHistoryAsync(store, type, id, string.IsNullOrEmpty(plant) ? null : plant, after, size, ct) is { } history
-                    ? Results.Ok(history)
-                    : Problem(404, "urn:takt:problem:not-found", "The resource does not exist.", [new Violation("/path/id", "process-log.object-unknown", $"The process log has no event of {type} '{id}'{(plant is null ? "" : $" at plant {plant}")}.")]);
+                return errors.Count > 0
+                    ? Malformed(errors)
+                    : Results.Ok(await intelligence.ObjectHistoryAsync(store, type, id, string.IsNullOrEmpty(plant) ? null : plant, after, size, ct));
             })
             .WithName("GetObjectHistory")
-            .WithSummary("The history of one object (production-order, item, plant, work-center, journal-entry, stock-movement …): its events in time order with all their objects, paginated.")
+            .WithSummary("The history of one object (production-order, item, plant, work-center, journal-entry, stock-movement …): its events in time order with all their objects, paginated; empty when the log has none.")
             .Produces<ObjectHistory>()
-            .Produces(StatusCodes.Status400BadRequest, contentType: ProblemContentType)
-            .Produces(StatusCodes.Status404NotFound, contentType: ProblemContentType);
+            .Produces(StatusCodes.Status400BadRequest, contentType: ProblemContentType);
 
         api.MapGet("/process-log/map", async (IIntelligence intelligence, TaktStore store, string? objectType, string? plant, string? from, string? to, string? format, CancellationToken ct) =>
             {
@@ -160,8 +157,6 @@ internal static class ProcessLogEndpoints
 
     private static readonly JsonSerializerOptions ProblemJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    private static IResult Malformed(List<Violation> errors) => Problem(400, "urn:takt:problem:malformed", "The request is malformed.", errors);
-
-    private static IResult Problem(int status, string type, string title, List<Violation> errors) =>
-        Results.Json(new ProblemBody(type, title, status, errors.Count == 1 ? errors[0].Detail : null, errors), ProblemJson, ProblemContentType, status);
+    private static IResult Malformed(List<Violation> errors) =>
+        Results.Json(new ProblemBody("urn:takt:problem:malformed", "The request is malformed.", 400, errors.Count == 1 ? errors[0].Detail : null, errors), ProblemJson, ProblemContentType, 400);
 }

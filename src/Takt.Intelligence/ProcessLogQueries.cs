@@ -61,7 +61,7 @@ internal static class ProcessLogQueries
         return new EventPage(events, next);
     }
 
-    public static async Task<ObjectHistory?> ObjectHistoryAsync(TaktStore store, string type, string id, string? plant, string? after, int limit, CancellationToken ct)
+    public static async Task<ObjectHistory> ObjectHistoryAsync(TaktStore store, string type, string id, string? plant, string? after, int limit, CancellationToken ct)
     {
         var cursor = Cursor.TryParse(after, out var c) ? c : throw new ArgumentException("Not a cursor.", nameof(after));
         await using var connection = await store.OpenConnectionAsync(ct);
@@ -78,8 +78,6 @@ internal static class ProcessLogQueries
             $"SELECT {Columns} FROM intel_event e WHERE e.seq IN (SELECT o.event_seq FROM intel_event_object o WHERE o.object_type = $1 AND o.object_id = $2) AND (e.occurred_at_us > $3 OR (e.occurred_at_us = $3 AND e.seq > $4)){filters} ORDER BY e.occurred_at_us, e.seq LIMIT $5",
             [.. args]);
         var (events, next) = await PageAsync(command, limit, ct);
-        if (events.Count == 0 && after is null)
-            return null;
         return new ObjectHistory(type, id, events, next, await ObjectIndexer.BehindAsync(store, ct));
     }
 

@@ -18,6 +18,7 @@ internal static class ProcessMapSvg
     private const double NodeHeight = 44;
     private const double Gap = 60;
     private const double Margin = 40;
+    private const double SidePad = 100; // room left of the nodes for edges that skip layers
 
     private sealed class Node(ActivityNode activity)
     {
@@ -86,7 +87,7 @@ internal static class ProcessMapSvg
         var widest = layers.Count == 0 ? 0 : layers.Max(l => l.Sum(n => n.Width) + (Gap * (l.Count - 1)));
         for (var i = 0; i < layers.Count; i++)
         {
-            var x = Margin + ((widest - (layers[i].Sum(n => n.Width) + (Gap * (layers[i].Count - 1)))) / 2);
+            var x = Margin + SidePad + ((widest - (layers[i].Sum(n => n.Width) + (Gap * (layers[i].Count - 1)))) / 2);
             foreach (var n in layers[i])
             {
                 n.X = x;
@@ -95,13 +96,13 @@ internal static class ProcessMapSvg
             }
         }
 
-        var width = widest + (2 * Margin) + 160;
+        var width = widest + (2 * Margin) + SidePad + 160;
         var height = (Margin * 2) + 30 + (Math.Max(1, layers.Count) * LayerHeight);
         var bottlenecks = map.Bottlenecks.ToHashSet();
         var maxCount = Math.Max(1, edges.Count == 0 ? 1 : edges.Max(e => e.Count));
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{F(width)}" height="{F(height)}" viewBox="0 0 {F(width)} {F(height)}" font-family="sans-serif" font-size="12">""").Append('\n');
-        svg.Append("""<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker><marker id="arrow-red" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#c62828"/></marker></defs>""").Append('\n');
+        svg.Append("""<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker><marker id="arrow-red" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#c62828"/></marker></defs>""").Append('\n');
         svg.Append(CultureInfo.InvariantCulture, $"""<text x="{F(Margin)}" y="{F(Margin)}" font-size="14" font-weight="bold">{Escape($"{map.ObjectType}: {map.Objects} objects, {map.Events} events{(map.Plant is null ? "" : $", plant {map.Plant}")}")}</text>""").Append('\n');
 
         foreach (var e in edges)
@@ -124,6 +125,14 @@ internal static class ProcessMapSvg
                 var bend = Math.Max(x1, x2) + 60 + (15 * Math.Abs(from.Layer - to.Layer));
                 path = $"M{F(x1)},{F(y1)} C{F(bend)},{F(y1)} {F(bend)},{F(y2)} {F(x2)},{F(y2)}";
                 (lx, ly) = (bend - 10, (y1 + y2) / 2);
+            }
+            else if (to.Layer - from.Layer > 1)
+            {
+                // Skipping layers: along the left, clear of the activities in between.
+                var (x1, y1, x2, y2) = (from.X, from.Y + (NodeHeight / 2), to.X, to.Y + (NodeHeight / 2));
+                var bend = Math.Max(8, Math.Min(x1, x2) - 50 - (10 * (to.Layer - from.Layer)));
+                path = $"M{F(x1)},{F(y1)} C{F(bend)},{F(y1)} {F(bend)},{F(y2)} {F(x2)},{F(y2)}";
+                (lx, ly) = (bend + 4, (y1 + y2) / 2);
             }
             else
             {
