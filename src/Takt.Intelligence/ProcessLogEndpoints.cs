@@ -33,7 +33,7 @@ internal static class ProcessLogEndpoints
             .WithName("ListProcessEvents")
             .WithSummary("Process-log events that occurred in [from, to), at a plant, of a type; time order, paginated (next page: ?after=<next>).")
             .Produces<EventPage>()
-            .Produces(StatusCodes.Status400BadRequest, contentType: ProblemContentType);
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/process-log/objects/{type}/{id}", async (IIntelligence intelligence, TaktStore store, string type, string id, string? plant, string? after, string? limit, CancellationToken ct) =>
             {
@@ -47,7 +47,7 @@ internal static class ProcessLogEndpoints
             .WithName("GetObjectHistory")
             .WithSummary("The history of one object (production-order, item, plant, work-center, journal-entry, stock-movement …): its events in time order with all their objects, paginated; empty when the log has none.")
             .Produces<ObjectHistory>()
-            .Produces(StatusCodes.Status400BadRequest, contentType: ProblemContentType);
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/process-log/map", async (IIntelligence intelligence, TaktStore store, string? objectType, string? plant, string? from, string? to, string? format, CancellationToken ct) =>
             {
@@ -62,10 +62,9 @@ internal static class ProcessLogEndpoints
                 return svg ? Results.Text(intelligence.RenderSvg(map), "image/svg+xml") : Results.Ok(map);
             })
             .WithName("GetProcessMap")
-            .WithSummary("Object-centric directly-follows graph of one object type: activities, edges with frequency and median/p90 durations, the slowest transitions; JSON or SVG (?format=svg).")
-            .Produces<ProcessMap>()
-            .Produces<string>(StatusCodes.Status200OK, "image/svg+xml")
-            .Produces(StatusCodes.Status400BadRequest, contentType: ProblemContentType);
+            .WithSummary("Object-centric directly-follows graph of one object type: activities, edges with frequency and median/p90 durations, the slowest transitions; JSON (this schema) or an SVG picture of it (?format=svg).")
+            .Produces<ProcessMap>(StatusCodes.Status200OK, "application/json", "image/svg+xml")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/process-log/ocel", (IIntelligence intelligence, TaktStore store, string? from, string? to, string? plant, string? format) =>
             {
@@ -97,9 +96,8 @@ internal static class ProcessLogEndpoints
             })
             .WithName("ExportOcel")
             .WithSummary("The process log of [from, to) (and one plant) as an OCEL 2.0 log: JSON (default) or the SQLite form (?format=sqlite).")
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
-            .Produces(StatusCodes.Status200OK, contentType: "application/vnd.sqlite3")
-            .Produces(StatusCodes.Status400BadRequest, contentType: ProblemContentType);
+            .Produces<Stream>(StatusCodes.Status200OK, "application/json", "application/vnd.sqlite3")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
     }
 
     private static ProcessLogRange Range(string? from, string? to, string? plant, List<Violation> errors)
