@@ -22,6 +22,36 @@ internal static class LogQuery
         return command;
     }
 
+    /// <summary>
+    /// The WHERE condition of a range of <c>intel_event e</c> (true when open), its arguments from <c>$1</c>. An open
+    /// bound adds no condition, so the planner is not led to the time index for the whole log.
+    /// </summary>
+    public static string Range(ProcessLogRange range, out object?[] args)
+    {
+        var conditions = new List<string>();
+        var values = new List<object?>();
+        if (range.From is { } from)
+        {
+            values.Add(from.ToUnixMicroseconds());
+            conditions.Add($"e.occurred_at_us >= ${values.Count}");
+        }
+
+        if (range.To is { } to)
+        {
+            values.Add(to.ToUnixMicroseconds());
+            conditions.Add($"e.occurred_at_us < ${values.Count}");
+        }
+
+        if (range.Plant is { } plant)
+        {
+            values.Add(plant);
+            conditions.Add($"e.plant = ${values.Count}");
+        }
+
+        args = [.. values];
+        return conditions.Count == 0 ? "1 = 1" : string.Join(" AND ", conditions);
+    }
+
     public static long FromUs(DateTimeOffset? from) => from?.ToUnixMicroseconds() ?? long.MinValue;
 
     public static long ToUs(DateTimeOffset? to) => to?.ToUnixMicroseconds() ?? long.MaxValue;

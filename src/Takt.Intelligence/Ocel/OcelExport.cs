@@ -47,6 +47,7 @@ internal static class OcelExport
     public static async Task<OcelStats> ExportAsync(TaktStore store, ProcessLogRange range, ISink sink, CancellationToken ct)
     {
         var eventTypes = new Dictionary<string, List<OcelAttributeDeclaration>>(StringComparer.Ordinal);
+        var declaredNames = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var objects = new Dictionary<string, ObjectEntry>(StringComparer.Ordinal);
         var attributes = new List<(string Name, string Value)>();
         var relationships = new List<OcelRelationship>();
@@ -54,10 +55,11 @@ internal static class OcelExport
         long events = 0, e2o = 0;
         await using (var connection = await store.OpenConnectionAsync(ct))
         {
-            var plantFilter = range.Plant is null ? "" : " AND plant = $3";
+            // In time order (ties in commit order): the order of the time index, which the range reads anyway, so
+            // the database streams rows instead of sorting the whole range first.
             await using var command = LogQuery.Command(connection, store.Engine,
-                $"SELECT id, type, source, source_id, plant, occurred_at_us, recorded_at_us, journal_entries, data, objects FROM intel_event WHERE occurred_at_us >= $1 AND occurred_at_us < $2{plantFilter} ORDER BY seq",
-                [LogQuery.FromUs(range.From), LogQuery.ToUs(range.To), .. range.Plant is null ? Array.Empty<object?>() : [range.Plant]]);
+                $"SELECT id, type, source, source_id, plant, occurred_at_us, recorded_at_us, journal_entries, data, objects FROM intel_event e WHERE {LogQuery.Range(range, out var args)} ORDER BY occurred_at_us, seq",
+                args);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -71,11 +73,16 @@ internal static class OcelExport
                 attributes.Add(("recordedAt", OcelTime.Format(Instants.FromUnixMicroseconds(reader.GetInt64(6)))));
 
                 if (!eventTypes.TryGetValue(type, out var declared))
+                {
                     eventTypes[type] = declared = [];
+                    declaredNames[type] = new HashSet<string>(StringComparer.Ordinal);
+                }
+
+                var names = declaredNames[type];
                 newAttributes.Clear();
                 foreach (var (name, _) in attributes)
                 {
-                    if (!declared.Exists(d => d.Name == name))
+                    if (names.Add(name))
                     {
                         var declaration = new OcelAttributeDeclaration(name, AttributeType(name));
                         declared.Add(declaration);
@@ -143,32 +150,52 @@ internal static class OcelExport
     /// <summary>The event's data as attributes: nested objects' fields joined with dots, arrays as their JSON.</summary>
     internal static void Flatten(string json, List<(string Name, string Value)> into)
     {
-        using var document = JsonDocument.Parse(json);
-        if (document.RootElement.ValueKind == JsonValueKind.Object)
-            Flatten(document.RootElement, "", into);
-    }
-
-    private static void Flatten(JsonElement element, string prefix, List<(string Name, string Value)> into)
-    {
-        foreach (var property in element.EnumerateObject())
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
         {
-            var name = prefix + property.Name;
-            switch (property.Value.ValueKind)
+            var length = System.Text.Encoding.UTF8.GetBytes(json, buffer);
+            var reader = new Utf8JsonReader(buffer.AsSpan(0, length));
+            var path = new List<string>();
+            string? name = null;
+            while (reader.Read())
             {
-                case JsonValueKind.Object:
-                    Flatten(property.Value, name + ".", into);
-                    break;
-                case JsonValueKind.String:
-                    into.Add((name, property.Value.GetString()!));
-                    break;
-                case JsonValueKind.Null:
-                    break;
-                default:
-                    into.Add((name, property.Value.GetRawText()));
-                    break;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        name = reader.GetString();
+                        break;
+                    case JsonTokenType.StartObject:
+                        if (name is not null)
+                            path.Add(name);
+                        name = null;
+                        break;
+                    case JsonTokenType.EndObject:
+                        if (path.Count > 0)
+                            path.RemoveAt(path.Count - 1);
+                        break;
+                    case JsonTokenType.StartArray:
+                        var start = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        into.Add((Joined(path, name!), System.Text.Encoding.UTF8.GetString(buffer, start, (int)(reader.TokenStartIndex + 1 - start))));
+                        break;
+                    case JsonTokenType.String:
+                        into.Add((Joined(path, name!), reader.GetString()!));
+                        break;
+                    case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False:
+                        into.Add((Joined(path, name!), System.Text.Encoding.UTF8.GetString(reader.ValueSpan)));
+                        break;
+                    default:
+                        break;
+                }
             }
         }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
+
+    private static string Joined(List<string> path, string name) => path.Count == 0 ? name : string.Join('.', path) + "." + name;
 
     /// <summary>OCEL 2.0 JSON, streamed to the output as it is read.</summary>
     internal sealed class JsonSink : ISink, IAsyncDisposable
@@ -177,7 +204,8 @@ internal static class OcelExport
 
         public JsonSink(Stream output)
         {
-            json = new Utf8JsonWriter(output);
+            // Values are written as they are (no escaping of HTML-sensitive characters: the file is not embedded in HTML).
+            json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             json.WriteStartObject();
             json.WriteStartArray("events");
         }
@@ -191,7 +219,7 @@ internal static class OcelExport
         public async ValueTask EventAsync(string id, string type, DateTimeOffset time, List<(string Name, string Value)> attributes, List<OcelRelationship> relationships, CancellationToken ct)
         {
             OcelJson.WriteEvent(json, id, type, time, attributes, relationships);
-            if (json.BytesPending > 1 << 16)
+            if (json.BytesPending > 1 << 20)
                 await json.FlushAsync(ct);
         }
 

@@ -102,7 +102,7 @@ internal static class OcelJson
         json.WriteStartObject();
         json.WriteString("id", id);
         json.WriteString("type", type);
-        json.WriteString("time", OcelTime.Format(time));
+        json.WriteString("time", time.ToUniversalTime()); // RFC 3339 (ISO 8601 extended), written without a format string
         json.WriteStartArray("attributes");
         foreach (var (name, value) in attributes)
         {
@@ -128,7 +128,7 @@ internal static class OcelJson
             json.WriteStartObject();
             json.WriteString("name", a.Name);
             json.WriteString("value", a.Value);
-            json.WriteString("time", OcelTime.Format(a.Time));
+            json.WriteString("time", a.Time.ToUniversalTime());
             json.WriteEndObject();
         }
 
