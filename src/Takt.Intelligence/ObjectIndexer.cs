@@ -17,7 +17,7 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
     /// <summary>How long the indexer lets events gather after a commit wakes it.</summary>
     public static TimeSpan Gather { get; } = TimeSpan.FromMilliseconds(200);
 
-    private const int MaxEvents = 20_000;
+    private const int MaxEvents = 2_500;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -50,7 +50,7 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
     }
 
     /// <summary>
-    /// Indexes the events after the position (up to 20,000) in one transaction; returns how many. The events are
+    /// Indexes the events after the position (up to 2,500) in one transaction; returns how many. The events are
     /// read and decoded before the write lock is taken (on SQLite the lock is the foreground writer's too); in the
     /// transaction the position is read again (locked on PostgreSQL, where nodes share the log), and if another
     /// turn moved it meanwhile this turn writes nothing and the next one starts from the new position.

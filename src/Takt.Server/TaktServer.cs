@@ -64,6 +64,7 @@ public static class TaktServer
         services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         services.AddAccess(settings.Access, settings.Clock);
+        services.AddTaktHealthChecks();
         settings.ConfigureServices?.Invoke(services);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -126,6 +127,7 @@ public static class TaktServer
         api.MapGroup("").WithTags("Ledger").MapLedger();
         api.MapGroup("").WithTags("Intelligence").MapIntelligence();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Takt API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         HomePage.Map(app);

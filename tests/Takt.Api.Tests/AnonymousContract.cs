@@ -19,6 +19,8 @@ public abstract class AnonymousContract<TFixture>(TFixture fixture) : IClassFixt
     [Theory]
     [InlineData("/")]
     [InlineData("/health")]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
     [InlineData("/openapi/v1.json")]
     [InlineData("/api/")]
     [InlineData("/api/v1/oauth/jwks")]
@@ -26,6 +28,18 @@ public abstract class AnonymousContract<TFixture>(TFixture fixture) : IClassFixt
     {
         using var response = await Host.Anonymous.GetAsync(path, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task readiness_names_the_database_intake_and_outbox_checks_and_a_quiet_server_is_healthy()
+    {
+        await Host.DrainOutboxAsync();
+        using var response = await Host.Anonymous.GetAsync("/health/ready", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var report = await TaktHost.JsonAsync(response);
+        var checks = report.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
+        Assert.Equal(new Dictionary<string, string?> { ["database"] = "Healthy", ["intake"] = "Healthy", ["outbox"] = "Healthy" }, checks);
+        Assert.Equal("Healthy", report.GetProperty("status").GetString());
     }
 
     [Fact]

@@ -92,6 +92,9 @@ internal static class DocumentIngest
             return Respond(Access.AccessProblems.Forbidden(errors[0]) with { Errors = errors });
         }
 
+        using var admission = pipeline.TryAdmit(validated.Count);
+        if (admission is null)
+            return ReceiveEvents.Busy(http, pipeline);
         var results = await pipeline.SubmitAllOrNothingAsync(validated, ct);
         if (results.All(r => r.Accepted))
         {

@@ -14,6 +14,10 @@ public sealed class IngestOptions
     /// <summary>How far in the future an event's time may lie (clock skew of plant systems). Default 5 minutes.</summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Events waiting for the writer before submitters wait too (back pressure). Default 20,000.</summary>
+    /// <summary>
+    /// Events waiting for the writer at most (back-pressure). Past it HTTP intake answers 503 with Retry-After and
+    /// queues nothing of the request; MQTT and other in-process submitters wait (MQTT does not acknowledge
+    /// meanwhile). Default 20,000.
+    /// </summary>
     public int QueueCapacity { get; set; } = 20_000;
 }

@@ -45,6 +45,41 @@ public sealed partial class IngestPipeline(
     // One entry of the queue: a single event, or the events of one document, which commit together or not at all.
     private sealed record Work(Pending[] Events, bool AllOrNothing);
 
+    private int inFlight;
+
+    /// <summary>Events admitted by <see cref="TryAdmit"/> and not yet answered.</summary>
+    public int InFlight => Volatile.Read(ref inFlight);
+
+    /// <summary>The most events <see cref="TryAdmit"/> lets wait for the writer at once.</summary>
+    public int Capacity => options.QueueCapacity;
+
+    /// <summary>
+    /// Back-pressure for callers that can tell their client to come back (HTTP: 503 with Retry-After): admits
+    /// <paramref name="events"/> more events unless that would put more than <see cref="IngestOptions.QueueCapacity"/>
+    /// in flight, in which case it returns null and nothing is queued. Dispose the admission once the events
+    /// are answered. Callers that hold their client instead (MQTT does not acknowledge until the writer has
+    /// answered) simply wait in <see cref="SubmitAsync"/>.
+    /// </summary>
+    public Admission? TryAdmit(int events)
+    {
+        if (Interlocked.Add(ref inFlight, events) <= options.QueueCapacity || events > options.QueueCapacity && Volatile.Read(ref inFlight) == events)
+            return new Admission(this, events);
+        Interlocked.Add(ref inFlight, -events);
+        return null;
+    }
+
+    /// <summary>Events admitted to the pipeline; disposing releases their places.</summary>
+    public sealed class Admission(IngestPipeline pipeline, int events) : IDisposable
+    {
+        private int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+                Interlocked.Add(ref pipeline.inFlight, -events);
+        }
+    }
+
     /// <summary>Queues events and waits until each is committed or rejected. Results are in input order.</summary>
     public async Task<EventResult[]> SubmitAsync(IReadOnlyList<ValidatedEvent> events, CancellationToken ct)
     {

@@ -43,6 +43,12 @@ public sealed record Problem(
     public static Problem Internal(string? traceId) =>
         new("urn:takt:problem:internal", "Takt could not process the request.", 500, "An internal error occurred; nothing was changed. Quote the trace id when reporting it.", [], traceId);
 
+    /// <summary>503 <c>intake.busy</c>: the writer is behind; nothing was queued, the client retries after the Retry-After header.</summary>
+    public static Problem Busy(int waiting, int capacity) =>
+        new("urn:takt:problem:busy", "Takt is busy; retry later.", 503,
+            $"{waiting} events are waiting for the writer, the most this server queues is {capacity}; nothing of this request was queued. Retry after the Retry-After header.",
+            [new Violation("", "intake.busy", $"More than {capacity} events would be waiting for the writer.")]);
+
     public static Problem Unavailable(string detail) =>
         new("urn:takt:problem:unavailable", "Takt is not accepting events right now.", 503, detail, []);
 }

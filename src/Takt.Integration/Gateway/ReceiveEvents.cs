@@ -42,7 +42,8 @@ internal static class ReceiveEvents
         .ProducesProblem(409)
         .ProducesProblem(413)
         .ProducesProblem(415)
-        .ProducesProblem(422);
+        .ProducesProblem(422)
+        .ProducesProblem(503);
 
     public static async Task<IResult> HandleAsync(HttpContext http, EventValidation validation, IngestPipeline pipeline, IngestOptions options, CancellationToken ct)
     {
@@ -75,6 +76,9 @@ internal static class ReceiveEvents
                         return Respond(Problem.Malformed(validated.Violations));
                     if (PlantRefusal(http, [validated.Value])[0] is { } refused)
                         return Respond(refused);
+                    using var admission = pipeline.TryAdmit(1);
+                    if (admission is null)
+                        return Busy(http, pipeline);
                     return Respond(http, (await pipeline.SubmitAsync([validated.Value], ct))[0]);
                 }
             }
@@ -90,6 +94,9 @@ internal static class ReceiveEvents
                     return Respond(Problem.Malformed(validated.Violations));
                 if (PlantRefusal(http, [validated.Value])[0] is { } refused)
                     return Respond(refused);
+                using var admission = pipeline.TryAdmit(1);
+                if (admission is null)
+                    return Busy(http, pipeline);
                 return Respond(http, (await pipeline.SubmitAsync([validated.Value], ct))[0]);
             }
 
@@ -145,6 +152,10 @@ internal static class ReceiveEvents
                 valid.RemoveAt(i);
             }
 
+            // The whole batch is admitted or refused: a 503 queues none of its events.
+            using var admission = pipeline.TryAdmit(valid.Count);
+            if (admission is null)
+                return Busy(http, pipeline);
             var results = valid.Count > 0 ? await pipeline.SubmitAsync([.. valid.Select(v => v.Event)], ct) : [];
             for (var i = 0; i < valid.Count; i++)
             {
@@ -224,6 +235,16 @@ internal static class ReceiveEvents
 
     public static IResult Respond(Problem problem) =>
         Results.Json(problem, Problem.Json, Problem.ContentType, problem.Status);
+
+    /// <summary>How long a client is told to wait when the writer is behind (503).</summary>
+    public const int RetryAfterSeconds = 1;
+
+    /// <summary>503 with Retry-After: the writer is behind and nothing of the request was queued.</summary>
+    internal static IResult Busy(HttpContext http, IngestPipeline pipeline)
+    {
+        http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Respond(Problem.Busy(pipeline.InFlight, pipeline.Capacity));
+    }
 
     private static IResult TooLarge(IngestOptions options) =>
         Respond(Problem.TooLarge(new Violation("", "payload.too-large", $"The body exceeds {options.MaxBodyBytes} bytes.")));
