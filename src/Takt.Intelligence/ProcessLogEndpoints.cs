@@ -66,7 +66,7 @@ internal static class ProcessLogEndpoints
             .Produces<ProcessMap>(StatusCodes.Status200OK, "application/json", "image/svg+xml")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
-        api.MapGet("/process-log/ocel", (IIntelligence intelligence, TaktStore store, string? from, string? to, string? plant, string? format) =>
+        api.MapGet("/process-log/ocel", (IIntelligence intelligence, TaktStore store, string? from, string? to, string? plant, string? format, CancellationToken ct) =>
             {
                 var errors = new List<Violation>();
                 var range = Range(from, to, plant, errors);
@@ -75,7 +75,7 @@ internal static class ProcessLogEndpoints
                     return Malformed(errors);
                 if (!sqlite)
                 {
-                    return Results.Stream(async body => await intelligence.ExportOcelJsonAsync(store, range, body, CancellationToken.None), "application/json", "takt.jsonocel");
+                    return Results.Stream(async body => await intelligence.ExportOcelJsonAsync(store, range, body, ct), "application/json", "takt.jsonocel");
                 }
 
                 return Results.Stream(async body =>
@@ -84,9 +84,9 @@ internal static class ProcessLogEndpoints
                     var path = Path.Combine(Path.GetTempPath(), $"takt-ocel-{Guid.NewGuid():N}.sqlite");
                     try
                     {
-                        await intelligence.ExportOcelSqliteAsync(store, range, path, CancellationToken.None);
+                        await intelligence.ExportOcelSqliteAsync(store, range, path, ct);
                         await using var file = File.OpenRead(path);
-                        await file.CopyToAsync(body);
+                        await file.CopyToAsync(body, ct);
                     }
                     finally
                     {
