@@ -39,7 +39,36 @@ internal static class BenchCommand
                 await File.WriteAllTextAsync(file, text, ct);
             return 0;
         });
-        return new Command("bench", "Benchmarks (run on a quiet machine; compare within one run).") { ingest, IntelligenceBench.Create() };
+        return new Command("bench", "Benchmarks (run on a quiet machine; compare within one run).") { ingest, Gateway(), FlowBenchCommand.Create(), IntelligenceBench.Create() };
+    }
+
+    private static Command Gateway()
+    {
+        var db = new Option<string>("--db") { Description = "sqlite (a new temp file), postgres (a new database on the server in TAKT_BENCH_POSTGRES or TAKT_TEST_POSTGRES), or a PostgreSQL connection string (a new database on that server).", DefaultValueFactory = _ => "sqlite" };
+        var events = new Option<int>("--events", "-n") { Description = "Events per intake measurement (HTTP, MQTT) and messages each webhook subscription is owed.", DefaultValueFactory = _ => 10_000 };
+        var batch = new Option<int>("--batch") { Description = "Events per HTTP batch request.", DefaultValueFactory = _ => 100 };
+        var submitters = new Option<int>("--submitters") { Description = "HTTP requests in flight, and concurrent MQTT publishes.", DefaultValueFactory = _ => 8 };
+        var subscriptions = new Option<int>("--subscriptions") { Description = "Webhook subscriptions the fan-out delivers to.", DefaultValueFactory = _ => 4 };
+        var mqtt = new Option<string?>("--mqtt") { Description = "A broker to use (mqtt://user:password@host:port) instead of a local mosquitto started by the bench." };
+        var mosquitto = new Option<string>("--mosquitto") { Description = "The mosquitto executable the bench starts.", DefaultValueFactory = _ => "/usr/sbin/mosquitto" };
+        var json = new Option<string?>("--json") { Description = "Also write the JSON result to this file." };
+        var gateway = new Command("gateway", "Measure the integration platform: HTTP intake, MQTT intake and webhook fan-out, beside the database's raw ceiling.") { db, events, batch, submitters, subscriptions, mqtt, mosquitto, json };
+        gateway.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(events) < 1 || parse.GetValue(subscriptions) < 1 || parse.GetValue(batch) < 1 || parse.GetValue(submitters) < 1)
+            {
+                AnsiConsole.MarkupLine("[red]bench.arguments-positive[/] --events, --batch, --submitters and --subscriptions are at least 1.");
+                return 1;
+            }
+
+            var result = await GatewayBench.RunAsync(parse.GetValue(db)!, parse.GetValue(events), parse.GetValue(batch), parse.GetValue(submitters), parse.GetValue(subscriptions), parse.GetValue(mqtt), parse.GetValue(mosquitto)!, ct);
+            var text = JsonSerializer.Serialize(result, Indented);
+            Console.WriteLine(text);
+            if (parse.GetValue(json) is { } file)
+                await File.WriteAllTextAsync(file, text, ct);
+            return 0;
+        });
+        return gateway;
     }
 
     /// <summary>
@@ -114,7 +143,7 @@ internal static class BenchCommand
     /// created on the named server (TAKT_BENCH_POSTGRES, TAKT_TEST_POSTGRES or the given connection string)
     /// and dropped afterwards.
     /// </summary>
-    private static async Task<(string Database, Func<Task> Cleanup)> FreshDatabaseAsync(string db, CancellationToken ct)
+    internal static async Task<(string Database, Func<Task> Cleanup)> FreshDatabaseAsync(string db, CancellationToken ct)
     {
         if (db == "sqlite")
         {
@@ -152,7 +181,7 @@ internal static class BenchCommand
     }
 
     /// <summary>The database's ceiling for this shape of work: one 100-byte row per transaction, same connection type.</summary>
-    private static async Task<Measurement> RawCeilingAsync(TaktStore store, int rows, CancellationToken ct)
+    internal static async Task<Measurement> RawCeilingAsync(TaktStore store, int rows, CancellationToken ct)
     {
         await using var connection = await store.OpenConnectionAsync(ct);
         await using (var create = connection.CreateCommand())
@@ -244,7 +273,7 @@ internal static class BenchCommand
         return Measure(count, watch.Elapsed, ProcessCpu() - cpu, latencies, accepted, rejected);
     }
 
-    private static async Task<Measurement> HttpAsync(WebApplication app, string apiKey, ShopFloorSimulator simulator, int count, int batchSize, int concurrency, CancellationToken ct)
+    internal static async Task<Measurement> HttpAsync(WebApplication app, string apiKey, ShopFloorSimulator simulator, int count, int batchSize, int concurrency, CancellationToken ct)
     {
         using var http = new HttpClient { BaseAddress = new Uri(OpenApiDocument.Address(app)), Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
@@ -309,13 +338,13 @@ internal static class BenchCommand
         return (watch.Elapsed.TotalSeconds, last);
     }
 
-    private static TimeSpan ProcessCpu()
+    internal static TimeSpan ProcessCpu()
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime;
     }
 
-    private static Measurement Measure(int count, TimeSpan elapsed, TimeSpan cpu, double[] latencies, int accepted, int rejected)
+    internal static Measurement Measure(int count, TimeSpan elapsed, TimeSpan cpu, double[] latencies, int accepted, int rejected)
     {
         Array.Sort(latencies);
         double At(double p) => latencies.Length == 0 ? 0 : latencies[Math.Clamp((int)Math.Ceiling(p * latencies.Length) - 1, 0, latencies.Length - 1)];

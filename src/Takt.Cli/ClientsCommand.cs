@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Takt.Integration.Access;
+using Takt.Integration.Mqtt;
 using Takt.Server;
 using Takt.Store;
 
@@ -20,11 +21,12 @@ internal static class ClientsCommand
         list.SetAction(async (parse, ct) =>
         {
             var store = await OpenAsync(parse.GetValue(listDb)!, ct);
-            var table = new Table().AddColumns("client", "name", "owner", "scopes", "plants", "latency ms", "rate/min", "burst", "status", "keys");
+            var table = new Table().AddColumns("client", "name", "owner", "scopes", "plants", "latency ms", "rate/min", "burst", "status", "keys", "mqtt");
             foreach (var c in await ClientRegistry.ListAsync(store, ct))
             {
                 table.AddRow(c.Id, Markup.Escape(c.Name), Markup.Escape(c.Owner), string.Join(' ', c.Scopes), string.Join(' ', c.Plants), $"{c.LatencyObjectiveMs}", $"{c.RateLimitPerMinute}", $"{c.RateLimitBurst}", c.Status,
-                    string.Join(' ', c.Keys.Select(k => k.KeyId + (k.RevokedAt is not null ? " (revoked)" : k.ExpiresAt is { } e ? $" (until {e:yyyy-MM-dd HH:mm}Z)" : ""))));
+                    string.Join(' ', c.Keys.Select(k => k.KeyId + (k.RevokedAt is not null ? " (revoked)" : k.ExpiresAt is { } e ? $" (until {e:yyyy-MM-dd HH:mm}Z)" : ""))),
+                    c.MqttCredentialIssuedAt is { } m ? $"since {m:yyyy-MM-dd HH:mm}Z" : "-");
             }
 
             AnsiConsole.Write(table);
@@ -56,7 +58,53 @@ internal static class ClientsCommand
             AnsiConsole.MarkupLineInterpolated($"[green]Revoked[/] {(parse.GetValue(keyId) is { } k ? $"key {k} of " : "")}client {client.Value.Id} (status {client.Value.Status}).");
             return 0;
         });
-        return new Command("clients", "Registered clients: register, list, rotate keys, revoke.") { add, list, rotate, revoke };
+        return new Command("clients", "Registered clients: register, list, rotate keys, revoke, MQTT credentials and broker files.") { add, list, rotate, revoke, Mqtt(), MqttBroker() };
+    }
+
+    private static Command Mqtt()
+    {
+        var db = RunCommand.DbOption();
+        var id = new Option<string>("--id") { Description = "The client.", Required = true };
+        var command = new Command("mqtt", "Give a client an MQTT login (user = client id), replacing its previous password; printed once. Regenerate the broker's files afterwards (mqtt-broker).") { db, id };
+        command.SetAction(async (parse, ct) =>
+        {
+            var store = await OpenAsync(parse.GetValue(db)!, ct);
+            var issued = await MqttCredentials.IssueAsync(store, TimeProvider.System, parse.GetValue(id)!, ct);
+            if (issued.IsRejected)
+                return Fail(issued.Violations);
+            AnsiConsole.MarkupLineInterpolated($"MQTT user [bold]{issued.Value.Username}[/]; it publishes on takt/<plant>/<line>/<event>/{issued.Value.Username}. Password, shown only now:");
+            Console.WriteLine(issued.Value.Password);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command MqttBroker()
+    {
+        var db = RunCommand.DbOption();
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the broker's files: passwd and acl.", Required = true };
+        var intakeUser = new Option<string>("--intake-user") { Description = "The broker user Takt's intake logs in as (takt run --mqtt-user); its password comes from TAKT_MQTT_PASSWORD.", DefaultValueFactory = _ => "takt" };
+        var command = new Command("mqtt-broker", "Write mosquitto's password_file and acl_file from the registry: each client publishes only under its own name.") { db, output, intakeUser };
+        command.SetAction(async (parse, ct) =>
+        {
+            var store = await OpenAsync(parse.GetValue(db)!, ct);
+            var files = await MqttCredentials.BrokerFilesAsync(store, parse.GetValue(intakeUser)!, Environment.GetEnvironmentVariable("TAKT_MQTT_PASSWORD") ?? "", new MqttOptions().TopicPrefix, ct);
+            if (files.IsRejected)
+                return Fail(files.Violations);
+            var folder = parse.GetValue(output)!;
+            folder.Create();
+            var passwd = Path.Combine(folder.FullName, "passwd");
+            var acl = Path.Combine(folder.FullName, "acl");
+            await File.WriteAllTextAsync(passwd, files.Value.PasswordFile, ct);
+            await File.WriteAllTextAsync(acl, files.Value.AclFile, ct);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(passwd, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            AnsiConsole.MarkupLineInterpolated($"Wrote {passwd} ({files.Value.Clients} clients and the intake) and {acl}. In mosquitto.conf:");
+            Console.WriteLine($"allow_anonymous false\npassword_file {passwd}\nacl_file {acl}");
+            AnsiConsole.MarkupLine("Then reload the broker (kill -HUP its pid) so that it reads them again.");
+            return 0;
+        });
+        return command;
     }
 
     private static Command Add()

@@ -63,7 +63,61 @@ internal static class KpiCommand
             AnsiConsole.Write(table);
             return 0;
         });
-        return new Command("kpi", "Key performance indicators (DESIGN §5).") { latency, integration };
+        var approvalsDb = new Option<string?>("--db") { Description = "Read the KPI straight from a database instead of a running server." };
+        var approvalsPlant = new Option<string?>("--plant") { Description = "One plant." };
+        var approvals = new Command("approvals", "Approval turnaround (task created → decided), p50/p90 hours by role and plant.") { url, apiKey, approvalsDb, approvalsPlant };
+        approvals.SetAction(async (parse, ct) =>
+        {
+            IReadOnlyList<Takt.Orchestration.TurnaroundRow> rows;
+            var plant = parse.GetValue(approvalsPlant);
+            if (parse.GetValue(approvalsDb) is { } database)
+            {
+                await using var services = FlowsCommand.Services(database);
+                rows = await services.GetRequiredService<Takt.Orchestration.IOrchestration>().ApprovalTurnaroundAsync(services.GetRequiredService<TaktStore>(), plant, ct);
+            }
+            else
+            {
+                var key = parse.GetValue(apiKey);
+                if (!DemoCommand.HasKey(key))
+                    return 1;
+                using var http = DemoCommand.Connect(parse.GetValue(url)!, key);
+                rows = (await http.GetFromJsonAsync<Takt.Orchestration.OrchestrationModule.TurnaroundReport>($"/api/v1/kpis/approval-turnaround{(plant is null ? "" : "?plant=" + Uri.EscapeDataString(plant))}", DemoCommand.Web, ct))?.Rows ?? [];
+            }
+
+            var table = new Table().Title("approval turnaround (hours)").AddColumns("plant", "role", "decided", "p50", "p90");
+            foreach (var r in rows)
+                table.AddRow(r.Plant, r.Role, $"{r.Decided}", $"{r.P50Hours:F2}", $"{r.P90Hours:F2}");
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        var resolutionDb = new Option<string?>("--db") { Description = "Read the KPI straight from a database instead of a running server." };
+        var resolutionPlant = new Option<string?>("--plant") { Description = "One plant." };
+        var resolution = new Command("resolution", "Standardized resolution rate: exceptions resolved through a standard flow ÷ all exceptions, by plant.") { url, apiKey, resolutionDb, resolutionPlant };
+        resolution.SetAction(async (parse, ct) =>
+        {
+            IReadOnlyList<Takt.Orchestration.ResolutionRow> rows;
+            var plant = parse.GetValue(resolutionPlant);
+            if (parse.GetValue(resolutionDb) is { } database)
+            {
+                await using var services = FlowsCommand.Services(database);
+                rows = await services.GetRequiredService<Takt.Orchestration.IOrchestration>().ResolutionRateAsync(services.GetRequiredService<TaktStore>(), plant, ct);
+            }
+            else
+            {
+                var key = parse.GetValue(apiKey);
+                if (!DemoCommand.HasKey(key))
+                    return 1;
+                using var http = DemoCommand.Connect(parse.GetValue(url)!, key);
+                rows = (await http.GetFromJsonAsync<Takt.Orchestration.OrchestrationModule.ResolutionReport>($"/api/v1/kpis/standardized-resolution{(plant is null ? "" : "?plant=" + Uri.EscapeDataString(plant))}", DemoCommand.Web, ct))?.Plants ?? [];
+            }
+
+            var table = new Table().Title("standardized resolution rate").AddColumns("plant", "exceptions", "by standard flow", "otherwise", "open", "rate");
+            foreach (var r in rows)
+                table.AddRow(r.Plant, $"{r.Exceptions}", $"{r.ResolvedByStandardFlow}", $"{r.ResolvedOtherwise}", $"{r.Open}", $"{r.Rate:P1}");
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return new Command("kpi", "Key performance indicators (DESIGN §5).") { latency, integration, approvals, resolution };
     }
 
     public static async Task PrintLatencyAsync(HttpClient http, CancellationToken ct)

@@ -12,6 +12,7 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(KpiCommand.Create());
 root.Subcommands.Add(OcelCommand.Create());
 root.Subcommands.Add(MapCommand.Create());
+root.Subcommands.Add(FlowsCommand.Create());
 root.Subcommands.Add(DeadLettersCommand.Create());
 root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());

@@ -23,17 +23,20 @@ public static class ApiAccess
         ["GetClient"] = new(Scopes.ClientsManage, PlantBinding.AllPlants),
         ["RotateClientKey"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["RevokeClient"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["IssueMqttCredential"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ListAudit"] = new(Scopes.AuditRead, PlantBinding.AllPlants),
 
-        // Webhook subscriptions read events of every plant they name; until subscriptions belong to a client and its
-        // plants, only unrestricted clients manage them. DELETE is idempotent by itself.
-        ["CreateWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants, IdempotencyKey: true),
-        ["ListWebhooks"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
-        ["GetWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
-        ["DeleteWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
-        ["RotateWebhookSecret"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants, IdempotencyKey: true),
-        ["ReplayWebhook"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants, IdempotencyKey: true),
-        ["ListWebhookAttempts"] = new(Scopes.WebhooksManage, PlantBinding.AllPlants),
+        // Webhook subscriptions belong to the client that made them. A plant-restricted client subscribes for one of
+        // its plants (or, without a plant, for "my plants") and manages only its own; deliveries are checked against
+        // the client's plants when they are sent. Unrestricted clients manage every subscription. DELETE is
+        // idempotent by itself.
+        ["CreateWebhook"] = new(Scopes.WebhooksManage, PlantBinding.Owned, IdempotencyKey: true),
+        ["ListWebhooks"] = new(Scopes.WebhooksManage, PlantBinding.Owned),
+        ["GetWebhook"] = new(Scopes.WebhooksManage, PlantBinding.Owned),
+        ["DeleteWebhook"] = new(Scopes.WebhooksManage, PlantBinding.Owned),
+        ["RotateWebhookSecret"] = new(Scopes.WebhooksManage, PlantBinding.Owned, IdempotencyKey: true),
+        ["ReplayWebhook"] = new(Scopes.WebhooksManage, PlantBinding.Owned, IdempotencyKey: true),
+        ["ListWebhookAttempts"] = new(Scopes.WebhooksManage, PlantBinding.Owned),
 
         // Adapters: documents map to canonical events, each checked against the client's plants like POST /api/v1/events;
         // their ids come from the document, so a repeat is a replay without an Idempotency-Key. Schedules are per plant.
@@ -62,5 +65,29 @@ public static class ApiAccess
         ["ExportOcel"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["IntegrationFailures"] = new(Scopes.KpisRead, PlantBinding.AllPlants), // by client, not by plant
         ["IntegrationHealth"] = new(Scopes.KpisRead, PlantBinding.AllPlants),
+
+        // Orchestration: standards, variants, matrices, roles and calendars are company-wide governance. Starting an
+        // instance and acting on a task name their plant in the body, which the access layer does not read yet: they
+        // are for unrestricted clients (a plant portal acting for one plant is a follow-up). Reads bind to the plant.
+        ["SaveFlowStandard"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["PublishFlowStandard"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["RetireFlowStandard"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListFlowStandards"] = new(Scopes.FlowsManage, PlantBinding.AllPlants),
+        ["ProposeFlowVariant"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["DiffFlowVariant"] = new(Scopes.FlowsManage, PlantBinding.AllPlants), // reads only: a repeat is harmless
+        ["ListFlowVariants"] = new(Scopes.FlowsManage, PlantBinding.Query),
+        ["MigrateFlowInstance"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["AssignFlowRole"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["PublishDoaMatrix"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["RouteApproval"] = new(Scopes.FlowsManage, PlantBinding.AllPlants), // reads only
+        ["SetBusinessCalendar"] = new(Scopes.FlowsManage, PlantBinding.AllPlants), // PUT: idempotent by itself
+        ["StartFlow"] = new(Scopes.FlowsRun, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["GetFlowInstance"] = new(Scopes.FlowsRun, PlantBinding.Result, PlantOfResult: r => (r as Takt.Orchestration.InstanceView)?.Plant),
+        ["TaskInbox"] = new(Scopes.TasksWork, PlantBinding.Query),
+        ["GetTask"] = new(Scopes.TasksWork, PlantBinding.Result, PlantOfResult: r => (r as Takt.Orchestration.TaskView)?.Plant),
+        ["ActOnTask"] = new(Scopes.TasksWork, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["FlowConformance"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["ApprovalTurnaround"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["StandardizedResolutionRate"] = new(Scopes.KpisRead, PlantBinding.Query),
     };
 }

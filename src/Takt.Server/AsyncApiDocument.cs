@@ -7,8 +7,8 @@ namespace Takt.Server;
 
 /// <summary>
 /// The AsyncAPI 3.0 description of Takt's event channels, generated from the event registry: CloudEvents in
-/// over HTTP (<c>POST /api/v1/events</c>) and MQTT (<c>takt/{plant}/{line}/{event}</c>, rejects on
-/// <c>takt/deadletter/{plant}/{line}/{event}</c>), and out as signed webhooks. Each message's payload is the
+/// over HTTP (<c>POST /api/v1/events</c>) and MQTT (<c>takt/{plant}/{line}/{event}/{client}</c>, rejects on
+/// <c>takt/deadletter/{plant}/{line}/{event}/{client}</c>), and out as signed webhooks. Each message's payload is the
 /// type's JSON Schema (the same documents as <c>contracts/events/</c>) inside the CloudEvents envelope.
 /// </summary>
 public static class AsyncApiDocument
@@ -71,17 +71,17 @@ public static class AsyncApiDocument
                 },
                 ["mqttIntake"] = new JsonObject
                 {
-                    ["address"] = "takt/{plant}/{line}/{event}",
+                    ["address"] = "takt/{plant}/{line}/{event}/{client}",
                     ["title"] = "MQTT intake",
-                    ["description"] = "QoS 1, persistent session; the topic's plant must be the event's data.plant. A message is acknowledged after its event committed or was rejected.",
+                    ["description"] = "QoS 1, persistent session. The last level is the publishing client: it logs in to the broker as its client id, and the broker's ACL (takt clients mqtt-broker) lets it publish only under its own name. The topic's plant must be the event's data.plant, and the client needs the scope events:production:write and that plant, as over HTTP. A message is acknowledged after its event committed or was rejected.",
                     ["parameters"] = Parameters(),
                     ["messages"] = Refs(inbound),
                 },
                 ["mqttDeadLetter"] = new JsonObject
                 {
-                    ["address"] = "takt/deadletter/{plant}/{line}/{event}",
+                    ["address"] = "takt/deadletter/{plant}/{line}/{event}/{client}",
                     ["title"] = "MQTT dead letters",
-                    ["description"] = "Rejected MQTT messages: the original and the problem detail.",
+                    ["description"] = "Rejected MQTT messages: the original and the problem detail; each client may read its own.",
                     ["parameters"] = Parameters(),
                 },
                 ["webhook"] = new JsonObject
@@ -126,5 +126,6 @@ public static class AsyncApiDocument
         ["plant"] = new JsonObject { ["description"] = "Plant code, e.g. PA01." },
         ["line"] = new JsonObject { ["description"] = "Line or cell at the plant." },
         ["event"] = new JsonObject { ["description"] = "Short event name, e.g. operation-confirmed." },
+        ["client"] = new JsonObject { ["description"] = "The registered client that publishes, its MQTT user name, e.g. mes-pa01." },
     };
 }

@@ -16,6 +16,8 @@ public static class ContractFiles
             files["events/" + EventSchemas.FileName(type)] = EventSchemas.Document(type);
         files["openapi.v1.json"] = await OpenApiDocument.FetchAsync(ct);
         files["asyncapi.v1.json"] = AsyncApiDocument.Generate();
+        // For editors of flow standards (YAML language servers take a JSON Schema); the module validates with the same document.
+        files["flows/flow-standard.schema.json"] = Takt.Orchestration.OrchestrationModule.FlowStandardSchema;
         return files;
     }
 }

@@ -11,6 +11,7 @@ using Takt.Intelligence;
 using Takt.Inventory;
 using Takt.Ledger;
 using Takt.MasterData;
+using Takt.Orchestration;
 using Takt.Production;
 using Takt.Store;
 
@@ -28,6 +29,7 @@ public static class TaktServer
         ProductionModule.Schema,
         IntelligenceModule.Schema,
         IntegrationModule.Schema,
+        OrchestrationModule.Schema,
     ];
 
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
@@ -63,6 +65,7 @@ public static class TaktServer
             services.AddHostedService<SqliteCheckpointer>();
         services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
+        services.AddOrchestration(settings.Orchestration);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
         settings.ConfigureServices?.Invoke(services);
@@ -126,6 +129,7 @@ public static class TaktServer
         api.MapGroup("").WithTags("Inventory").MapInventory();
         api.MapGroup("").WithTags("Ledger").MapLedger();
         api.MapGroup("").WithTags("Intelligence").MapIntelligence();
+        api.MapOrchestration();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -146,8 +150,9 @@ public static class TaktServer
     {
         var store = services.GetRequiredService<TaktStore>();
         await Migrations.ApplyAsync(store, Schemas, ct);
-        if (settings.SeedDemo)
-            await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct);
+        await OrchestrationModule.EnsureBuiltInsAsync(services, ct);
+        if (settings.SeedDemo && await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct))
+            await DemoFlows.SeedAsync(services, ct);
         return settings.BootstrapAdmin
             ? await ClientRegistry.BootstrapAdminAsync(store, services.GetRequiredService<AccessClock>().Time, settings.Access, ct)
             : null;

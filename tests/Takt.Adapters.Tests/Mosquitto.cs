@@ -16,8 +16,6 @@ public sealed partial class Mosquitto : IAsyncDisposable
 {
     public const string TaktUser = "takt";
     public const string TaktPassword = "takt-intake-secret";
-    public const string DeviceUser = "mes-pa01";
-    public const string DevicePassword = "mes-secret";
 
     private const string Executable = "/usr/sbin/mosquitto";
     private const string PasswordTool = "/usr/bin/mosquitto_passwd";
@@ -52,12 +50,14 @@ public sealed partial class Mosquitto : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(folder.FullName, "data"));
         var passwords = Path.Combine(folder.FullName, "passwd");
         await RunAsync(PasswordTool, "-c", "-b", passwords, TaktUser, TaktPassword);
-        await RunAsync(PasswordTool, "-b", passwords, DeviceUser, DevicePassword);
+        // Only the intake until Takt's registry has clients: WriteAccessAsync replaces both files with generated ones.
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "acl"), Integration.Mqtt.MqttCredentials.AclFile(TaktUser, "takt"));
         var broker = new Mosquitto(folder, FreePort());
         await File.WriteAllTextAsync(broker.Config, $"""
             listener {broker.Port} 127.0.0.1
             allow_anonymous false
             password_file {passwords}
+            acl_file {folder.FullName}/acl
             persistence true
             persistence_location {folder.FullName}/data/
             autosave_interval 1
@@ -92,6 +92,15 @@ public sealed partial class Mosquitto : IAsyncDisposable
                 await Task.Delay(50);
             }
         }
+    }
+
+    /// <summary>Replaces the password file and ACL with those Takt generated from its registry, and reloads (SIGHUP).</summary>
+    public async Task WriteAccessAsync(Integration.Mqtt.MqttBrokerFiles files)
+    {
+        await File.WriteAllTextAsync(Path.Combine(directory.FullName, "passwd"), files.PasswordFile);
+        await File.WriteAllTextAsync(Path.Combine(directory.FullName, "acl"), files.AclFile);
+        if (process is not null && Kill(process.Id, 1) != 0)
+            throw new InvalidOperationException($"kill -HUP {process.Id} failed: {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>SIGTERM, as systemd stops it: mosquitto writes its sessions and queued messages, then exits.</summary>

@@ -21,16 +21,16 @@ public abstract class MqttContract<TFixture>(TFixture fixture) : IClassFixture<T
     public async Task good_events_on_their_plants_topics_are_posted_like_over_http()
     {
         var host = fixture.Host;
-        await using var device = await MqttDevice.ConnectAsync(fixture.Broker, "mes-good");
+        await using var device = await MqttDevice.ConnectAsync(fixture, "mes-good");
         var issue = Events.MaterialIssued("PA01", "PA01-100002", "RM-3001", 2m, "H87", Now.AddMinutes(-5));
         var confirmation = Events.OperationConfirmed("PA01", "PA01-100002", "0010", "PA01-CNC1", 2m, "H87", machine: (30m, "MIN"), time: Now.AddMinutes(-4));
         var yield = Events.YieldReported("PB01", "PB01-100002", "SF-2000", 1m, "H87", Now.AddMinutes(-3));
         yield["source"] = "/mes/pb01/line-3";
 
-        await device.PublishAsync("takt/PA01/line-1/material-issued", issue.ToJsonString());
-        await device.PublishAsync("takt/PA01/line-1/operation-confirmed", confirmation.ToJsonString());
+        await device.PublishAsync("takt/PA01/line-1/material-issued/mes-floor", issue.ToJsonString());
+        await device.PublishAsync("takt/PA01/line-1/operation-confirmed/mes-floor", confirmation.ToJsonString());
         // A device that publishes at QoS 0 is heard too (it just gets no guarantee from the broker).
-        await device.PublishAsync("takt/PB01/line-3/yield-reported", yield.ToJsonString(), MQTTnet.Protocol.MqttQualityOfServiceLevel.AtMostOnce);
+        await device.PublishAsync("takt/PB01/line-3/yield-reported/mes-floor", yield.ToJsonString(), MQTTnet.Protocol.MqttQualityOfServiceLevel.AtMostOnce);
 
         await fixture.WaitAsync(async () => await AcceptedAsync(host, issue, confirmation, yield) == 3, "three events accepted");
         var housings = await host.OrderAsync("PA01-100002");
@@ -50,9 +50,9 @@ public abstract class MqttContract<TFixture>(TFixture fixture) : IClassFixture<T
     public async Task bad_messages_are_dead_lettered_with_the_reason_logged_and_change_nothing_else()
     {
         var host = fixture.Host;
-        await using var watcher = await MqttDevice.ConnectAsync(fixture.Broker, "dead-letter-watcher");
-        await watcher.SubscribeAsync("takt/deadletter/#");
-        await using var device = await MqttDevice.ConnectAsync(fixture.Broker, "mes-bad");
+        await using var watcher = await MqttDevice.ConnectAsync(fixture, "dead-letter-watcher");
+        await watcher.SubscribeAsync("takt/deadletter/+/+/+/mes-floor");
+        await using var device = await MqttDevice.ConnectAsync(fixture, "mes-bad");
         JsonObject Issue(string plant, string order, string item) =>
             From("/mes/pa01/line-9", Events.MaterialIssued(plant, order, item, 1m, "H87", Now.AddMinutes(-5)));
         var otherPlant = Issue("PB01", "PB01-100003", "RM-3002");
@@ -63,16 +63,16 @@ public abstract class MqttContract<TFixture>(TFixture fixture) : IClassFixture<T
         var good = Issue("PA01", "PA01-100006", "RM-3001");
         var bad = new (string Topic, string Payload, string Rule)[]
         {
-            ("takt/PA01/line-9/material-issued", "{not json", "json.malformed"),
-            ("takt/PA01/line-9/material-issued", otherPlant.ToJsonString(), "mqtt.plant-mismatch"),
-            ("takt/PA01/line-9/yield-reported", wrongTopic.ToJsonString(), "mqtt.event-mismatch"),
-            ("takt/PA01/line-9/material-issued", unknownOrder.ToJsonString(), "order.unknown"),
-            ("takt/PA01/line-9/material-issued", noItem.ToJsonString(), "schema.required"),
+            ("takt/PA01/line-9/material-issued/mes-floor", "{not json", "json.malformed"),
+            ("takt/PA01/line-9/material-issued/mes-floor", otherPlant.ToJsonString(), "mqtt.plant-mismatch"),
+            ("takt/PA01/line-9/yield-reported/mes-floor", wrongTopic.ToJsonString(), "mqtt.event-mismatch"),
+            ("takt/PA01/line-9/material-issued/mes-floor", unknownOrder.ToJsonString(), "order.unknown"),
+            ("takt/PA01/line-9/material-issued/mes-floor", noItem.ToJsonString(), "schema.required"),
         };
 
         foreach (var (topic, payload, _) in bad)
             await device.PublishAsync(topic, payload);
-        await device.PublishAsync("takt/PA01/line-9/material-issued", good.ToJsonString());
+        await device.PublishAsync("takt/PA01/line-9/material-issued/mes-floor", good.ToJsonString());
 
         await fixture.WaitAsync(() => Task.FromResult(watcher.Received.Count >= bad.Length), $"{bad.Length} dead letters");
         await fixture.WaitAsync(async () => await AcceptedAsync(host, good) == 1, "the good event after the bad ones");
@@ -102,6 +102,82 @@ public abstract class MqttContract<TFixture>(TFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task a_client_restricted_to_plant_a_publishing_for_plant_b_is_dead_lettered_with_the_reason_and_changes_nothing()
+    {
+        var host = fixture.Host;
+        await using var watcher = await MqttDevice.ConnectAsync(fixture, "pa01-dead-letters", MqttHost.PlantA);
+        await watcher.SubscribeAsync($"takt/deadletter/+/+/+/{MqttHost.PlantA}");
+        await using var device = await MqttDevice.ConnectAsync(fixture, "mes-pa01-line-5", MqttHost.PlantA);
+        var before = (await host.OrderAsync("PB01-100004")).Components.Single(c => c.Item == "RM-3001").Issued;
+        var foreign = From("/mes/pa01/line-5", Events.MaterialIssued("PB01", "PB01-100004", "RM-3001", 3m, "H87", Now.AddMinutes(-5)));
+        var own = From("/mes/pa01/line-5", Events.MaterialIssued("PA01", "PA01-100004", "RM-3001", 1m, "H87", Now.AddMinutes(-4)));
+
+        await device.PublishAsync($"takt/PB01/line-5/material-issued/{MqttHost.PlantA}", foreign.ToJsonString());
+        await device.PublishAsync($"takt/PA01/line-5/material-issued/{MqttHost.PlantA}", own.ToJsonString());
+
+        await fixture.WaitAsync(() => Task.FromResult(!watcher.Received.IsEmpty), "the dead letter");
+        await fixture.WaitAsync(async () => await AcceptedAsync(host, own) == 1, "the event for its own plant");
+        var letter = Assert.Single(watcher.Received);
+        Assert.Equal($"takt/deadletter/PB01/line-5/material-issued/{MqttHost.PlantA}", letter.Topic);
+        var error = JsonNode.Parse(letter.ConvertPayloadToString())!["problem"]!["errors"]![0]!;
+        Assert.Equal(("/data/plant", "client.plant-forbidden"), (error["field"]!.GetValue<string>(), error["rule"]!.GetValue<string>()));
+        var log = await Tables.QueryAsync<(string Client, string Plant, string Rule)>(host.Store,
+            "SELECT client, plant, rule FROM integration_log WHERE event_source = '/mes/pa01/line-5'");
+        Assert.Equal([(MqttHost.PlantA, "PB01", "client.plant-forbidden")], log);
+        Assert.Equal(0, await AcceptedAsync(host, foreign));
+        Assert.Equal(before, (await host.OrderAsync("PB01-100004")).Components.Single(c => c.Item == "RM-3001").Issued);
+
+        // Both are the client's, in the audit log and its integration health.
+        await host.Service<Integration.Access.AuditLog>().FlushAsync(TestContext.Current.CancellationToken);
+        var audit = await host.GetAsync<JsonElement[]>($"/api/v1/audit?clientId={MqttHost.PlantA}&limit=1000");
+        Assert.Contains(audit, a => a.GetProperty("method").GetString() == "MQTT" && a.GetProperty("eventsAccepted").GetInt32() >= 1);
+        Assert.Contains(audit, a => a.GetProperty("reason").GetString()?.StartsWith("client.plant-forbidden", StringComparison.Ordinal) == true);
+        var health = (await host.GetAsync<JsonElement>("/api/v1/integration/health")).GetProperty("clients").EnumerateArray().Single(c => c.GetProperty("clientId").GetString() == MqttHost.PlantA);
+        Assert.True(health.GetProperty("eventsAccepted").GetInt32() >= 1, health.ToString());
+        Assert.Equal(1, health.GetProperty("eventsRejected").GetInt32());
+        Assert.Equal(1, health.GetProperty("rejectedByRule").GetProperty("client.plant-forbidden").GetInt32());
+    }
+
+    [Fact]
+    public async Task a_client_without_the_events_scope_is_dead_lettered_and_changes_nothing()
+    {
+        var host = fixture.Host;
+        await using var reader = await MqttDevice.ConnectAsync(fixture, "bi-reader-device", MqttHost.Reader);
+        await reader.SubscribeAsync($"takt/deadletter/+/+/+/{MqttHost.Reader}");
+        var issue = From("/bi/reader", Events.MaterialIssued("PA01", "PA01-100008", "RM-3001", 2m, "H87", Now.AddMinutes(-5)));
+
+        await reader.PublishAsync($"takt/PA01/line-4/material-issued/{MqttHost.Reader}", issue.ToJsonString());
+
+        await fixture.WaitAsync(() => Task.FromResult(!reader.Received.IsEmpty), "the dead letter");
+        var error = JsonNode.Parse(Assert.Single(reader.Received).ConvertPayloadToString())!["problem"]!["errors"]![0]!;
+        Assert.Equal("client.scope-missing", error["rule"]!.GetValue<string>());
+        Assert.Contains(Integration.Access.Scopes.EventsProductionWrite, error["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal([(MqttHost.Reader, "client.scope-missing")], await Tables.QueryAsync<(string Client, string Rule)>(host.Store,
+            "SELECT client, rule FROM integration_log WHERE event_source = '/bi/reader'"));
+        Assert.Equal(0, await AcceptedAsync(host, issue));
+        Assert.Equal(0m, (await host.OrderAsync("PA01-100008")).Components.Single(c => c.Item == "RM-3001").Issued);
+    }
+
+    [Fact]
+    public async Task the_broker_refuses_a_client_that_publishes_under_another_clients_name()
+    {
+        var host = fixture.Host;
+        await using var device = await MqttDevice.ConnectAsync(fixture, "impostor", MqttHost.PlantA);
+        // mes-floor may post for PB01; mes-pa01 may not, and cannot pretend to be mes-floor.
+        var forged = From("/impostor", Events.MaterialIssued("PB01", "PB01-100008", "RM-3001", 5m, "H87", Now.AddMinutes(-5)));
+        var marker = From("/impostor", Events.MaterialIssued("PA01", "PA01-100004", "RM-3001", 1m, "H87", Now.AddMinutes(-4)));
+
+        var refused = await device.TryPublishOnceAsync($"takt/PB01/line-2/material-issued/{MqttHost.Floor}", forged.ToJsonString());
+        await device.PublishAsync($"takt/PA01/line-2/material-issued/{MqttHost.PlantA}", marker.ToJsonString());
+
+        await fixture.WaitAsync(async () => await AcceptedAsync(host, marker) == 1, "the marker after the forged message");
+        Assert.NotEqual(MQTTnet.MqttClientPublishReasonCode.Success, refused);
+        Assert.Equal(0, await AcceptedAsync(host, forged));
+        Assert.Equal(0, await Tables.CountAsync(host.Store, "SELECT COUNT(*) FROM integration_log WHERE event_source = '/impostor'"));
+        Assert.Equal(0m, (await host.OrderAsync("PB01-100008")).Components.Single(c => c.Item == "RM-3001").Issued);
+    }
+
+    [Fact]
     public async Task a_broker_restart_mid_stream_loses_nothing_and_posts_each_event_once()
     {
         // 200 issues of one drive shaft to Brno's pump orders. While the first 100 are published the test holds
@@ -117,18 +193,18 @@ public abstract class MqttContract<TFixture>(TFixture fixture) : IClassFixture<T
             .ToList();
         var issuedBefore = await IssuedAsync(host, orders);
         var connections = fixture.Intake.Status.Connections;
-        await using var device = await MqttDevice.ConnectAsync(fixture.Broker, "mes-restart");
+        await using var device = await MqttDevice.ConnectAsync(fixture, "mes-restart");
 
         var hold = await WriteLock.TakeAsync(host.Store);
         try
         {
             for (var i = 0; i < count / 2; i++)
-                await device.PublishAsync("takt/PB01/line-7/material-issued", stream[i]);
+                await device.PublishAsync("takt/PB01/line-7/material-issued/mes-floor", stream[i]);
             await fixture.Broker.StopAsync();
             var rest = Task.Run(async () =>
             {
                 for (var i = count / 2; i < count; i++)
-                    await device.PublishAsync("takt/PB01/line-7/material-issued", stream[i]);
+                    await device.PublishAsync("takt/PB01/line-7/material-issued/mes-floor", stream[i]);
             }, TestContext.Current.CancellationToken);
             await fixture.Broker.StartAgainAsync();
             await hold.DisposeAsync();
@@ -153,12 +229,12 @@ public abstract class MqttContract<TFixture>(TFixture fixture) : IClassFixture<T
         const int count = 30;
         const string source = "/mes/pb01/line-8";
         await fixture.StopTaktAsync();
-        await using (var device = await MqttDevice.ConnectAsync(fixture.Broker, "mes-offline"))
+        await using (var device = await MqttDevice.ConnectAsync(fixture, "mes-offline"))
         {
             for (var i = 0; i < count; i++)
             {
                 var e = From(source, Events.MaterialIssued("PB01", "PB01-100007", "RM-3003", 1m, "H87", Now.AddMinutes(-5), id: $"seal-{i:D3}"));
-                await device.PublishAsync("takt/PB01/line-8/material-issued", e.ToJsonString());
+                await device.PublishAsync("takt/PB01/line-8/material-issued/mes-floor", e.ToJsonString());
             }
         }
 
@@ -177,7 +253,7 @@ public abstract class MqttContract<TFixture>(TFixture fixture) : IClassFixture<T
         const int count = 40;
         const string source = "/mes/pb01/line-6";
         var before = (await fixture.Host.OrderAsync("PB01-100009")).Components.Single(c => c.Item == "RM-3002").Issued;
-        await using var device = await MqttDevice.ConnectAsync(fixture.Broker, "mes-in-flight");
+        await using var device = await MqttDevice.ConnectAsync(fixture, "mes-in-flight");
         var (received, acknowledged) = (fixture.Intake.Status.Received, fixture.Intake.Status.Accepted);
         var hold = await WriteLock.TakeAsync(fixture.Host.Store);
         try
@@ -185,7 +261,7 @@ public abstract class MqttContract<TFixture>(TFixture fixture) : IClassFixture<T
             for (var i = 0; i < count; i++)
             {
                 var e = From(source, Events.MaterialIssued("PB01", "PB01-100009", "RM-3002", 1m, "H87", Now.AddMinutes(-5), id: $"in-flight-{i:D3}"));
-                await device.PublishAsync("takt/PB01/line-6/material-issued", e.ToJsonString());
+                await device.PublishAsync("takt/PB01/line-6/material-issued/mes-floor", e.ToJsonString());
             }
 
             await fixture.WaitAsync(() => Task.FromResult(fixture.Intake.Status.Received > received), "Takt received events it cannot commit yet");

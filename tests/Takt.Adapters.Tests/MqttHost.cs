@@ -16,6 +16,16 @@ namespace Takt.Adapters.Tests;
 /// </summary>
 public abstract class MqttHost(string engine) : IAsyncLifetime
 {
+    /// <summary>The MES of both plants: publishes events for PA01 and PB01.</summary>
+    public const string Floor = "mes-floor";
+
+    /// <summary>The MES of Plant A only.</summary>
+    public const string PlantA = "mes-pa01";
+
+    /// <summary>A BI tool with an MQTT login but without the events scope.</summary>
+    public const string Reader = "bi-reader";
+
+    private readonly Dictionary<string, string> passwords = new(StringComparer.Ordinal);
     private readonly string clientId = "takt-test-" + Guid.NewGuid().ToString("N")[..8];
     private TaktHost? host;
     private Mosquitto? broker;
@@ -44,7 +54,32 @@ public abstract class MqttHost(string engine) : IAsyncLifetime
         broker = await Mosquitto.StartAsync();
         database = await TaktDatabase.CreateAsync(engine);
         await StartTaktAsync();
+
+        // The devices are registered clients with MQTT logins; the broker's password file and ACL are generated
+        // from the registry (as `takt clients mqtt-broker` writes them) and the broker reloads them (SIGHUP).
+        foreach (var (id, scopes, plants) in new[]
+        {
+            (Floor, new[] { Integration.Access.Scopes.EventsProductionWrite }, new[] { "PA01", "PB01" }),
+            (PlantA, [Integration.Access.Scopes.EventsProductionWrite], ["PA01"]),
+            (Reader, [Integration.Access.Scopes.KpisRead], ["*"]),
+        })
+        {
+            await host!.RegisterClientAsync(id, scopes, plants);
+            var issued = await MqttCredentials.IssueAsync(host.Store, TimeProvider.System, id, CancellationToken.None);
+            passwords[id] = issued.Value.Password;
+        }
+
+        var files = await MqttCredentials.BrokerFilesAsync(host!.Store, Mosquitto.TaktUser, Mosquitto.TaktPassword, "takt", CancellationToken.None);
+        await broker.WriteAccessAsync(files.Value);
+        await WaitAsync(async () =>
+        {
+            await using var probe = await MqttDevice.TryConnectAsync(this, "reload-probe", Floor);
+            return probe is not null;
+        }, "the broker reloaded its password file");
     }
+
+    /// <summary>The MQTT password issued to a registered client.</summary>
+    public string PasswordOf(string user) => passwords[user];
 
     /// <summary>Starts Takt on the fixture's database and waits until it is subscribed.</summary>
     public async Task StartTaktAsync()
@@ -116,10 +151,10 @@ internal sealed class MqttDevice : IAsyncDisposable
     private readonly IMqttClient client = new MqttClientFactory().CreateMqttClient();
     private readonly MqttClientOptions options;
 
-    private MqttDevice(Mosquitto broker, string clientId) =>
+    private MqttDevice(MqttHost fixture, string clientId, string user) =>
         options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", broker.Port)
-            .WithCredentials(Mosquitto.DeviceUser, Mosquitto.DevicePassword)
+            .WithTcpServer("127.0.0.1", fixture.Broker.Port)
+            .WithCredentials(user, fixture.PasswordOf(user))
             .WithClientId(clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithTimeout(TimeSpan.FromSeconds(5))
@@ -127,17 +162,23 @@ internal sealed class MqttDevice : IAsyncDisposable
 
     public ConcurrentQueue<MqttApplicationMessage> Received { get; } = new();
 
-    public static async Task<MqttDevice> ConnectAsync(Mosquitto broker, string clientId)
+    /// <summary>Connects as a registered client's MQTT user (by default the MES of both plants).</summary>
+    public static async Task<MqttDevice> ConnectAsync(MqttHost fixture, string clientId, string user = MqttHost.Floor) =>
+        await TryConnectAsync(fixture, clientId, user) ?? throw new InvalidOperationException($"The broker refused {user}.");
+
+    public static async Task<MqttDevice?> TryConnectAsync(MqttHost fixture, string clientId, string user)
     {
-        var device = new MqttDevice(broker, clientId);
+        var device = new MqttDevice(fixture, clientId, user);
         device.client.ApplicationMessageReceivedAsync += e =>
         {
             device.Received.Enqueue(e.ApplicationMessage);
             return Task.CompletedTask;
         };
         var result = await device.client.ConnectAsync(device.options, TestContext.Current.CancellationToken);
-        Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
-        return device;
+        if (result.ResultCode == MqttClientConnectResultCode.Success)
+            return device;
+        await device.DisposeAsync();
+        return null;
     }
 
     public async Task SubscribeAsync(string filter)
@@ -173,6 +214,14 @@ internal sealed class MqttDevice : IAsyncDisposable
             Assert.True(trying.Elapsed < TimeSpan.FromMinutes(2), $"Could not publish to {topic} for two minutes.");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>One QoS 1 publish; the broker's answer (an ACL refusal is NotAuthorized).</summary>
+    public async Task<MqttClientPublishReasonCode> TryPublishOnceAsync(string topic, string payload)
+    {
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), TestContext.Current.CancellationToken);
+        return result.ReasonCode;
     }
 
     public async ValueTask DisposeAsync()

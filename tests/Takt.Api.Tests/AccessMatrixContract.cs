@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Takt.Integration.Access;
 using Takt.Server;
@@ -21,6 +22,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         AllPlants,
         Plant, // the call names or touches one plant: Plant
         NoPlant, // a plant-partitioned list without ?plant=
+        Owned, // another client's resource (a webhook subscription of the suite's admin): unrestricted clients only
     }
 
     private sealed record Call(string Endpoint, string Scope, Binding Binding, string? Plant, Func<HttpClient, int, Task<HttpResponseMessage>> Send)
@@ -35,8 +37,12 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
 
     private TaktHost Host => fixture.Host;
 
-    private static IReadOnlyList<Call> Calls(string webhook = "wh") =>
+    /// <summary>What the orchestration calls act on, prepared before the refused calls run.</summary>
+    private sealed record FlowState(string InstancePa01, string InstancePb01, string TaskPa01, string TaskPb01);
+
+    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null) =>
     [
+        .. FlowCalls(flows ?? new FlowState("i1", "i2", "t1", "t2")),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production-orders?plant=PA01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production-orders?plant=PB01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/production-orders"),
@@ -82,21 +88,91 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("ListClients", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients"),
         Get("GetClient", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients/victim"),
         new("RotateClientKey", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/rotate", new { graceMinutes = 0 }, Guid.NewGuid().ToString())),
+        new("IssueMqttCredential", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/mqtt-credentials", null, Guid.NewGuid().ToString())),
         new("RevokeClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients/victim/revoke", new { }, Guid.NewGuid().ToString())),
         Get("ListAudit", Scopes.AuditRead, Binding.AllPlants, null, "/api/v1/audit"),
-        new("CreateWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/webhooks", Hook, Guid.NewGuid().ToString())),
-        Get("ListWebhooks", Scopes.WebhooksManage, Binding.AllPlants, null, "/api/v1/webhooks"),
-        Get("GetWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, $"/api/v1/webhooks/{webhook}"),
-        Get("ListWebhookAttempts", Scopes.WebhooksManage, Binding.AllPlants, null, $"/api/v1/webhooks/{webhook}/attempts"),
-        new("RotateWebhookSecret", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/rotate-secret", new { graceSeconds = 0 }, Guid.NewGuid().ToString())),
-        new("ReplayWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/replay", new { messageIds = NoMessages }, Guid.NewGuid().ToString())),
-        new("DeleteWebhook", Scopes.WebhooksManage, Binding.AllPlants, null, (http, _) => http.DeleteAsync($"/api/v1/webhooks/{webhook}", TestContext.Current.CancellationToken)),
+        // Webhooks: a restricted client subscribes within its plants ("PA01" without a plant filter: its own plants,
+        // which always include PA01 here) and lists its own; other clients' subscriptions are the unrestricted's.
+        new("CreateWebhook", Scopes.WebhooksManage, Binding.Plant, "PA01", (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/webhooks", Hook, Guid.NewGuid().ToString())),
+        new("CreateWebhook", Scopes.WebhooksManage, Binding.Plant, "PB01", (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/webhooks", HookFor("PB01"), Guid.NewGuid().ToString())),
+        new("CreateWebhook", Scopes.WebhooksManage, Binding.Plant, "PA01", (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/webhooks", HookFor(null), Guid.NewGuid().ToString())),
+        Get("ListWebhooks", Scopes.WebhooksManage, Binding.Plant, "PA01", "/api/v1/webhooks"),
+        Get("GetWebhook", Scopes.WebhooksManage, Binding.Owned, null, $"/api/v1/webhooks/{webhook}"),
+        Get("ListWebhookAttempts", Scopes.WebhooksManage, Binding.Owned, null, $"/api/v1/webhooks/{webhook}/attempts"),
+        new("RotateWebhookSecret", Scopes.WebhooksManage, Binding.Owned, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/rotate-secret", new { graceSeconds = 0 }, Guid.NewGuid().ToString())),
+        new("ReplayWebhook", Scopes.WebhooksManage, Binding.Owned, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/replay", new { messageIds = NoMessages }, Guid.NewGuid().ToString())),
+        new("DeleteWebhook", Scopes.WebhooksManage, Binding.Owned, null, (http, _) => http.DeleteAsync($"/api/v1/webhooks/{webhook}", TestContext.Current.CancellationToken)),
     ];
+
+    private static IEnumerable<Call> FlowCalls(FlowState f) =>
+    [
+        new("SaveFlowStandard", Scopes.FlowsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/flows/standards", new { document = $"flow: matrix-new-{n}\nversion: 1\ntitle: t\nowner: o\nsteps:\n  - {{ id: a, type: action, action: signal }}" }, Guid.NewGuid().ToString())),
+        new("PublishFlowStandard", Scopes.FlowsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/flows/standards/matrix-draft/1/publish", new { }, Guid.NewGuid().ToString())),
+        new("RetireFlowStandard", Scopes.FlowsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/flows/standards/matrix-retire/1/retire", new { }, Guid.NewGuid().ToString())),
+        Get("ListFlowStandards", Scopes.FlowsManage, Binding.AllPlants, null, "/api/v1/flows/standards"),
+        new("ProposeFlowVariant", Scopes.FlowsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/flows/variants", new { document = "flow: production-schedule-change\nversion: 1\nplant: PB01\nset:\n  autoApproveDays: 2", proposer = "matrix" }, Guid.NewGuid().ToString())),
+        new("DiffFlowVariant", Scopes.FlowsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/flows/variants/diff", new { document = "flow: production-schedule-change\nversion: 1\nplant: PB01\nset:\n  autoApproveDays: 2" }, null)),
+        Get("ListFlowVariants", Scopes.FlowsManage, Binding.Plant, "PA01", "/api/v1/flows/variants?plant=PA01"),
+        Get("ListFlowVariants", Scopes.FlowsManage, Binding.Plant, "PB01", "/api/v1/flows/variants?plant=PB01"),
+        Get("ListFlowVariants", Scopes.FlowsManage, Binding.NoPlant, null, "/api/v1/flows/variants"),
+        new("MigrateFlowInstance", Scopes.FlowsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/flows/instances/{f.InstancePa01}/migrate", new { toVersion = 2, actor = "matrix" }, Guid.NewGuid().ToString())),
+        new("AssignFlowRole", Scopes.FlowsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/flows/role-assignments", new { user = $"user-{n}", role = "reviewer", plant = "PA01", costCenter = "*" }, Guid.NewGuid().ToString())),
+        new("PublishDoaMatrix", Scopes.FlowsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/flows/doa", new { document = $"matrix: m-{n}\nversion: 1\ncurrency: EUR\nrules:\n  - {{ role: cfo, level: 1, above: 1000 }}" }, Guid.NewGuid().ToString())),
+        new("RouteApproval", Scopes.FlowsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/flows/doa/procurement/route", new { value = new { amount = 48200, currency = "EUR" }, plant = "PA01", category = "MRO" }, null)),
+        new("SetBusinessCalendar", Scopes.FlowsManage, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/flows/calendars/PA01", DemoFlows.PlantACalendar, TestContext.Current.CancellationToken)),
+        new("StartFlow", Scopes.FlowsRun, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/flows/instances", new { flow = "production-schedule-change", plant = "PA01", requester = "matrix", variables = new { order = $"PA01-{n}", shiftDays = 0, costCenter = "CC-4100" } }, Guid.NewGuid().ToString())),
+        Get("GetFlowInstance", Scopes.FlowsRun, Binding.Plant, "PA01", $"/api/v1/flows/instances/{f.InstancePa01}"),
+        Get("GetFlowInstance", Scopes.FlowsRun, Binding.Plant, "PB01", $"/api/v1/flows/instances/{f.InstancePb01}"),
+        Get("TaskInbox", Scopes.TasksWork, Binding.Plant, "PA01", "/api/v1/tasks?user=rita.reviewer&plant=PA01"),
+        Get("TaskInbox", Scopes.TasksWork, Binding.Plant, "PB01", "/api/v1/tasks?user=rita.reviewer&plant=PB01"),
+        Get("TaskInbox", Scopes.TasksWork, Binding.NoPlant, null, "/api/v1/tasks?user=rita.reviewer"),
+        Get("GetTask", Scopes.TasksWork, Binding.Plant, "PA01", $"/api/v1/tasks/{f.TaskPa01}"),
+        Get("GetTask", Scopes.TasksWork, Binding.Plant, "PB01", $"/api/v1/tasks/{f.TaskPb01}"),
+        new("ActOnTask", Scopes.TasksWork, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/tasks/{f.TaskPb01}/claim", new { actor = "rita.reviewer" }, Guid.NewGuid().ToString())),
+        Get("FlowConformance", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/kpis/flow-conformance?plant=PA01"),
+        Get("FlowConformance", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/kpis/flow-conformance"),
+        Get("ApprovalTurnaround", Scopes.KpisRead, Binding.Plant, "PB01", "/api/v1/kpis/approval-turnaround?plant=PB01"),
+        Get("ApprovalTurnaround", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/kpis/approval-turnaround"),
+        Get("StandardizedResolutionRate", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/kpis/standardized-resolution?plant=PA01"),
+        Get("StandardizedResolutionRate", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/kpis/standardized-resolution"),
+    ];
+
+    /// <summary>
+    /// Standards in each lifecycle state the calls need and two running instances (Plant A and B) waiting in a task, so
+    /// that every allowed call succeeds; the flow worker has settled before the refused calls run.
+    /// </summary>
+    private async Task<FlowState> PrepareFlowsAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var flows = Host.Service<Takt.Orchestration.IOrchestration>();
+        const string Review = "title: t\nowner: o\ninputs:\n  item: text\nsteps:\n  - { id: review, type: task, role: reviewer, next: done }\n  - { id: done, type: action, action: signal }";
+        Assert.False((await flows.SaveStandardAsync(Host.Store, "flow: matrix-draft\nversion: 1\n" + Review, "tests", ct)).IsRejected);
+        Assert.False((await flows.SaveStandardAsync(Host.Store, "flow: matrix-retire\nversion: 1\n" + Review, "tests", ct)).IsRejected);
+        Assert.False((await flows.PublishStandardAsync(Host.Store, "matrix-retire", 1, ct)).IsRejected);
+        Assert.False((await flows.SaveStandardAsync(Host.Store, "flow: matrix-migrate\nversion: 1\n" + Review, "tests", ct)).IsRejected);
+        Assert.False((await flows.PublishStandardAsync(Host.Store, "matrix-migrate", 1, ct)).IsRejected);
+        Assert.False((await flows.AssignRoleAsync(Host.Store, new Takt.Orchestration.RoleAssignment("rita.reviewer", "reviewer", "*"), ct)).IsRejected);
+        var a = (await flows.StartAsync(Host.Store, new Takt.Orchestration.StartFlow("matrix-migrate", "PA01", "tom", new() { ["item"] = "RM-3001" }), ct)).Value;
+        var b = (await flows.StartAsync(Host.Store, new Takt.Orchestration.StartFlow("matrix-migrate", "PB01", "tom", new() { ["item"] = "RM-3001" }), ct)).Value;
+        Assert.False((await flows.SaveStandardAsync(Host.Store, "flow: matrix-migrate\nversion: 2\n" + Review, "tests", ct)).IsRejected);
+        Assert.False((await flows.PublishStandardAsync(Host.Store, "matrix-migrate", 2, ct)).IsRejected);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var tasks = await flows.InboxAsync(Host.Store, "rita.reviewer", null, ct);
+            if (tasks.FirstOrDefault(t => t.InstanceId == a.Id) is { } ta && tasks.FirstOrDefault(t => t.InstanceId == b.Id) is { } tb)
+                return new FlowState(a.Id, b.Id, ta.Id, tb.Id);
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "The flow worker did not create the tasks.");
+            await Task.Delay(50, ct);
+        }
+    }
 
     private static readonly string[] NoMessages = ["no-such-message"];
 
     /// <summary>A subscription to a port nobody listens on; no event is published while refused calls run.</summary>
-    private static readonly object Hook = new { url = "http://127.0.0.1:9/hook", eventTypes = new[] { "takt.ledger.journal-entry-posted.v1" }, plant = "PA01" };
+    private static readonly object Hook = HookFor("PA01");
+
+    private static object HookFor(string? plant) => new { url = "http://127.0.0.1:9/hook", eventTypes = new[] { "takt.ledger.journal-entry-posted.v1" }, plant };
 
     private static Call Get(string endpoint, string scope, Binding binding, string? plant, string path) =>
         new(endpoint, scope, binding, plant, (http, _) => Api.Tests.Calls.GetAsync(http, path));
@@ -114,6 +190,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         return call.Binding switch
         {
             Binding.AllPlants when !all => (403, "client.plant-restricted"),
+            Binding.Owned when !all => (403, "webhook.not-owned"),
             Binding.Plant when !all && !caller.Plants!.Contains(call.Plant!) => (403, "client.plant-forbidden"),
             Binding.NoPlant when !all && caller.Plants!.Length > 1 => (403, "client.plant-required"),
             _ => (200, null),
@@ -138,7 +215,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             }
         }
 
-        var calls = Calls(webhook);
+        var calls = Calls(webhook, await PrepareFlowsAsync());
         var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
         var mismatches = new List<string>();
         var n = 0;

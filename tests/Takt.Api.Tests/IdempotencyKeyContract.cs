@@ -116,6 +116,31 @@ public abstract class IdempotencyKeyContract<TFixture>(TFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task an_mqtt_login_is_shown_once_and_its_replay_holds_no_password()
+    {
+        await Host.RegisterClientAsync("idem-mqtt", [Scopes.EventsProductionWrite], ["PA01"]);
+        var key = Guid.NewGuid().ToString();
+        using var first = await Calls.PostJsonAsync(Host.Http, "/api/v1/clients/idem-mqtt/mqtt-credentials", null, key);
+        using var repeat = await Calls.PostJsonAsync(Host.Http, "/api/v1/clients/idem-mqtt/mqtt-credentials", null, key);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, repeat.StatusCode));
+        var issued = JsonDocument.Parse(await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        var replayed = JsonDocument.Parse(await repeat.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        Assert.Equal("idem-mqtt", issued.GetProperty("username").GetString());
+        var password = issued.GetProperty("password").GetString()!;
+        Assert.StartsWith("taktmqtt_", password, StringComparison.Ordinal);
+        Assert.StartsWith("(shown once and not kept", replayed.GetProperty("password").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await Tables.CountAsync(Host.Store, "SELECT COUNT(*) FROM integration_idempotency WHERE body LIKE @password", new { password = $"%{password}%" }));
+        // The registry keeps mosquitto's PBKDF2-SHA512 hash of it, and the client shows when it got its login.
+        var hash = (await Tables.QueryAsync<string>(Host.Store, "SELECT mqtt_password_hash FROM integration_client WHERE id = 'idem-mqtt'")).Single().Split('$');
+        Assert.Equal(hash[4], Convert.ToBase64String(System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2(
+            System.Text.Encoding.UTF8.GetBytes(password), Convert.FromBase64String(hash[3]), int.Parse(hash[2], System.Globalization.CultureInfo.InvariantCulture), System.Security.Cryptography.HashAlgorithmName.SHA512, 64)));
+        Assert.NotEqual(JsonValueKind.Null, (await Host.GetAsync<JsonElement>("/api/v1/clients/idem-mqtt")).GetProperty("mqttCredentialIssuedAt").ValueKind);
+
+        await Problems.AssertAsync(await Calls.PostJsonAsync(Host.Http, "/api/v1/clients/idem-nobody/mqtt-credentials", null, Guid.NewGuid().ToString()), HttpStatusCode.NotFound, "/clientId", "client.unknown");
+    }
+
+    [Fact]
     public async Task replaying_dead_letters_needs_a_key_and_a_repeat_gets_the_first_answer()
     {
         await Problems.AssertAsync(await Calls.PostJsonAsync(Host.Http, "/api/v1/dead-letters/replay", new { }, null), HttpStatusCode.BadRequest, "/headers/Idempotency-Key", "idempotency-key.required");

@@ -7,7 +7,7 @@ namespace Takt.Contracts.Tests;
 /// <summary>DESIGN §1: hosts → modules → Contracts; modules meet only through small public interfaces.</summary>
 public sealed class ArchitectureTests
 {
-    private static readonly string[] Modules = ["Takt.MasterData", "Takt.Ledger", "Takt.Inventory", "Takt.Production", "Takt.Intelligence", "Takt.Integration"];
+    private static readonly string[] Modules = ["Takt.MasterData", "Takt.Ledger", "Takt.Inventory", "Takt.Production", "Takt.Intelligence", "Takt.Integration", "Takt.Orchestration"];
 
     private static Dictionary<string, string[]> References() =>
         Directory.EnumerateFiles(System.IO.Path.Combine(RepositoryRoot.Path, "src"), "*.csproj", SearchOption.AllDirectories)
@@ -91,6 +91,7 @@ public sealed class ArchitectureTests
     [InlineData(typeof(Takt.Inventory.IInventory))]
     [InlineData(typeof(Takt.Production.IProduction))]
     [InlineData(typeof(Takt.Intelligence.IIntelligence))]
+    [InlineData(typeof(Takt.Orchestration.IOrchestration))]
     public void a_module_exposes_its_interface_data_records_and_registration_only(Type moduleInterface)
     {
         // Implementations (handlers, stores, subscribers) stay internal; what is public is the interface,

@@ -69,6 +69,41 @@ public abstract partial class ClientsCliContract<TFixture>(TFixture fixture) : I
         before.AssertUnchanged(await Tables.SnapshotAsync(Host.Store));
     }
 
+    [Fact]
+    public async Task an_mqtt_login_given_by_the_command_is_in_the_broker_files_it_writes_and_a_revoked_client_is_not()
+    {
+        Assert.Equal(0, (await TaktAsync("add", "--id", "cli-mqtt", "--name", "MES line", "--owner", "ops", "--scope", "events:production:write", "--plant", "PA01")).ExitCode);
+        Assert.Equal(0, (await TaktAsync("add", "--id", "cli-mqtt-gone", "--name", "Old MES", "--owner", "ops", "--scope", "events:production:write", "--plant", "PA01")).ExitCode);
+        var (issued, issueOutput) = await TaktAsync("mqtt", "--id", "cli-mqtt");
+        Assert.True(issued == 0, issueOutput);
+        Assert.Contains("takt/<plant>/<line>/<event>/cli-mqtt", issueOutput, StringComparison.Ordinal);
+        var password = issueOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        Assert.Equal(0, (await TaktAsync("mqtt", "--id", "cli-mqtt-gone")).ExitCode);
+        Assert.Equal(0, (await TaktAsync("revoke", "--id", "cli-mqtt-gone")).ExitCode);
+        var (unknown, unknownOutput) = await TaktAsync("mqtt", "--id", "cli-nobody");
+        Assert.Equal((1, true), (unknown, unknownOutput.Contains("client.unknown", StringComparison.Ordinal)));
+
+        var folder = Directory.CreateTempSubdirectory("takt-broker-").FullName;
+        var (refused, refusedOutput) = await TaktAsync("mqtt-broker", "--out", folder);
+        Assert.Equal((1, true), (refused, refusedOutput.Contains("mqtt.intake-password-required", StringComparison.Ordinal)));
+        var (written, writtenOutput) = await TaktProcess.RunAsync(["clients", "mqtt-broker", "--out", folder, "--db", Host.Database.Connection],
+            folder, TestContext.Current.CancellationToken, new Dictionary<string, string>(StringComparer.Ordinal) { ["TAKT_MQTT_PASSWORD"] = "intake-secret" });
+        Assert.True(written == 0, writtenOutput);
+
+        var users = File.ReadAllLines(Path.Combine(folder, "passwd")).Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        Assert.Contains("cli-mqtt", users.Keys);
+        Assert.Contains("takt", users.Keys);
+        Assert.DoesNotContain("cli-mqtt-gone", users.Keys);
+        Assert.StartsWith("$7$101$", users["cli-mqtt"], StringComparison.Ordinal);
+        Assert.DoesNotContain(password, File.ReadAllText(Path.Combine(folder, "passwd")), StringComparison.Ordinal);
+        Assert.Contains("pattern write takt/+/+/+/%u", File.ReadAllText(Path.Combine(folder, "acl")), StringComparison.Ordinal);
+
+        // The hash is mosquitto's PBKDF2-SHA512 of the printed password (the broker test logs in with it for real).
+        var parts = users["cli-mqtt"].Split('$');
+        var derived = System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2(System.Text.Encoding.UTF8.GetBytes(password), Convert.FromBase64String(parts[3]), 101, System.Security.Cryptography.HashAlgorithmName.SHA512, 64);
+        Assert.Equal(parts[4], Convert.ToBase64String(derived));
+    }
+
     [GeneratedRegex("takt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
     private static partial Regex KeyPattern();
 }

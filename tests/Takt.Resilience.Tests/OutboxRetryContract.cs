@@ -168,20 +168,24 @@ public abstract class OutboxRetryContract<TFixture>(TFixture fixture) : IClassFi
     /// A message's delivery to a subscriber: its retry row if it ever failed; otherwise delivered once the
     /// subscriber's position has passed it (one attempt, no row), pending before.
     /// </summary>
+    /// <summary>
+    /// The delivery state in ONE statement (one snapshot): read apart, a failure recorded between the two reads (its
+    /// retry row and the position past the message commit together) looked delivered.
+    /// </summary>
     private async Task<Delivery> DeliveryAsync(string message, string subscriber)
     {
-        var seq = await Db.ScalarAsync(Host.Store, "SELECT seq FROM store_outbox_message WHERE id = @message", new { message });
-        var retries = await Db.RowsAsync(Host.Store,
-            "SELECT id, status, attempts, last_error FROM store_outbox_retry WHERE message_seq = @seq AND subscriber = @subscriber",
-            new { seq, subscriber });
-        if (retries.Count > 0)
-        {
-            var row = Assert.Single(retries);
-            return new Delivery(Db.Long(row[0]), Db.Text(row[1]), (int)Db.Long(row[2]), row[3] is null or DBNull ? null : Db.Text(row[3]));
-        }
-
-        var position = await Db.ScalarAsync(Host.Store, "SELECT COALESCE(MAX(position), 0) FROM store_outbox_cursor WHERE subscriber = @subscriber", new { subscriber });
-        return position >= seq ? new Delivery(0, "delivered", 1, null) : new Delivery(0, "pending", 0, null);
+        var row = Assert.Single(await Db.RowsAsync(Host.Store,
+            """
+            SELECT m.seq, COALESCE(c.position, 0), r.id, r.status, r.attempts, r.last_error
+            FROM store_outbox_message m
+            LEFT JOIN store_outbox_cursor c ON c.subscriber = @subscriber
+            LEFT JOIN store_outbox_retry r ON r.message_seq = m.seq AND r.subscriber = @subscriber
+            WHERE m.id = @message
+            """,
+            new { message, subscriber }));
+        if (row[2] is not (null or DBNull))
+            return new Delivery(Db.Long(row[2]), Db.Text(row[3]), (int)Db.Long(row[4]), row[5] is null or DBNull ? null : Db.Text(row[5]));
+        return Db.Long(row[1]) >= Db.Long(row[0]) ? new Delivery(0, "delivered", 1, null) : new Delivery(0, "pending", 0, null);
     }
 
     private async Task<long> EffectsAsync(string message, string subscriber) =>

@@ -127,9 +127,9 @@ internal sealed class TaktProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a one-shot command to its end; returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyList<string> arguments, string workingDirectory, CancellationToken ct)
+    public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyList<string> arguments, string workingDirectory, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
-        await using var command = Start(arguments, workingDirectory, null);
+        await using var command = Start(arguments, workingDirectory, null, environment);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromMinutes(2));
         await command.process.WaitForExitAsync(timeout.Token);
@@ -150,7 +150,7 @@ internal sealed class TaktProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    private static TaktProcess Start(IReadOnlyList<string> arguments, string workingDirectory, Uri? address)
+    private static TaktProcess Start(IReadOnlyList<string> arguments, string workingDirectory, Uri? address, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -165,6 +165,8 @@ internal sealed class TaktProcess : IAsyncDisposable
         // Plain console output, no colour codes.
         info.Environment["NO_COLOR"] = "1";
         info.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>(StringComparer.Ordinal))
+            info.Environment[name] = value;
 
         var child = new Process { StartInfo = info };
         var started = new TaktProcess(child, address);

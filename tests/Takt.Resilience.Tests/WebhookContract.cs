@@ -216,6 +216,69 @@ public abstract class WebhookContract(string engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_plant_restricted_client_subscribes_within_its_plants_and_receives_only_their_events_even_after_its_plants_change()
+    {
+        SkipWithoutPostgres();
+        var key = await Host.RegisterClientAsync("wms-pa01", [Takt.Integration.Access.Scopes.WebhooksManage], [DemoData.PlantA]);
+        using var wms = Host.HttpWith(key.ApiKey);
+        var (others, _) = await SubscribeAsync(new Uri("http://127.0.0.1:9/hook"), [EventTypes.StockMoved], ordered: false);
+        var before = await Tables.QueryAsync<string>(Host.Store, "SELECT id || status || secret FROM integration_webhook ORDER BY id");
+
+        // Another plant: 403 naming the field, nothing stored. Another client's subscription: 403, not readable.
+        using (var foreign = await PostAsAsync(wms, "/api/v1/webhooks", new { url = "http://127.0.0.1:9/hook", eventTypes = new[] { EventTypes.StockMoved }, plant = DemoData.PlantB }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
+            Assert.Equal("application/problem+json", foreign.Content.Headers.ContentType?.MediaType);
+            var error = Assert.Single((await TaktHost.JsonAsync(foreign)).GetProperty("errors").EnumerateArray());
+            Assert.Equal(("/plant", "client.plant-forbidden"), (error.GetProperty("field").GetString(), error.GetProperty("rule").GetString()));
+        }
+
+        using (var notMine = await wms.GetAsync($"/api/v1/webhooks/{others}", TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, notMine.StatusCode);
+            Assert.Equal("webhook.not-owned", (await TaktHost.JsonAsync(notMine)).GetProperty("errors")[0].GetProperty("rule").GetString());
+        }
+
+        Assert.Equal(before, await Tables.QueryAsync<string>(Host.Store, "SELECT id || status || secret FROM integration_webhook ORDER BY id"));
+
+        // No plant filter from a restricted client: its plants.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var created = await PostAsAsync(wms, "/api/v1/webhooks", new { url = receiver.Url, eventTypes = new[] { EventTypes.StockMoved } });
+        var body = await TaktHost.JsonAsync(created);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, body.ToString());
+        var mine = body.GetProperty("webhook").GetProperty("id").GetString()!;
+        receiver.Secrets.Add(body.GetProperty("secret").GetString()!);
+        var listed = await (await wms.GetAsync("/api/v1/webhooks", TestContext.Current.CancellationToken)).Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal([mine], listed.EnumerateArray().Select(w => w.GetProperty("id").GetString()));
+
+        await PostAsync(
+            Events.MaterialIssued(DemoData.PlantA, "PA01-100003", "RM-3002", 1m, "H87"),
+            Events.MaterialIssued(DemoData.PlantB, "PB01-100003", "RM-3002", 1m, "H87"));
+        await Host.DrainOutboxAsync();
+        var plantA = await PublishedAsync([EventTypes.StockMoved], DemoData.PlantA);
+        Assert.Equal(plantA, receiver.Delivered);
+        Assert.All(receiver.All, r => Assert.True(r.SignatureValid));
+
+        // The client's plants change (PB01 instead of PA01): from the next delivery on, PA01 is no longer sent, even
+        // though the subscription was made for "my plants" when they were PA01.
+        await Tables.ExecuteAsync(Host.Store, "UPDATE integration_client SET plants = 'PB01' WHERE id = 'wms-pa01'");
+        await PostAsync(
+            Events.MaterialIssued(DemoData.PlantA, "PA01-100003", "RM-3002", 1m, "H87"),
+            Events.MaterialIssued(DemoData.PlantB, "PB01-100003", "RM-3002", 1m, "H87"));
+        await Host.DrainOutboxAsync();
+        var plantB = await PublishedAsync([EventTypes.StockMoved], DemoData.PlantB);
+        Assert.Equal([.. plantA, plantB[^1]], receiver.Delivered);
+        Assert.DoesNotContain(receiver.All, r => r.Body.GetProperty("taktplant").GetString() == DemoData.PlantA && !plantA.Contains(r.Id));
+    }
+
+    private static async Task<HttpResponseMessage> PostAsAsync(HttpClient http, string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        return await http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task a_bad_subscription_is_refused_with_the_field_and_rule_and_nothing_is_stored()
     {
         SkipWithoutPostgres();

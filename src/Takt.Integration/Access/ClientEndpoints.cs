@@ -50,6 +50,13 @@ internal static class ClientEndpoints
             .WithSummary("Revoke one key (keyId), or the client and all its keys.")
             .Produces<RegisteredClient>()
             .ProducesProblem(404);
+        api.MapPost("/clients/{clientId}/mqtt-credentials", async (string clientId, TaktStore store, AccessClock clock, CancellationToken ct) =>
+                Respond(await Mqtt.MqttCredentials.IssueAsync(store, clock.Time, clientId, ct), c => Results.Json(c, Problem.Json)))
+            .WithName("IssueMqttCredential")
+            .WithSummary("Give a client an MQTT login (user = client id), replacing its previous password; the password is shown this once. Regenerate the broker's files afterwards (takt clients mqtt-broker).")
+            .Produces<Mqtt.MqttCredential>()
+            .ProducesProblem(404)
+            .ProducesProblem(409);
         api.MapGet("/audit", async (TaktStore store, AuditLog audit, string? clientId, string? decision, long? after, int? limit, CancellationToken ct) =>
             {
                 await audit.FlushAsync(ct);

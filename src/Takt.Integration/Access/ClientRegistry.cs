@@ -22,7 +22,8 @@ public sealed record RegisteredClient(
     string Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset? RevokedAt,
-    IReadOnlyList<ClientKey> Keys)
+    IReadOnlyList<ClientKey> Keys,
+    DateTimeOffset? MqttCredentialIssuedAt = null)
 {
     public const string AllPlants = "*";
 
@@ -292,7 +293,7 @@ public static partial class ClientRegistry
             """
             SELECT id AS Id, name AS Name, owner AS Owner, scopes AS Scopes, plants AS Plants, latency_objective_ms AS LatencyObjectiveMs,
                    rate_limit_per_minute AS RateLimitPerMinute, rate_limit_burst AS RateLimitBurst, status AS Status,
-                   created_at_us AS CreatedAtUs, revoked_at_us AS RevokedAtUs
+                   created_at_us AS CreatedAtUs, revoked_at_us AS RevokedAtUs, mqtt_issued_at_us AS MqttIssuedAtUs
             FROM integration_client WHERE CAST(@clientId AS text) IS NULL OR id = @clientId ORDER BY id
             """,
             new { clientId },
@@ -309,7 +310,8 @@ public static partial class ClientRegistry
             (int)c.LatencyObjectiveMs, (int)c.RateLimitPerMinute, (int)c.RateLimitBurst, c.Status,
             Instants.FromUnixMicroseconds(c.CreatedAtUs), c.RevokedAtUs is { } r ? Instants.FromUnixMicroseconds(r) : null,
             [.. keys[c.Id].Select(k => new ClientKey(k.KeyId, Instants.FromUnixMicroseconds(k.CreatedAtUs),
-                k.ExpiresAtUs is { } e ? Instants.FromUnixMicroseconds(e) : null, k.RevokedAtUs is { } kr ? Instants.FromUnixMicroseconds(kr) : null))]))];
+                k.ExpiresAtUs is { } e ? Instants.FromUnixMicroseconds(e) : null, k.RevokedAtUs is { } kr ? Instants.FromUnixMicroseconds(kr) : null))],
+            c.MqttIssuedAtUs is { } m ? Instants.FromUnixMicroseconds(m) : null))];
     }
 
     private static string[] Split(string? plants) =>
@@ -350,6 +352,7 @@ public static partial class ClientRegistry
         public string Status { get; set; } = "";
         public long CreatedAtUs { get; set; }
         public long? RevokedAtUs { get; set; }
+        public long? MqttIssuedAtUs { get; set; }
     }
 
     private sealed class KeyListRow

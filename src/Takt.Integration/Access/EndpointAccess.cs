@@ -24,6 +24,12 @@ public enum PlantBinding
 
     /// <summary>Each event's <c>data.plant</c> is checked by the event gateway itself.</summary>
     EventData,
+
+    /// <summary>
+    /// The resource belongs to the client that made it (webhook subscriptions): a restricted client manages its own,
+    /// within its plants, and the handler checks it; unrestricted clients manage all.
+    /// </summary>
+    Owned,
 }
 
 /// <summary>

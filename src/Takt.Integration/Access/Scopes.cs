@@ -35,6 +35,15 @@ public static class Scopes
     /// <summary>The audit log of authorization decisions (company-wide).</summary>
     public const string AuditRead = "audit:read";
 
+    /// <summary>Flow standards, plant variants, delegation-of-authority matrices, roles, calendars, instance migration (company-wide).</summary>
+    public const string FlowsManage = "flows:manage";
+
+    /// <summary>Start flow instances (company-wide) and read them (for the client's plants).</summary>
+    public const string FlowsRun = "flows:run";
+
+    /// <summary>Human tasks: the inbox and a task for the client's plants; claim, approve, reject, delegate, reassign (company-wide).</summary>
+    public const string TasksWork = "tasks:work";
+
     /// <summary>Every scope with what it allows, in a stable order.</summary>
     public static IReadOnlyList<(string Scope, string Description)> Described { get; } =
     [
@@ -47,6 +56,9 @@ public static class Scopes
         (WebhooksManage, "Manage webhook subscriptions: create, delete, rotate secrets, replay (all plants)."),
         (ClientsManage, "Register clients, rotate and revoke their keys (all plants)."),
         (AuditRead, "Read the audit log of authorization decisions (all plants)."),
+        (FlowsManage, "Manage flow standards, plant variants, approval matrices, roles and calendars; migrate instances (all plants)."),
+        (FlowsRun, "Start flow instances (all plants) and read those of the client's plants."),
+        (TasksWork, "Read the task inbox of the client's plants; claim, approve, reject, delegate and reassign tasks (all plants)."),
     ];
 
     public static FrozenSet<string> All { get; } = Described.Select(d => d.Scope).ToFrozenSet(StringComparer.Ordinal);

@@ -96,12 +96,21 @@ public static class IntegrationHealth
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/kpis/integration-failures", async (TaktStore store, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct) =>
-                Results.Json(new HealthReport<IntegrationFailures>(from, to, [.. (await ReadAsync(store, from, to, ct)).Select(h => new IntegrationFailures(h.ClientId, h.Failures, h.Exchanges, h.FailuresPer1000))]), Gateway.Problem.Json))
+        // Both read the audit log, which requests fill through a queue: flush it first, so that the figures hold every
+        // request answered before this one (as GET /api/v1/audit does).
+        api.MapGet("/kpis/integration-failures", async (TaktStore store, Access.AuditLog audit, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct) =>
+            {
+                await audit.FlushAsync(ct);
+                var clients = await ReadAsync(store, from, to, ct);
+                return Results.Json(new HealthReport<IntegrationFailures>(from, to, [.. clients.Select(h => new IntegrationFailures(h.ClientId, h.Failures, h.Exchanges, h.FailuresPer1000))]), Gateway.Problem.Json);
+            })
             .WithName("IntegrationFailures")
             .WithSummary("KPI: rejected inbound events and failed webhook deliveries per 1,000, by client (DESIGN §5).");
-        api.MapGet("/integration/health", async (TaktStore store, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct) =>
-                Results.Json(new HealthReport<ClientHealth>(from, to, await ReadAsync(store, from, to, ct)), Gateway.Problem.Json))
+        api.MapGet("/integration/health", async (TaktStore store, Access.AuditLog audit, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct) =>
+            {
+                await audit.FlushAsync(ct);
+                return Results.Json(new HealthReport<ClientHealth>(from, to, await ReadAsync(store, from, to, ct)), Gateway.Problem.Json);
+            })
             .WithName("IntegrationHealth")
             .WithSummary("Per client: requests, denials, events accepted and rejected by rule, p95 latency against its objective, webhook deliveries, failures, retries and dead letters.");
     }

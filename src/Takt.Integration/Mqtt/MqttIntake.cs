@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
+using Takt.Contracts;
+using Takt.Integration.Access;
 using Takt.Integration.Gateway;
 using Takt.Store;
 
@@ -21,12 +23,15 @@ namespace Takt.Integration.Mqtt;
 public sealed record MqttStatus(bool Enabled, bool Connected, string? Broker, int Connections, long Received, long Accepted, long Rejected);
 
 /// <summary>
-/// Shop-floor events over MQTT: subscribes to <c>{prefix}/+/+/+</c> at QoS 1 in a persistent session (clean start
+/// Shop-floor events over MQTT: subscribes to <c>{prefix}/+/+/+/+</c> (plant, line, event, client) at QoS 1 in a persistent session (clean start
 /// off, session expiry), so the broker keeps what arrives while Takt is away. Messages go through the same checks
 /// and the same idempotent, group-committed pipeline as HTTP. A message is acknowledged only after its event
 /// committed, or after its rejection was recorded in the integration log and published as a dead letter: until
 /// then the broker still has it and delivers it again after a crash, a restart or a lost connection (and the
 /// inbox turns the repeat into a replay). When the broker goes away, Takt reconnects with backoff.
+/// The topic's last level is the publishing client (the broker's ACL lets a user publish only under its own name):
+/// each event is checked against that client's scope and plants in the registry, like an HTTP request, and each
+/// batch's decisions go to the audit log under the client, so they count in its integration health.
 /// </summary>
 public sealed partial class MqttIntake(
     MqttOptions options,
@@ -34,6 +39,7 @@ public sealed partial class MqttIntake(
     EventValidation validation,
     IngestPipeline pipeline,
     TaktStore store,
+    AuditLog audit,
     TimeProvider clock,
     ILogger<MqttIntake> logger) : BackgroundService
 {
@@ -153,9 +159,10 @@ public sealed partial class MqttIntake(
 
     private async Task SubscribeAsync(MqttClientFactory factory, IMqttClient client, CancellationToken ct)
     {
-        var filter = $"{options.TopicPrefix}/+/+/+";
+        var filter = $"{options.TopicPrefix}/+/+/+/+";
+        // No local: the intake's own dead letters never come back to it (they lie one level deeper anyway).
         var result = await client.SubscribeAsync(factory.CreateSubscribeOptionsBuilder()
-            .WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
+            .WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithNoLocal())
             .Build(), ct);
         if (result.Items.Any(i => i.ResultCode != MqttClientSubscribeResultCode.GrantedQoS1))
             throw new InvalidOperationException($"The broker did not grant QoS 1 on {filter}: {string.Join(", ", result.Items.Select(i => i.ResultCode))}.");
@@ -201,7 +208,9 @@ public sealed partial class MqttIntake(
     private async Task DecideAsync(List<Received> batch, CancellationToken ct)
     {
         var inspected = batch.Select(r => MqttMessages.Inspect(r.Topic, r.Payload, options, ingest, validation)).ToArray();
+        var denied = await AuthorizeAsync(inspected, ct);
         var problems = inspected.Select(i => i.Problem).ToArray();
+        var committed = new bool[batch.Count];
         var pending = Enumerable.Range(0, batch.Count).Where(i => inspected[i].Event is not null).ToList();
         for (var attempt = 1; pending.Count > 0; attempt++)
         {
@@ -211,7 +220,7 @@ public sealed partial class MqttIntake(
             for (var k = 0; k < pending.Count; k++)
             {
                 if (results[k].Accepted)
-                    problems[pending[k]] = null;
+                    (problems[pending[k]], committed[pending[k]]) = (null, true);
                 else if (results[k].Status >= 500)
                     retry.Add(pending[k]);
                 else
@@ -225,6 +234,7 @@ public sealed partial class MqttIntake(
                 await Task.Delay(Backoff(attempt), clock, ct);
         }
 
+        await AuditAsync(inspected, problems, denied, committed, ct);
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
@@ -254,7 +264,7 @@ public sealed partial class MqttIntake(
             try
             {
                 await IntegrationLog.RecordAsync(store, clock, new IntegrationLog.Rejected(
-                    "mqtt", null, message.Topic.IsValid ? message.Topic.Plant : null, message.Topic.Topic, message.Source, message.Id, message.Type, problem, payload), ct);
+                    "mqtt", message.Topic.IsValid ? message.Topic.Client : null, message.Topic.IsValid ? message.Topic.Plant : null, message.Topic.Topic, message.Source, message.Id, message.Type, problem, payload), ct);
                 break;
             }
             catch (DbException ex)
@@ -285,6 +295,71 @@ public sealed partial class MqttIntake(
         {
             // The connection went: not acknowledged, so it comes again and is rejected (and logged once) again.
             return false;
+        }
+    }
+
+    /// <summary>
+    /// The topic's client against the registry (DESIGN §2.4, as for HTTP): registered, active, with an MQTT
+    /// credential, holding <c>events:production:write</c>, and allowed the event's plant. A refused event is
+    /// replaced by its 403 problem (it is dead-lettered and changes nothing); returns which were refused for access.
+    /// </summary>
+    private async Task<bool[]> AuthorizeAsync(Inspected[] inspected, CancellationToken ct)
+    {
+        var denied = new bool[inspected.Length];
+        var named = inspected.Where(i => i.Event is not null).Select(i => i.Topic.Client).ToHashSet(StringComparer.Ordinal);
+        var publishers = await MqttCredentials.PublishersAsync(store, named, ct);
+        for (var i = 0; i < inspected.Length; i++)
+        {
+            if (inspected[i].Event is null)
+                continue;
+            var id = inspected[i].Topic.Client;
+            Violation? refusal = publishers.GetValueOrDefault(id) switch
+            {
+                null or { HasCredential: false } => new Violation("", "mqtt.client-unknown",
+                    $"The topic's client level '{id}' names no registered client with MQTT credentials (takt clients mqtt)."),
+                { Status: not "active" } => new Violation("", "client.revoked", $"Client '{id}' is revoked."),
+                var p when !p.Scopes.Contains(Scopes.EventsProductionWrite) => new Violation("", "client.scope-missing",
+                    $"Publishing events needs the scope '{Scopes.EventsProductionWrite}'; client '{id}' holds {(p.Scopes.Count == 0 ? "none" : string.Join(", ", p.Scopes.Order(StringComparer.Ordinal)))}."),
+                var p when !p.MayAccessPlant(inspected[i].Plant) => new Violation("/data/plant", "client.plant-forbidden",
+                    $"Client '{id}' may act for {string.Join(", ", p.Plants)} only, not for plant '{inspected[i].Plant}'."),
+                _ => null,
+            };
+            if (refusal is not null)
+            {
+                inspected[i] = inspected[i] with { Event = null, Problem = AccessProblems.Forbidden(refusal) };
+                denied[i] = true;
+            }
+        }
+
+        return denied;
+    }
+
+    /// <summary>
+    /// One audit record per client and batch: what its messages became (accepted, rejected by rule), and whether
+    /// access was denied for all (denied) or some (partial) of them. Messages of no valid topic name no client;
+    /// messages left undecided (their connection went while the store failed) come again and are counted then.
+    /// </summary>
+    private async Task AuditAsync(Inspected[] inspected, Problem?[] problems, bool[] denied, bool[] committed, CancellationToken ct)
+    {
+        foreach (var group in Enumerable.Range(0, inspected.Length).Where(i => inspected[i].Topic.IsValid && (committed[i] || problems[i] is not null)).GroupBy(i => inspected[i].Topic.Client, StringComparer.Ordinal))
+        {
+            var mine = group.ToList();
+            var posted = mine.Count(i => committed[i]);
+            var rules = mine.Select(i => problems[i] ?? inspected[i].Problem).OfType<Problem>()
+                .GroupBy(p => p.Errors.Count > 0 ? p.Errors[0].Rule : $"http.{p.Status}", StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            var refused = mine.Where(i => denied[i]).ToList();
+            var decision = refused.Count == 0 ? AccessDecision.Allowed : refused.Count == mine.Count ? AccessDecision.Denied : AccessDecision.Partial;
+            string? reason = refused.Count == 0 ? null : inspected[refused[0]].Problem!.Errors[0].Rule;
+            if (decision == AccessDecision.Partial)
+                reason = $"{reason}: {refused.Count} of {mine.Count} events";
+            var refusedOrInvalid = mine.Count - posted;
+            var status = refusedOrInvalid == 0 ? 200 : posted > 0 ? 207 : (problems[mine[0]] ?? inspected[mine[0]].Problem)?.Status ?? 422;
+            await audit.AppendAsync(new AuditRecord(
+                0, clock.GetUtcNow(), group.Key, "mqtt:" + group.Key, "MQTT", $"{options.TopicPrefix}/+/+/+/{group.Key}", "MqttIntake",
+                Scopes.EventsProductionWrite, string.Join(' ', mine.Select(i => inspected[i].Plant).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)),
+                decision, reason, status, null, null, posted, refusedOrInvalid,
+                new IntakeTally(posted, refusedOrInvalid, rules).RulesText), ct);
         }
     }
 

@@ -26,14 +26,23 @@ public sealed record WebhookRequest(Uri? Url, IReadOnlyList<string>? EventTypes,
 /// <summary>The answer to a creation or a rotation: the secret is shown this once.</summary>
 public sealed record WebhookSecret(Webhook Webhook, string Secret);
 
-/// <summary>The subscription with what the worker needs to sign.</summary>
-internal sealed record WebhookTarget(Webhook Webhook, string Secret, string? PreviousSecret, long? PreviousUntilUs)
+/// <summary>
+/// The subscription with what the worker needs to sign, and the plants its client may receive now
+/// (<paramref name="ClientPlants"/>; null: every plant, for an unrestricted client or a subscription made by the CLI).
+/// </summary>
+internal sealed record WebhookTarget(Webhook Webhook, string Secret, string? PreviousSecret, long? PreviousUntilUs, IReadOnlyList<string>? ClientPlants = null)
 {
     public string Subscriber => WebhookSubscriptions.SubscriberOf(Webhook.Id);
 
+    // The client's plants are read again with the subscriptions (at most a second old), so a client whose plants
+    // shrink stops receiving the others' events at once, whatever its subscription's filter says; an event that
+    // names no plant goes to unrestricted clients only.
     public bool Accepts(OutboxMessage message) =>
         (Webhook.EventTypes.Count == 0 || Webhook.EventTypes.Contains(message.Type, StringComparer.Ordinal))
-        && (Webhook.Plant is null || string.Equals(Webhook.Plant, message.Plant, StringComparison.Ordinal));
+        && (Webhook.Plant is null || string.Equals(Webhook.Plant, message.Plant, StringComparison.Ordinal))
+        && MayReceive(message.Plant);
+
+    public bool MayReceive(string? plant) => ClientPlants is null || (plant is not null && ClientPlants.Contains(plant, StringComparer.Ordinal));
 }
 
 /// <summary>Webhook subscriptions: create, list, rotate the secret, delete, replay (API and CLI call these).</summary>
@@ -174,13 +183,14 @@ public static class WebhookSubscriptions
     private static async Task<IReadOnlyList<WebhookTarget>> TargetsAsync(TaktStore store, string? id, string? clientId, bool includeDeleted, CancellationToken ct)
     {
         await using var connection = await store.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<(string Id, string? ClientId, string Url, string Types, string? Plant, long Ordered, long MaxAttempts, string Secret, string? PreviousSecret, long? PreviousUntilUs, string Status, string? Description, long CreatedAtUs)>(
+        var rows = await connection.QueryAsync<(string Id, string? ClientId, string Url, string Types, string? Plant, long Ordered, long MaxAttempts, string Secret, string? PreviousSecret, long? PreviousUntilUs, string Status, string? Description, long CreatedAtUs, string? ClientPlants)>(
             new CommandDefinition(
                 """
-                SELECT id, client_id, url, event_types, plant, ordered, max_attempts, secret, previous_secret, previous_until_us, status, description, created_at_us
-                FROM integration_webhook
-                WHERE (CAST(@id AS text) IS NULL OR id = @id) AND (CAST(@clientId AS text) IS NULL OR client_id = @clientId) AND (@includeDeleted OR status = 'active')
-                ORDER BY created_at_us, id
+                SELECT w.id, w.client_id, w.url, w.event_types, w.plant, w.ordered, w.max_attempts, w.secret, w.previous_secret, w.previous_until_us, w.status, w.description, w.created_at_us,
+                       c.plants
+                FROM integration_webhook w LEFT JOIN integration_client c ON c.id = w.client_id
+                WHERE (CAST(@id AS text) IS NULL OR w.id = @id) AND (CAST(@clientId AS text) IS NULL OR w.client_id = @clientId) AND (@includeDeleted OR w.status = 'active')
+                ORDER BY w.created_at_us, w.id
                 """,
                 new { id, clientId, includeDeleted }, cancellationToken: ct));
         return [.. rows.Select(r => new WebhookTarget(
@@ -189,6 +199,7 @@ public static class WebhookSubscriptions
                 r.Description, Instants.FromUnixMicroseconds(r.CreatedAtUs), r.PreviousUntilUs is { } until ? Instants.FromUnixMicroseconds(until) : null),
             r.Secret,
             r.PreviousSecret,
-            r.PreviousUntilUs))];
+            r.PreviousUntilUs,
+            r.ClientPlants?.Split(' ', StringSplitOptions.RemoveEmptyEntries)))];
     }
 }

@@ -118,6 +118,7 @@ public sealed partial class WebhookWorker(
         if (batch.Count == 0)
             return attempts;
 
+        target = await WithCurrentPlantsAsync(connection, target, ct);
         var reached = position;
         foreach (var logged in batch)
         {
@@ -143,6 +144,19 @@ public sealed partial class WebhookWorker(
         return attempts;
     }
 
+    /// <summary>
+    /// The subscription with its client's plants as they are now (the subscriptions themselves are read at most once
+    /// a second): a client whose plants shrank receives nothing of the others from this turn on.
+    /// </summary>
+    private static async Task<WebhookTarget> WithCurrentPlantsAsync(System.Data.Common.DbConnection connection, WebhookTarget target, CancellationToken ct)
+    {
+        if (target.Webhook.ClientId is not { } client)
+            return target;
+        var plants = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT plants FROM integration_client WHERE id = @client", new { client }, cancellationToken: ct));
+        return target with { ClientPlants = plants?.Split(' ', StringSplitOptions.RemoveEmptyEntries) };
+    }
+
     private async Task<int> RetryDueAsync(System.Data.Common.DbConnection connection, WebhookTarget target, CancellationToken ct)
     {
         var due = await connection.QueryAsync<(long Id, long Attempts, long Seq, string MessageId, string Type, string Source, string? Subject, string? Plant, long TimeUs, string Data)>(new CommandDefinition(
@@ -153,12 +167,24 @@ public sealed partial class WebhookWorker(
             ORDER BY m.seq LIMIT @limit
             """,
             new { subscriber = target.Subscriber, now = clock.GetUtcNow().ToUnixMicroseconds(), limit = options.BatchSize }, cancellationToken: ct));
+        if (due.Any())
+            target = await WithCurrentPlantsAsync(connection, target, ct);
         var attempts = 0;
         foreach (var r in due)
         {
             attempts++;
             var attempt = (int)r.Attempts + 1;
             var message = new OutboxMessage(r.MessageId, r.Type, r.Source, r.Subject, r.Plant, Instants.FromUnixMicroseconds(r.TimeUs), r.Data);
+            if (!target.MayReceive(message.Plant))
+            {
+                // The client's plants changed since the message was queued: it is not sent; a replay checks again.
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE store_outbox_retry SET status = 'dead', last_error = @error WHERE id = @id AND status = 'pending'",
+                    new { id = r.Id, error = $"client.plant-forbidden: client '{target.Webhook.ClientId}' may no longer receive plant '{message.Plant}'" },
+                    cancellationToken: ct));
+                continue;
+            }
+
             var error = await SendAsync(connection, target, message, attempt, ct);
             var dead = error is not null && attempt >= target.Webhook.MaxAttempts;
             await connection.ExecuteAsync(new CommandDefinition(
