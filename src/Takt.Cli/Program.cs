@@ -10,6 +10,8 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(KpiCommand.Create());
+root.Subcommands.Add(OcelCommand.Create());
+root.Subcommands.Add(MapCommand.Create());
 root.Subcommands.Add(FlowsCommand.Create());
 root.Subcommands.Add(DeadLettersCommand.Create());
 root.Subcommands.Add(ClientsCommand.Create());

@@ -23,6 +23,53 @@ public sealed record LatencyPercentiles(string Plant, long Count, double P50, do
 
 public sealed record PlantActivity(string Plant, DateOnly Day, string SourceType, long Entries, decimal Debit);
 
+/// <summary>Events that occurred in [From, To) (either open), at one plant or all.</summary>
+public sealed record ProcessLogRange(DateTimeOffset? From, DateTimeOffset? To, string? Plant);
+
+/// <summary>An event of the process log with every object it touches; <c>Seq</c> is its place in the log (commit order).</summary>
+public sealed record LoggedEvent(
+    long Seq,
+    string Id,
+    string Type,
+    string Source,
+    string SourceId,
+    string? Plant,
+    DateTimeOffset OccurredAt,
+    DateTimeOffset RecordedAt,
+    long JournalEntries,
+    System.Text.Json.JsonElement Data,
+    IReadOnlyList<ObjectLink> Objects);
+
+/// <summary>A page of events in time order (ties in commit order); <c>Next</c> is the cursor of the next page (null: the last).</summary>
+public sealed record EventPage(IReadOnlyList<LoggedEvent> Events, string? Next);
+
+/// <summary>
+/// An object's history: its events in time order with all their objects. The index by object runs a moment behind
+/// the log: <c>IndexBehind</c> events were committed but not filed by object yet (0: the history is complete).
+/// </summary>
+public sealed record ObjectHistory(string Type, string Id, IReadOnlyList<LoggedEvent> Events, string? Next, long IndexBehind);
+
+/// <summary>Which process map: one object type, optionally one plant and a period [From, To).</summary>
+public sealed record ProcessMapQuery(string ObjectType, DateTimeOffset? From, DateTimeOffset? To, string? Plant);
+
+/// <summary>An activity (event type) of a process map: passes of objects through it, objects starting and ending there.</summary>
+public sealed record ActivityNode(string Activity, long Events, long Starts, long Ends);
+
+/// <summary>A directly-follows edge: how often an object's event of <c>From</c> was next followed by one of <c>To</c>, and the time between (median and 90th percentile, nearest rank, seconds).</summary>
+public sealed record DirectlyFollowsEdge(string From, string To, long Count, double MedianSeconds, double P90Seconds);
+
+/// <summary>The object-centric directly-follows graph of one object type; <c>Bottlenecks</c> are the slowest transitions (by median).</summary>
+public sealed record ProcessMap(
+    string ObjectType,
+    DateTimeOffset? From,
+    DateTimeOffset? To,
+    string? Plant,
+    long Objects,
+    long Events,
+    IReadOnlyList<ActivityNode> Activities,
+    IReadOnlyList<DirectlyFollowsEdge> Edges,
+    IReadOnlyList<DirectlyFollowsEdge> Bottlenecks);
+
 /// <summary>The process log and the KPIs computed from it.</summary>
 public interface IIntelligence
 {
@@ -36,4 +83,37 @@ public interface IIntelligence
 
     /// <summary>Committed events the object index has not filed yet (it runs a moment behind the writer).</summary>
     Task<long> ObjectIndexBehindAsync(TaktStore store, CancellationToken ct);
+
+    /// <summary>Events of a period and plant (and of one type), in time order, from the cursor <paramref name="after"/>.</summary>
+    Task<EventPage> EventsAsync(TaktStore store, ProcessLogRange range, string? type, string? after, int limit, CancellationToken ct);
+
+    /// <summary>
+    /// The history of one object (at one plant, or all), from the cursor <paramref name="after"/>. An object without
+    /// events has an empty history: the log knows events, not which objects exist (master data does).
+    /// </summary>
+    Task<ObjectHistory> ObjectHistoryAsync(TaktStore store, string type, string id, string? plant, string? after, int limit, CancellationToken ct);
+
+    /// <summary>True when <paramref name="cursor"/> is one this log hands out as <c>Next</c>.</summary>
+    bool IsCursor(string cursor);
+
+    Task<ProcessMap> ProcessMapAsync(TaktStore store, ProcessMapQuery query, CancellationToken ct);
+
+    /// <summary>The process map of an imported OCEL 2.0 log.</summary>
+    ProcessMap ProcessMapOf(OcelLog log, ProcessMapQuery query);
+
+    /// <summary>The map as an SVG picture (laid out without external tools).</summary>
+    string RenderSvg(ProcessMap map);
+
+    /// <summary>Writes the events of the range as an OCEL 2.0 JSON log to <paramref name="output"/> as they are read.</summary>
+    Task<OcelStats> ExportOcelJsonAsync(TaktStore store, ProcessLogRange range, Stream output, CancellationToken ct);
+
+    /// <summary>Writes the events of the range as a new OCEL 2.0 SQLite file at <paramref name="path"/> (replaced if it exists).</summary>
+    Task<OcelStats> ExportOcelSqliteAsync(TaktStore store, ProcessLogRange range, string path, CancellationToken ct);
+
+    /// <summary>Reads an OCEL 2.0 log in any of its forms (JSON, XML, SQLite, told by content) for analysis; XML is read without DTDs, within size and depth limits.</summary>
+    /// <exception cref="FormatException">The file is not an OCEL 2.0 log.</exception>
+    Task<OcelLog> ReadOcelAsync(string path, CancellationToken ct);
+
+    /// <summary>Writes a log as OCEL 2.0 JSON or SQLite.</summary>
+    Task WriteOcelAsync(OcelLog log, string path, OcelFormat format, CancellationToken ct);
 }

@@ -28,6 +28,7 @@ public static class IntelligenceModule
                 Results.Ok((await intelligence.PlantActivityAsync(store, ct)).Where(a => plant is null || a.Plant == plant).ToList()))
             .WithName("PlantActivity")
             .WithSummary("Postings per plant, day and cause (a projection fed by the outbox); optionally one plant.");
+        ProcessLogEndpoints.Map(api);
         return api;
     }
 }

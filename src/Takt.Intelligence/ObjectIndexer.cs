@@ -59,11 +59,14 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
     {
         var position = await PositionAsync(session.Read(PositionSql), ct);
         var visible = SettledReads.Condition(session.Engine);
-        var links = new List<(long Seq, ObjectLink[] Objects)>();
-        await using (var reader = await session.Read($"SELECT seq, objects FROM intel_event WHERE seq > $1{visible} ORDER BY seq LIMIT $2", position, (long)MaxEvents).ExecuteReaderAsync(ct))
+        var links = new List<(long Seq, string Activity, long OccurredAtUs, string? Plant, ObjectLink[] Objects)>();
+        await using (var reader = await session.Read($"SELECT seq, type, occurred_at_us, plant, objects FROM intel_event WHERE seq > $1{visible} ORDER BY seq LIMIT $2", position, (long)MaxEvents).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
-                links.Add((reader.GetInt64(0), JsonSerializer.Deserialize(reader.GetString(1), IntelligenceJson.Default.ObjectLinkArray) ?? []));
+            {
+                links.Add((reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                    JsonSerializer.Deserialize(reader.GetString(4), IntelligenceJson.Default.ObjectLinkArray) ?? []));
+            }
         }
 
         if (links.Count == 0)
@@ -72,13 +75,14 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
         var locked = tx.Engine == StoreEngine.Postgres ? " FOR UPDATE" : "";
         if (await PositionAsync(tx.Command(PositionSql + locked), ct) != position)
             return 0; // rolled back on dispose: another turn (a node on the same PostgreSQL) indexed these
-        foreach (var (seq, objects) in links)
+        foreach (var (seq, activity, occurredAtUs, plant, objects) in links)
         {
             foreach (var link in objects)
             {
+                // The activity, time and plant ride along so a process map reads the index alone (migration 005).
                 tx.Stage(
-                    "INSERT INTO intel_event_object (object_type, object_id, event_seq, qualifier) VALUES ($1, $2, $3, $4)",
-                    link.Type, link.Id, seq, link.Qualifier);
+                    "INSERT INTO intel_event_object (object_type, object_id, event_seq, qualifier, activity, occurred_at_us, plant) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    link.Type, link.Id, seq, link.Qualifier, activity, occurredAtUs, plant);
             }
         }
 

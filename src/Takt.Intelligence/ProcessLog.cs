@@ -53,4 +53,34 @@ internal sealed class ProcessLog : IIntelligence
     }
 
     public Task<long> ObjectIndexBehindAsync(TaktStore store, CancellationToken ct) => ObjectIndexer.BehindAsync(store, ct);
+
+    public Task<EventPage> EventsAsync(TaktStore store, ProcessLogRange range, string? type, string? after, int limit, CancellationToken ct) =>
+        ProcessLogQueries.EventsAsync(store, range, type, after, limit, ct);
+
+    public Task<ObjectHistory> ObjectHistoryAsync(TaktStore store, string type, string id, string? plant, string? after, int limit, CancellationToken ct) =>
+        ProcessLogQueries.ObjectHistoryAsync(store, type, id, plant, after, limit, ct);
+
+    public bool IsCursor(string cursor) => ProcessLogQueries.Cursor.TryParse(cursor, out _);
+
+    public Task<ProcessMap> ProcessMapAsync(TaktStore store, ProcessMapQuery query, CancellationToken ct) => DirectlyFollows.FromLogAsync(store, query, ct);
+
+    public ProcessMap ProcessMapOf(OcelLog log, ProcessMapQuery query) => DirectlyFollows.FromOcel(log, query);
+
+    public string RenderSvg(ProcessMap map) => ProcessMapSvg.Render(map);
+
+    public async Task<OcelStats> ExportOcelJsonAsync(TaktStore store, ProcessLogRange range, Stream output, CancellationToken ct)
+    {
+        await using var sink = new OcelExport.JsonSink(output);
+        return await OcelExport.ExportAsync(store, range, sink, ct);
+    }
+
+    public async Task<OcelStats> ExportOcelSqliteAsync(TaktStore store, ProcessLogRange range, string path, CancellationToken ct)
+    {
+        await using var writer = await OcelSqliteWriter.CreateAsync(path, ct);
+        return await OcelExport.ExportAsync(store, range, new OcelExport.SqliteSink(writer), ct);
+    }
+
+    public Task<OcelLog> ReadOcelAsync(string path, CancellationToken ct) => OcelFile.ReadAsync(path, ct);
+
+    public Task WriteOcelAsync(OcelLog log, string path, OcelFormat format, CancellationToken ct) => OcelFile.WriteAsync(log, path, format, ct);
 }

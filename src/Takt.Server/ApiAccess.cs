@@ -58,6 +58,11 @@ public static class ApiAccess
         ["AccountBalances"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
         ["ProductionToPostingLatency"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["PlantActivity"] = new(Scopes.KpisRead, PlantBinding.Query),
+        // The process log: a restricted client reads the events of its plant (the plant is filled in when it has one).
+        ["ListProcessEvents"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["GetObjectHistory"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["GetProcessMap"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["ExportOcel"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["IntegrationFailures"] = new(Scopes.KpisRead, PlantBinding.AllPlants), // by client, not by plant
         ["IntegrationHealth"] = new(Scopes.KpisRead, PlantBinding.AllPlants),
 

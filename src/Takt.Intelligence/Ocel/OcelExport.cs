@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Text.Json;
+using Takt.Store;
+
+namespace Takt.Intelligence;
+
+/// <summary>
+/// Takt's process log as an OCEL 2.0 log, for events that occurred in [from, to) (and at one plant): each event
+/// with its CloudEvents type as the event type, the fields of its data as attributes (nested fields joined with
+/// dots, all values as strings as OCEL 2.0 JSON has them) and its object links as event-to-object relations.
+/// Objects are those the events link (orders, items, plants, work centers, journal entries, stock movements),
+/// with the OCEL id <c>type:id</c> (ids are unique per type only); the plant of plant-bound objects as an
+/// attribute from their first event; object-to-object relations from the links of one event (an order and a work
+/// center belong to the plant, a journal entry was posted for the order, a stock movement moved for it). Event and
+/// object types are declared with every attribute seen. The log is read in one pass in commit order and written as
+/// it is read: the events stream out, the objects and type declarations follow them.
+/// </summary>
+internal static class OcelExport
+{
+    private sealed class ObjectEntry(string type, string id, long firstUs, string? plant)
+    {
+        public string Type { get; } = type;
+
+        public string Id { get; } = id;
+
+        public long FirstUs { get; } = firstUs;
+
+        public string? Plant { get; } = plant;
+
+        public List<OcelRelationship>? Relations { get; set; }
+    }
+
+    /// <summary>Receives the log as it is read: the JSON and SQLite forms.</summary>
+    internal interface ISink
+    {
+        void Declare(string eventType, IReadOnlyList<OcelAttributeDeclaration> newAttributes);
+
+        ValueTask EventAsync(string id, string type, DateTimeOffset time, List<(string Name, string Value)> attributes, List<OcelRelationship> relationships, CancellationToken ct);
+
+        ValueTask ObjectAsync(OcelObject o, CancellationToken ct);
+
+        ValueTask CompleteAsync(IReadOnlyList<OcelType> eventTypes, IReadOnlyList<OcelType> objectTypes, CancellationToken ct);
+    }
+
+    private static readonly HashSet<string> PlantBound = new(["production-order", "work-center", "journal-entry", "stock-movement"], StringComparer.Ordinal);
+
+    public static async Task<OcelStats> ExportAsync(TaktStore store, ProcessLogRange range, ISink sink, CancellationToken ct)
+    {
+        var eventTypes = new Dictionary<string, List<OcelAttributeDeclaration>>(StringComparer.Ordinal);
+        var declaredNames = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var objects = new Dictionary<string, ObjectEntry>(StringComparer.Ordinal);
+        var attributes = new List<(string Name, string Value)>();
+        var relationships = new List<OcelRelationship>();
+        var newAttributes = new List<OcelAttributeDeclaration>();
+        long events = 0, e2o = 0;
+        await using (var connection = await store.OpenConnectionAsync(ct))
+        {
+            // In time order (ties in commit order): the order of the time index, which the range reads anyway, so
+            // the database streams rows instead of sorting the whole range first.
+            await using var command = LogQuery.Command(connection, store.Engine,
+                $"SELECT id, type, source, source_id, plant, occurred_at_us, recorded_at_us, journal_entries, data, objects FROM intel_event e WHERE {LogQuery.Range(range, out var args)} ORDER BY occurred_at_us, seq",
+                args);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var (id, type, plant, occurredUs) = (reader.GetString(0), reader.GetString(1), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt64(5));
+                attributes.Clear();
+                relationships.Clear();
+                Flatten(reader.GetString(8), attributes);
+                attributes.Add(("source", reader.GetString(2)));
+                attributes.Add(("sourceId", reader.GetString(3)));
+                attributes.Add(("journalEntries", reader.GetInt64(7).ToString(CultureInfo.InvariantCulture)));
+                attributes.Add(("recordedAt", OcelTime.Format(Instants.FromUnixMicroseconds(reader.GetInt64(6)))));
+
+                if (!eventTypes.TryGetValue(type, out var declared))
+                {
+                    eventTypes[type] = declared = [];
+                    declaredNames[type] = new HashSet<string>(StringComparer.Ordinal);
+                }
+
+                var names = declaredNames[type];
+                newAttributes.Clear();
+                foreach (var (name, _) in attributes)
+                {
+                    if (names.Add(name))
+                    {
+                        var declaration = new OcelAttributeDeclaration(name, AttributeType(name));
+                        declared.Add(declaration);
+                        newAttributes.Add(declaration);
+                    }
+                }
+
+                if (newAttributes.Count > 0 || declared.Count == 0)
+                    sink.Declare(type, newAttributes);
+
+                var links = JsonSerializer.Deserialize(reader.GetString(9), IntelligenceJson.Default.ObjectLinkArray) ?? [];
+                var order = Array.Find(links, l => l.Type == "production-order");
+                foreach (var link in links)
+                {
+                    var objectId = link.Type + ":" + link.Id;
+                    relationships.Add(new OcelRelationship(objectId, link.Qualifier));
+                    if (!objects.TryGetValue(objectId, out var entry))
+                        objects[objectId] = entry = new ObjectEntry(link.Type, objectId, occurredUs, PlantBound.Contains(link.Type) ? plant : null);
+                    var related = link.Type switch
+                    {
+                        "production-order" or "work-center" when plant is not null => new OcelRelationship("plant:" + plant, "belongs-to"),
+                        "journal-entry" when order is not null => new OcelRelationship("production-order:" + order.Id, "posted-for"),
+                        "stock-movement" when order is not null => new OcelRelationship("production-order:" + order.Id, "moved-for"),
+                        _ => null,
+                    };
+                    if (related is not null && entry.Relations?.Contains(related) != true)
+                        (entry.Relations ??= []).Add(related);
+                }
+
+                e2o += relationships.Count;
+                events++;
+                await sink.EventAsync(id, type, Instants.FromUnixMicroseconds(occurredUs), attributes, relationships, ct);
+            }
+        }
+
+        long o2o = 0;
+        var objectTypes = new SortedDictionary<string, List<OcelAttributeDeclaration>>(StringComparer.Ordinal);
+        foreach (var entry in objects.Values)
+        {
+            if (!objectTypes.ContainsKey(entry.Type))
+                objectTypes[entry.Type] = PlantBound.Contains(entry.Type) ? [new OcelAttributeDeclaration("plant", "string")] : [];
+            o2o += entry.Relations?.Count ?? 0;
+            await sink.ObjectAsync(new OcelObject(
+                entry.Id,
+                entry.Type,
+                entry.Plant is null ? [] : [new OcelObjectAttribute("plant", entry.Plant, Instants.FromUnixMicroseconds(entry.FirstUs))],
+                (IReadOnlyList<OcelRelationship>?)entry.Relations ?? []), ct);
+        }
+
+        await sink.CompleteAsync(
+            [.. eventTypes.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new OcelType(t.Key, t.Value))],
+            [.. objectTypes.Select(t => new OcelType(t.Key, t.Value))],
+            ct);
+        return new OcelStats(events, objects.Count, eventTypes.Count, objectTypes.Count, e2o, o2o);
+    }
+
+    private static string AttributeType(string name) => name switch
+    {
+        "journalEntries" => "integer",
+        "recordedAt" => "time",
+        _ when name.EndsWith(".value", StringComparison.Ordinal) => "float", // quantities and times: { value, unit }
+        _ => "string",
+    };
+
+    /// <summary>The event's data as attributes: nested objects' fields joined with dots, arrays as their JSON.</summary>
+    internal static void Flatten(string json, List<(string Name, string Value)> into)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
+        {
+            var length = System.Text.Encoding.UTF8.GetBytes(json, buffer);
+            var reader = new Utf8JsonReader(buffer.AsSpan(0, length));
+            var path = new List<string>();
+            string? name = null;
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        name = reader.GetString();
+                        break;
+                    case JsonTokenType.StartObject:
+                        if (name is not null)
+                            path.Add(name);
+                        name = null;
+                        break;
+                    case JsonTokenType.EndObject:
+                        if (path.Count > 0)
+                            path.RemoveAt(path.Count - 1);
+                        break;
+                    case JsonTokenType.StartArray:
+                        var start = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        into.Add((Joined(path, name!), System.Text.Encoding.UTF8.GetString(buffer, start, (int)(reader.TokenStartIndex + 1 - start))));
+                        break;
+                    case JsonTokenType.String:
+                        into.Add((Joined(path, name!), reader.GetString()!));
+                        break;
+                    case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False:
+                        into.Add((Joined(path, name!), System.Text.Encoding.UTF8.GetString(reader.ValueSpan)));
+                        break;
+                    default:
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static string Joined(List<string> path, string name) => path.Count == 0 ? name : string.Join('.', path) + "." + name;
+
+    /// <summary>OCEL 2.0 JSON, streamed to the output as it is read.</summary>
+    internal sealed class JsonSink : ISink, IAsyncDisposable
+    {
+        private readonly Utf8JsonWriter json;
+
+        public JsonSink(Stream output)
+        {
+            // Values are written as they are (no escaping of HTML-sensitive characters: the file is not embedded in HTML).
+            json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            json.WriteStartObject();
+            json.WriteStartArray("events");
+        }
+
+        public void Declare(string eventType, IReadOnlyList<OcelAttributeDeclaration> newAttributes)
+        {
+        }
+
+        private bool objectsStarted;
+
+        public async ValueTask EventAsync(string id, string type, DateTimeOffset time, List<(string Name, string Value)> attributes, List<OcelRelationship> relationships, CancellationToken ct)
+        {
+            OcelJson.WriteEvent(json, id, type, time, attributes, relationships);
+            if (json.BytesPending > 1 << 20)
+                await json.FlushAsync(ct);
+        }
+
+        public async ValueTask ObjectAsync(OcelObject o, CancellationToken ct)
+        {
+            if (!objectsStarted)
+            {
+                json.WriteEndArray();
+                json.WriteStartArray("objects");
+                objectsStarted = true;
+            }
+
+            OcelJson.WriteObject(json, o);
+            if (json.BytesPending > 1 << 16)
+                await json.FlushAsync(ct);
+        }
+
+        public async ValueTask CompleteAsync(IReadOnlyList<OcelType> eventTypes, IReadOnlyList<OcelType> objectTypes, CancellationToken ct)
+        {
+            if (!objectsStarted)
+            {
+                json.WriteEndArray();
+                json.WriteStartArray("objects");
+            }
+
+            json.WriteEndArray();
+            OcelJson.WriteTypes(json, "eventTypes", eventTypes);
+            OcelJson.WriteTypes(json, "objectTypes", objectTypes);
+            json.WriteEndObject();
+            await json.FlushAsync(ct);
+        }
+
+        public ValueTask DisposeAsync() => json.DisposeAsync();
+    }
+
+    /// <summary>The OCEL 2.0 SQLite form, written to a new file.</summary>
+    internal sealed class SqliteSink(OcelSqliteWriter writer) : ISink
+    {
+        public void Declare(string eventType, IReadOnlyList<OcelAttributeDeclaration> newAttributes) =>
+            writer.DeclareEventType(new OcelType(eventType, newAttributes));
+
+        public ValueTask EventAsync(string id, string type, DateTimeOffset time, List<(string Name, string Value)> attributes, List<OcelRelationship> relationships, CancellationToken ct)
+        {
+            writer.AddEvent(id, type, time, attributes, relationships);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask ObjectAsync(OcelObject o, CancellationToken ct)
+        {
+            writer.AddObject(o);
+            return ValueTask.CompletedTask;
+        }
+
+        public async ValueTask CompleteAsync(IReadOnlyList<OcelType> eventTypes, IReadOnlyList<OcelType> objectTypes, CancellationToken ct)
+        {
+            foreach (var type in objectTypes)
+                writer.DeclareObjectType(type);
+            await writer.CompleteAsync(ct);
+        }
+    }
+}
