@@ -32,8 +32,9 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
                     var next = signal.Next;
                     if (await IndexOnceAsync(session, stoppingToken) < MaxEvents)
                     {
-                        await OutboxSignal.WaitAsync(next, TimeSpan.FromSeconds(1), clock, stoppingToken);
-                        await Task.Delay(Gather, clock, stoppingToken);
+                        // Infrastructure time, not business time: a fake clock in tests must not put the indexer to sleep.
+                        await OutboxSignal.WaitAsync(next, TimeSpan.FromSeconds(1), TimeProvider.System, stoppingToken);
+                        await Task.Delay(Gather, TimeProvider.System, stoppingToken);
                     }
                 }
             }
@@ -44,7 +45,7 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
             catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or TimeoutException or JsonException)
             {
                 LogFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
+                await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, stoppingToken);
             }
         }
     }

@@ -65,7 +65,8 @@ public sealed partial class OutboxDispatcher(
                     var next = signal.Next;
                     var handled = await DispatchOnceAsync(session, stoppingToken);
                     if (handled == 0)
-                        await OutboxSignal.WaitAsync(next, options.PollInterval, clock, stoppingToken);
+                        // Polling runs on real time (a fake business clock in tests must not stop it); retries fall due by the business clock.
+                        await OutboxSignal.WaitAsync(next, options.PollInterval, TimeProvider.System, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -75,7 +76,7 @@ public sealed partial class OutboxDispatcher(
             catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or TimeoutException)
             {
                 LogStoreUnavailable(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
+                await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, stoppingToken);
             }
         }
     }

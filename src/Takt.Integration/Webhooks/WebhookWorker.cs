@@ -88,7 +88,8 @@ public sealed partial class WebhookWorker(
             {
                 try
                 {
-                    await OutboxSignal.WaitAsync(next, options.PollInterval, clock, stoppingToken);
+                    // Polling runs on real time (a fake business clock in tests must not stop it); retries fall due by the business clock.
+                    await OutboxSignal.WaitAsync(next, options.PollInterval, TimeProvider.System, stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
