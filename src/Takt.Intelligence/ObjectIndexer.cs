@@ -19,36 +19,9 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
 
     private const int MaxEvents = 2_500;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var session = await store.OpenSessionAsync(clock, stoppingToken, background: true);
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    var next = signal.Next;
-                    if (await IndexOnceAsync(session, stoppingToken) < MaxEvents)
-                    {
-                        // Infrastructure time, not business time: a fake clock in tests must not put the indexer to sleep.
-                        await OutboxSignal.WaitAsync(next, TimeSpan.FromSeconds(1), TimeProvider.System, stoppingToken);
-                        await Task.Delay(Gather, TimeProvider.System, stoppingToken);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or TimeoutException or JsonException)
-            {
-                LogFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, stoppingToken);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundTurns.RunAsync(store, clock, () => signal.Next, async (session, ct) => await IndexOnceAsync(session, ct) >= MaxEvents,
+            TimeSpan.FromSeconds(1), ex => LogFailed(logger, ex), stoppingToken, gather: Gather, alsoFailure: ex => ex is JsonException);
 
     /// <summary>
     /// Indexes the events after the position (up to 2,500) in one transaction; returns how many. The events are

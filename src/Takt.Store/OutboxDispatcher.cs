@@ -52,34 +52,10 @@ public sealed partial class OutboxDispatcher(
 
     private sealed record Retry(long Id, string Subscriber, int Attempts, Logged Logged);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var session = await store.OpenSessionAsync(clock, stoppingToken, background: true);
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    var next = signal.Next;
-                    var handled = await DispatchOnceAsync(session, stoppingToken);
-                    if (handled == 0)
-                        // Polling runs on real time (a fake business clock in tests must not stop it); retries fall due by the business clock.
-                        await OutboxSignal.WaitAsync(next, options.PollInterval, TimeProvider.System, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or TimeoutException)
-            {
-                LogStoreUnavailable(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, stoppingToken);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Retries fall due by the business clock; the loop waits on real time.
+        BackgroundTurns.RunAsync(store, clock, () => signal.Next, async (session, ct) => await DispatchOnceAsync(session, ct) > 0,
+            options.PollInterval, ex => LogStoreUnavailable(logger, ex), stoppingToken);
 
     /// <summary>One turn: every subscriber reads on from its position, then due retries run. Returns messages settled.</summary>
     public async Task<int> DispatchOnceAsync(StoreSession session, CancellationToken ct)

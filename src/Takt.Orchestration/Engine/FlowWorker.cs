@@ -10,41 +10,10 @@ namespace Takt.Orchestration.Engine;
 /// </summary>
 internal sealed partial class FlowWorker(TaktStore store, FlowEngine engine, OrchestrationOptions options, TimeProvider clock, ILogger<FlowWorker> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var session = await store.OpenSessionAsync(clock, stoppingToken, background: true);
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    var next = engine.NextWake;
-                    if (await engine.RunDueAsync(session, options.BatchSize, stoppingToken) > 0)
-                        continue;
-                    try
-                    {
-                        // Real time, not the business clock: a test's fake clock moves timers, not this poll.
-                        await next.WaitAsync(options.PollInterval, TimeProvider.System, stoppingToken);
-                    }
-                    catch (TimeoutException)
-                    {
-                        // Poll: a timer may have come due.
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or TimeoutException)
-            {
-                LogStoreUnavailable(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, stoppingToken);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Timers fall due by the business clock; the loop waits on real time.
+        BackgroundTurns.RunAsync(store, clock, () => engine.NextWake, async (session, ct) => await engine.RunDueAsync(session, options.BatchSize, ct) > 0,
+            options.PollInterval, ex => LogStoreUnavailable(logger, ex), stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Flow worker cannot reach the store; retrying")]
     private static partial void LogStoreUnavailable(ILogger logger, Exception error);
