@@ -20,4 +20,7 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(YieldReported))]
 [JsonSerializable(typeof(JournalEntryPosted))]
 [JsonSerializable(typeof(StockMoved))]
+[JsonSerializable(typeof(OrchestrationSignal))]
+[JsonSerializable(typeof(OrchestrationTaskCreated))]
+[JsonSerializable(typeof(OrchestrationInstanceCompleted))]
 public sealed partial class EventJson : JsonSerializerContext;

@@ -29,6 +29,15 @@ public static class EventTypes
     /// <summary><see cref="Events.StockMoved"/>.</summary>
     public const string StockMoved = "takt.inventory.stock-moved.v1";
 
+    /// <summary><see cref="Events.OrchestrationSignal"/>.</summary>
+    public const string OrchestrationSignal = "takt.orchestration.signal.v1";
+
+    /// <summary><see cref="Events.OrchestrationTaskCreated"/>.</summary>
+    public const string OrchestrationTaskCreated = "takt.orchestration.task-created.v1";
+
+    /// <summary><see cref="Events.OrchestrationInstanceCompleted"/>.</summary>
+    public const string OrchestrationInstanceCompleted = "takt.orchestration.instance-completed.v1";
+
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
     {
@@ -37,6 +46,9 @@ public static class EventTypes
         new(YieldReported, typeof(YieldReported), Inbound: true),
         new(JournalEntryPosted, typeof(JournalEntryPosted), Inbound: false),
         new(StockMoved, typeof(StockMoved), Inbound: false),
+        new(OrchestrationSignal, typeof(OrchestrationSignal), Inbound: false),
+        new(OrchestrationTaskCreated, typeof(OrchestrationTaskCreated), Inbound: false),
+        new(OrchestrationInstanceCompleted, typeof(OrchestrationInstanceCompleted), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Takt.Contracts.Events;
 using Takt.Store;
 
 namespace Takt.Orchestration.Engine;
@@ -11,27 +12,19 @@ namespace Takt.Orchestration.Engine;
 /// </summary>
 internal sealed class SignalAction(Outbox outbox, TimeProvider clock) : IFlowAction
 {
-    public const string Type = "takt.orchestration.signal.v1";
+    public const string Type = EventTypes.OrchestrationSignal;
 
     public string Name => "signal";
 
     public Task RunAsync(FlowActionContext context, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var name = context.With.TryGetValue("name", out var n) ? n.GetString() : context.Step;
+        var name = (context.With.TryGetValue("name", out var n) ? n.GetString() : null) ?? context.Step;
+        var data = new OrchestrationSignal(
+            name, context.Compensating, context.InstanceId, context.Flow, context.Version, context.Step, context.Plant, context.Variables);
         outbox.Enqueue(context.Transaction, new OutboxMessage(
             Guid.CreateVersion7(now).ToString(), Type, FlowEngine.Source, context.InstanceId, context.Plant, now,
-            new JsonObject
-            {
-                ["name"] = name,
-                ["compensation"] = context.Compensating,
-                ["instance"] = context.InstanceId,
-                ["flow"] = context.Flow,
-                ["version"] = context.Version,
-                ["step"] = context.Step,
-                ["plant"] = context.Plant,
-                ["variables"] = context.Variables.DeepClone(),
-            }.ToJsonString()));
+            JsonSerializer.Serialize(data, EventJson.Default.OrchestrationSignal)));
         return Task.CompletedTask;
     }
 }

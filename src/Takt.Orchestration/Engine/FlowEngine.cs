@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Takt.Contracts;
+using Takt.Contracts.Events;
 using Takt.Intelligence;
 using Takt.Orchestration.Approvals;
 using Takt.Orchestration.Calendar;
@@ -472,8 +473,8 @@ internal sealed partial class FlowEngine(
         Log(tx, instance.Id, "", "completed", outcome, null);
         Trace(tx, instance, "instance-completed", null, new JsonObject { ["outcome"] = outcome });
         outbox.Enqueue(tx, new OutboxMessage(
-            Guid.CreateVersion7(now).ToString(), "takt.orchestration.instance-completed.v1", Source, instance.Id, instance.Plant, now,
-            new JsonObject { ["instance"] = instance.Id, ["flow"] = instance.Flow, ["version"] = instance.Version, ["variant"] = instance.VariantId, ["plant"] = instance.Plant, ["outcome"] = outcome }.ToJsonString()));
+            Guid.CreateVersion7(now).ToString(), EventTypes.OrchestrationInstanceCompleted, Source, instance.Id, instance.Plant, now,
+            JsonSerializer.Serialize(new OrchestrationInstanceCompleted(instance.Id, instance.Flow, instance.Version, instance.Plant, outcome, instance.VariantId), EventJson.Default.OrchestrationInstanceCompleted)));
         if (instance.ExceptionId is { } exception)
         {
             await tx.ExecuteAsync("UPDATE orch_exception SET resolved_at_us = $1, resolution = 'standard-flow' WHERE id = $2 AND resolved_at_us IS NULL", ct, now.ToUnixMicroseconds(), exception);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Takt.Contracts;
+using Takt.Contracts.Events;
 using Takt.Orchestration.Approvals;
 using Takt.Orchestration.Standards;
 using Takt.Store;
@@ -83,8 +84,8 @@ internal sealed partial class FlowEngine
         History(tx, id, "created", null, explanation ?? $"for {role} at {instance.Plant}" + (costCenter is null ? "" : $", cost center {costCenter}"));
         Trace(tx, instance, "task-created", step.Id, new JsonObject { ["task"] = id, ["role"] = role, ["level"] = level, ["explanation"] = explanation }, id);
         outbox.Enqueue(tx, new OutboxMessage(
-            Guid.CreateVersion7(now).ToString(), "takt.orchestration.task-created.v1", Source, id, instance.Plant, now,
-            new JsonObject { ["task"] = id, ["instance"] = instance.Id, ["flow"] = instance.Flow, ["step"] = step.Id, ["role"] = role, ["plant"] = instance.Plant, ["costCenter"] = costCenter, ["dueAt"] = due, ["explanation"] = explanation }.ToJsonString()));
+            Guid.CreateVersion7(now).ToString(), EventTypes.OrchestrationTaskCreated, Source, id, instance.Plant, now,
+            JsonSerializer.Serialize(new OrchestrationTaskCreated(id, instance.Id, instance.Flow, step.Id, role, instance.Plant, costCenter, due, explanation), EventJson.Default.OrchestrationTaskCreated)));
     }
 
     private void History(StoreTransaction tx, string task, string action, string? actor, string? detail) =>
