@@ -34,6 +34,29 @@ public sealed class EventJsonSnapshotTests
     }
 
     [Fact]
+    public void orchestration_signal_keeps_its_shape()
+    {
+        var data = new OrchestrationSignal("expedite-order", false, "01a2f000-0000-7000-8000-000000000003", "purchase-requisition-approval", 2,
+            "signal-expedite", "PA01", new JsonObject { ["requisition"] = "REQ-7001", ["value"] = new JsonObject { ["amount"] = 48200, ["currency"] = "EUR" }, ["costCenter"] = "CC-4100" });
+        Snapshot.Match(Json(data, EventTypes.Json).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    [Fact]
+    public void orchestration_task_created_keeps_its_shape()
+    {
+        var data = new OrchestrationTaskCreated("01a2f000-0000-7000-8000-000000000004", "01a2f000-0000-7000-8000-000000000003", "purchase-requisition-approval",
+            "approve", "plant-controller", "PA01", "CC-4100", new DateTimeOffset(2026, 11, 30, 17, 0, 0, TimeSpan.Zero), "value above 25000 EUR");
+        Snapshot.Match(Json(data, EventTypes.Json).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    [Fact]
+    public void orchestration_instance_completed_keeps_its_shape()
+    {
+        var data = new OrchestrationInstanceCompleted("01a2f000-0000-7000-8000-000000000003", "purchase-requisition-approval", 2, "PA01", "approved", "01a2f000-0000-7000-8000-000000000005");
+        Snapshot.Match(Json(data, EventTypes.Json).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    [Fact]
     public void operation_confirmed_reads_what_the_mes_sends()
     {
         var json = """
