@@ -116,6 +116,25 @@ public abstract class IdempotencyKeyContract<TFixture>(TFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task a_webhook_secret_is_shown_once_and_its_replay_holds_no_secret()
+    {
+        var key = Guid.NewGuid().ToString();
+        var body = new { url = "http://127.0.0.1:9/idem-hook", eventTypes = new[] { Takt.Contracts.Events.EventTypes.StockMoved } };
+        using var first = await Calls.PostJsonAsync(Host.Http, "/api/v1/webhooks", body, key);
+        using var repeat = await Calls.PostJsonAsync(Host.Http, "/api/v1/webhooks", body, key);
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (first.StatusCode, repeat.StatusCode));
+        Assert.True(repeat.Headers.Contains("Idempotent-Replayed"));
+        var created = JsonDocument.Parse(await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        var replayed = JsonDocument.Parse(await repeat.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        var secret = created.GetProperty("secret").GetString()!;
+        Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
+        Assert.Equal(created.GetProperty("webhook").GetProperty("id").GetString(), replayed.GetProperty("webhook").GetProperty("id").GetString());
+        Assert.StartsWith("(shown once and not kept", replayed.GetProperty("secret").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await Tables.CountAsync(Host.Store, "SELECT COUNT(*) FROM integration_idempotency WHERE body LIKE '%whsec%'"));
+    }
+
+    [Fact]
     public async Task an_mqtt_login_is_shown_once_and_its_replay_holds_no_password()
     {
         await Host.RegisterClientAsync("idem-mqtt", [Scopes.EventsProductionWrite], ["PA01"]);

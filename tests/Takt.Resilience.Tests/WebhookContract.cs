@@ -269,6 +269,15 @@ public abstract class WebhookContract(string engine) : IAsyncLifetime
         var plantB = await PublishedAsync([EventTypes.StockMoved], DemoData.PlantB);
         Assert.Equal([.. plantA, plantB[^1]], receiver.Delivered);
         Assert.DoesNotContain(receiver.All, r => r.Body.GetProperty("taktplant").GetString() == DemoData.PlantA && !plantA.Contains(r.Id));
+
+        // The client is revoked: nothing more is sent to its subscriptions, of any plant.
+        using (var revoked = await PostAsAsync(Host.Http, "/api/v1/clients/wms-pa01/revoke", new { }))
+            Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        await PostAsync(Events.MaterialIssued(DemoData.PlantB, "PB01-100003", "RM-3002", 2m, "H87"));
+        await Host.DrainOutboxAsync();
+        var afterRevocation = await PublishedAsync([EventTypes.StockMoved], DemoData.PlantB);
+        Assert.True(afterRevocation.Count > plantB.Count, "The event after the revocation was published.");
+        Assert.Equal([.. plantA, plantB[^1]], receiver.Delivered);
     }
 
     private static async Task<HttpResponseMessage> PostAsAsync(HttpClient http, string path, object body)

@@ -158,12 +158,15 @@ internal sealed class IdempotencyKeys(RequestDelegate next, TaktStore store, Acc
     }
 
     /// <summary>
-    /// The response as stored: API keys and MQTT passwords (shown once, kept only as hashes) are replaced by a
-    /// note, so the stored response of a key registration, rotation or MQTT login holds no secret. A replay
-    /// therefore shows no key: a client that lost the first answer rotates the key (or issues a new password).
+    /// The response as stored: API keys and MQTT passwords (shown once, kept only as hashes) and webhook secrets
+    /// (kept once, with their subscription) are replaced by a note, so the stored response of a key registration,
+    /// rotation, MQTT login or webhook subscription holds no secret. A replay therefore shows none: a client that
+    /// lost the first answer rotates the key or secret (or issues a new password).
     /// </summary>
     internal static string WithoutSecrets(byte[] body) =>
-        Mqtt.MqttCredentials.Pattern().Replace(ApiKeys.Pattern().Replace(Encoding.UTF8.GetString(body), SecretNotKept), SecretNotKept);
+        Webhooks.WebhookSigner.Pattern().Replace(
+            Mqtt.MqttCredentials.Pattern().Replace(ApiKeys.Pattern().Replace(Encoding.UTF8.GetString(body), SecretNotKept), SecretNotKept),
+            SecretNotKept);
 
     public const string SecretNotKept = "(shown once and not kept; rotate the key if the first answer was lost)";
 

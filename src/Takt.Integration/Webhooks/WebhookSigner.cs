@@ -9,7 +9,7 @@ namespace Takt.Integration.Webhooks;
 /// HMAC-SHA256 of "{id}.{timestamp}.{body}"&gt;</c>, one per valid secret (two while a rotation's grace period
 /// runs). Secrets are <c>whsec_</c> + base64 of 32 random bytes; the key is the decoded bytes.
 /// </summary>
-public static class WebhookSigner
+public static partial class WebhookSigner
 {
     public const string IdHeader = "webhook-id";
     public const string TimestampHeader = "webhook-timestamp";
@@ -17,6 +17,10 @@ public static class WebhookSigner
     private const string Prefix = "whsec_";
 
     public static string NewSecret() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>A whole secret anywhere in a text, also as JSON writes it ('+' escaped), to keep secrets out of stored responses.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"whsec_(?:[A-Za-z0-9/=]|\\u002B|\+){40,}", System.Text.RegularExpressions.RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    public static partial System.Text.RegularExpressions.Regex Pattern();
 
     public static string Sign(string secret, string id, long timestamp, string body)
     {

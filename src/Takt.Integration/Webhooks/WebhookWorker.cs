@@ -147,15 +147,18 @@ public sealed partial class WebhookWorker(
 
     /// <summary>
     /// The subscription with its client's plants as they are now (the subscriptions themselves are read at most once
-    /// a second): a client whose plants shrank receives nothing of the others from this turn on.
+    /// a second): a client whose plants shrank receives nothing of the others from this turn on, and a revoked
+    /// client (or one no longer registered) receives nothing at all.
     /// </summary>
     private static async Task<WebhookTarget> WithCurrentPlantsAsync(System.Data.Common.DbConnection connection, WebhookTarget target, CancellationToken ct)
     {
         if (target.Webhook.ClientId is not { } client)
             return target;
-        var plants = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
-            "SELECT plants FROM integration_client WHERE id = @client", new { client }, cancellationToken: ct));
-        return target with { ClientPlants = plants?.Split(' ', StringSplitOptions.RemoveEmptyEntries) };
+        var current = await connection.QuerySingleOrDefaultAsync<(string Status, string? Plants)?>(new CommandDefinition(
+            "SELECT status, plants FROM integration_client WHERE id = @client", new { client }, cancellationToken: ct));
+        return current is { Status: "active" } active
+            ? target with { ClientPlants = active.Plants?.Split(' ', StringSplitOptions.RemoveEmptyEntries) }
+            : target with { ClientPlants = [] };
     }
 
     private async Task<int> RetryDueAsync(System.Data.Common.DbConnection connection, WebhookTarget target, CancellationToken ct)
@@ -178,10 +181,11 @@ public sealed partial class WebhookWorker(
             var message = new OutboxMessage(r.MessageId, r.Type, r.Source, r.Subject, r.Plant, Instants.FromUnixMicroseconds(r.TimeUs), r.Data);
             if (!target.MayReceive(message.Plant))
             {
-                // The client's plants changed since the message was queued: it is not sent; a replay checks again.
+                // The client's plants changed (or it was revoked) since the message was queued: it is not sent; a
+                // replay checks again.
                 await connection.ExecuteAsync(new CommandDefinition(
                     "UPDATE store_outbox_retry SET status = 'dead', last_error = @error WHERE id = @id AND status = 'pending'",
-                    new { id = r.Id, error = $"client.plant-forbidden: client '{target.Webhook.ClientId}' may no longer receive plant '{message.Plant}'" },
+                    new { id = r.Id, error = target.ClientPlants is [] ? $"client.revoked: client '{target.Webhook.ClientId}' is revoked or no longer registered" : $"client.plant-forbidden: client '{target.Webhook.ClientId}' may no longer receive plant '{message.Plant}'" },
                     cancellationToken: ct));
                 continue;
             }
