@@ -45,11 +45,8 @@ public abstract class VariantContract<TFixture>(TFixture fixture) : IClassFixtur
     [Fact]
     public async Task the_api_answers_a_breach_with_a_problem_naming_the_field_and_the_rule()
     {
-        // Not SettledSnapshotAsync: the object indexer sleeps on the fake business clock here; the outbox must be read to its head.
-        var outbox = fixture.Host.Service<Takt.Store.Outbox>();
-        while (!(await Takt.Store.OutboxBacklog.ReadAsync(fixture.Store, outbox, TestContext.Current.CancellationToken)).All(b => b.Settled))
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        var before = await Tables.SnapshotAsync(fixture.Store);
+        // Settled: the outbox read to its head and the object index caught up (both poll on real time, whatever the business clock).
+        var before = await fixture.Host.SettledSnapshotAsync();
         using var response = await fixture.Host.PostJsonAsync("/api/v1/flows/variants", new { document = Variant("expedite-procurement-approval", "PB01", "set:\n  approvalThreshold: 75000"), proposer = "petr.lead" });
         var problem = await Problems.AssertAsync(response, HttpStatusCode.UnprocessableEntity, "/set/approvalThreshold", "variant.above-maximum");
         Assert.Contains("between 10,000 and 50,000 EUR", problem.GetProperty("errors")[0].GetProperty("detail").GetString(), StringComparison.Ordinal);
