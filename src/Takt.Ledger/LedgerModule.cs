@@ -19,6 +19,7 @@ public static class LedgerModule
                 Results.Ok(await ledger.BalancesAsync(store, order, ct)))
             .WithName("AccountBalances")
             .WithSummary("Debits, credits and balance per account; optionally for one production order.");
+        LedgerEndpoints.Map(api);
         return api;
     }
 }
