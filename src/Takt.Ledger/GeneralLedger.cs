@@ -231,4 +231,10 @@ internal sealed class GeneralLedger : ILedger
             new { order }, cancellationToken: ct));
         return [.. rows.Select(r => new AccountBalance(r.Account, r.Name, r.Kind, Fixed.FromE4(r.Debit), Fixed.FromE4(r.Credit)))];
     }
+
+    public Task<TrialBalance> TrialBalanceAsync(TaktStore store, string company, int period, CancellationToken ct) =>
+        Reports.TrialBalanceAsync(store, company, period, ct);
+
+    public Task<IReadOnlyList<AccountEntry>> AccountEntriesAsync(TaktStore store, string company, string account, int period, int limit, CancellationToken ct) =>
+        Reports.AccountEntriesAsync(store, company, account, period, limit, ct);
 }

@@ -149,4 +149,10 @@ public interface ILedger
 
     /// <summary>Debits and credits per account, optionally for one cost object (production order).</summary>
     Task<IReadOnlyList<AccountBalance>> BalancesAsync(TaktStore store, string? order, CancellationToken ct);
+
+    /// <summary>The trial balance of a company for a period (yyyymm), from the totals kept at posting.</summary>
+    Task<TrialBalance> TrialBalanceAsync(TaktStore store, string company, int period, CancellationToken ct);
+
+    /// <summary>Drill-down: entries of a period on an account with their source event and objects.</summary>
+    Task<IReadOnlyList<AccountEntry>> AccountEntriesAsync(TaktStore store, string company, string account, int period, int limit, CancellationToken ct);
 }

@@ -203,20 +203,27 @@ internal static class Journal
         if (!Guid.TryParse(id, out _))
             return null;
         await using var connection = await store.OpenConnectionAsync(ct);
+        return await EntryAsync(connection, null, id, ct);
+    }
+
+    public static Task<EntryView?> EntryAsync(StoreTransaction tx, string id, CancellationToken ct) => EntryAsync(tx.Connection, tx.Transaction, id, ct);
+
+    private static async Task<EntryView?> EntryAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string id, CancellationToken ct)
+    {
         var entry = await connection.QuerySingleOrDefaultAsync<EntryRow>(new CommandDefinition(
             """
             SELECT id AS Id, company AS Company, plant AS Plant, fiscal_year AS FiscalYear, number AS Number, posting_date AS PostingDate, currency AS Currency,
                    company_currency AS CompanyCurrency, rate AS Rate, document_type AS DocumentType, source_type AS SourceType, source_id AS SourceId,
                    source_origin AS SourceOrigin, reverses AS Reverses, actor AS Actor, reason AS Reason, chain_seq AS ChainSeq, hash AS Hash
             FROM ledger_journal_entry WHERE id = @id
-            """, new { id }, cancellationToken: ct));
+            """, new { id }, transaction, cancellationToken: ct));
         if (entry is null)
             return null;
         var lines = await connection.QueryAsync<LineRow>(new CommandDefinition(
             "SELECT line_no AS LineNo, account AS Account, debit_e4 AS DebitE4, credit_e4 AS CreditE4, debit_local_e4 AS DebitLocalE4, credit_local_e4 AS CreditLocalE4, order_number AS OrderNumber, item AS Item, work_center AS WorkCenter FROM ledger_journal_line WHERE entry_id = @id ORDER BY line_no",
-            new { id }, cancellationToken: ct));
+            new { id }, transaction, cancellationToken: ct));
         var reversedBy = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT id FROM ledger_journal_entry WHERE reverses = @id ORDER BY id", new { id }, cancellationToken: ct));
+            "SELECT id FROM ledger_journal_entry WHERE reverses = @id ORDER BY id", new { id }, transaction, cancellationToken: ct));
         return new EntryView(entry.Id, entry.Company, entry.Plant, entry.FiscalYear is { } y ? checked((int)y) : null, entry.Number, Instants.FromDateKey(checked((int)entry.PostingDate)),
             entry.Currency, entry.CompanyCurrency, entry.Rate, entry.DocumentType, new SourceView(entry.SourceType, entry.SourceId, entry.SourceOrigin), entry.Reverses, [.. reversedBy],
             entry.Actor, entry.Reason, entry.ChainSeq, entry.Hash,

@@ -17,6 +17,10 @@ internal static class LedgerEndpoints
 
     public sealed record RuleRequest(string? Company, string? Plant, string? ItemClass, string? Movement, string? ValuationClass, string? CostCategory, DateOnly? ValidFrom, DateOnly? ValidTo, string? Debit, string? Credit);
 
+    public sealed record AccrualRequest(string? Company, string? Plant, DateOnly? PostingDate, string? Category, decimal? Amount, string? Currency, string? Description, string? Order, string? Source);
+
+    public sealed record ApproveRequest(string? Approver);
+
     public sealed record ChartAccountView(string Account, string Name, string Kind, string NormalBalance, string? ControlSubledger);
 
     public static void Map(RouteGroupBuilder api)
@@ -101,7 +105,89 @@ internal static class LedgerEndpoints
                 Answer(await Journal.ReverseAsync(store, ledger, outbox, clock, id, body, Actor(http), ct), StatusCodes.Status201Created))
             .WithName("ReverseJournalEntry")
             .WithSummary("Reverse an entry fully or partly (amount, pro rata over its lines) with a reason; entries are never changed.");
+
+        api.MapGet("/ledger/trial-balance", async (ILedger ledger, TaktStore store, string? company, string? period, CancellationToken ct) =>
+            {
+                var errors = CompanyPeriod(company, period, out var p);
+                return errors.Count > 0 ? Malformed(errors) : Json(await ledger.TrialBalanceAsync(store, company!, p, ct));
+            })
+            .WithName("TrialBalance")
+            .WithSummary("Trial balance of a company for a period (yyyymm): opening, debits, credits, closing per account in the company currency.");
+        api.MapGet("/ledger/accounts/{account}/entries", async (ILedger ledger, TaktStore store, string account, string? company, string? period, int? limit, CancellationToken ct) =>
+            {
+                var errors = CompanyPeriod(company, period, out var p);
+                if (limit is < 1 or > 1000)
+                    errors.Add(new Violation("/query/limit", "query.limit-invalid", "limit is from 1 to 1000."));
+                return errors.Count > 0 ? Malformed(errors) : Json(await ledger.AccountEntriesAsync(store, company!, account, p, limit ?? 100, ct));
+            })
+            .WithName("AccountEntries")
+            .WithSummary("Drill-down from a balance: a period's entries on an account, each with its source event, objects and process history.");
+
+        api.MapPost("/ledger/accruals", async (IAccruals accruals, TaktStore store, TimeProvider clock, AccrualRequest body, HttpContext http, CancellationToken ct) =>
+            {
+                var errors = new List<Violation>();
+                if (!Currency.TryParse(body.Currency, out var currency))
+                    errors.Add(new Violation("/currency", "money.currency-unknown", $"'{body.Currency}' is not a known ISO 4217 currency."));
+                if (body.PostingDate is null)
+                    errors.Add(new Violation("/postingDate", "accrual.posting-date-required", "postingDate is required (yyyy-MM-dd), usually the period's last day."));
+                if (errors.Count > 0)
+                    return Answer(Outcome<AccrualView>.FromViolations(errors));
+                await using var session = await store.OpenSessionAsync(clock, ct);
+                await using var tx = await session.BeginAsync(ct);
+                var proposed = await accruals.ProposeAsync(tx, new AccrualProposal(body.Company ?? "", body.Plant ?? "", body.PostingDate!.Value, body.Category ?? "",
+                    new Money(body.Amount ?? 0m, currency), body.Description ?? "", Actor(http), body.Order, body.Source), ct);
+                if (!proposed.IsRejected)
+                    await tx.CommitAsync(ct);
+                return Answer(proposed, StatusCodes.Status201Created);
+            })
+            .WithName("ProposeAccrual")
+            .WithSummary("Propose an accrual (expense / accrued liabilities), e.g. premium freight after an expedite or services received not invoiced.");
+        api.MapGet("/ledger/accruals", async (IAccruals accruals, TaktStore store, string? company, int? period, CancellationToken ct) =>
+                Json(await accruals.ListAsync(store, company ?? "", period, ct)))
+            .WithName("ListAccruals")
+            .WithSummary("A company's accruals, optionally of one period, with their state.");
+        api.MapPost("/ledger/accruals/{id}/approve", async (IAccruals accruals, TaktStore store, string id, ApproveRequest? body, HttpContext http, CancellationToken ct) =>
+                Answer(await accruals.ApproveAsync(store, id, string.IsNullOrWhiteSpace(body?.Approver) ? Actor(http) : body.Approver, ct)))
+            .WithName("ApproveAccrual")
+            .WithSummary("Approve a proposed accrual (not by its proposer).");
+        api.MapPost("/ledger/accruals/{id}/post", async (IAccruals accruals, TaktStore store, string id, HttpContext http, CancellationToken ct) =>
+                Answer(await accruals.PostAsync(store, id, Actor(http), ct)))
+            .WithName("PostAccrual")
+            .WithSummary("Post an approved accrual; it is reversed automatically on the first day of the next period.");
+        api.MapPost("/close/{company}/run-reversals", async (IAccruals accruals, TaktStore store, string company, CancellationToken ct) =>
+                Json((await accruals.RunDueReversalsAsync(store, ct)).Where(a => a.Company == company).ToList()))
+            .WithName("RunAccrualReversals")
+            .WithSummary("Reverse every posted accrual whose first day of the next period has come (what the close runs each day).");
+        api.MapGet("/close/{company}/{period}", async (ILedgerClose close, TaktStore store, string company, string period, CancellationToken ct) =>
+            {
+                var errors = CompanyPeriod(company, period, out var p);
+                return errors.Count > 0 ? Malformed(errors) : Json(await close.StatusAsync(store, company, p, ct));
+            })
+            .WithName("CloseStatus")
+            .WithSummary("The close checklist of a company and period, computed from data; KPI close readiness = passed ÷ applicable checks, failing items listed.");
+        api.MapGet("/ledger/cost-variances", async (ILedgerClose close, TaktStore store, string? company, decimal? tolerance, CancellationToken ct) =>
+                Json(await close.CostVarianceWarningsAsync(store, company ?? "", tolerance ?? 0.05m, ct)))
+            .WithName("CostVarianceWarnings")
+            .WithSummary("Expected cost variance: open orders whose actual cost trends off standard beyond the tolerance (default 0.05).");
+        api.MapGet("/ledger/audit/{company}", async (ILedgerClose close, TaktStore store, string company, CancellationToken ct) =>
+                Json(await close.VerifyAuditChainAsync(store, company, ct)))
+            .WithName("VerifyAuditChain")
+            .WithSummary("Recompute the company's hash chain over its journal entries; lists every changed, missing or re-ordered entry and numbering gap.");
     }
+
+    /// <summary>company and period (yyyymm) from the query, or the violations naming them.</summary>
+    internal static List<Violation> CompanyPeriod(string? company, string? period, out int value)
+    {
+        var errors = new List<Violation>();
+        value = 0;
+        if (string.IsNullOrWhiteSpace(company))
+            errors.Add(new Violation("/query/company", "query.company-required", "company is required."));
+        if (!int.TryParse(period, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value) || value % 100 is < 1 or > 12 || value < 190001 || value > 999912)
+            errors.Add(new Violation("/query/period", "query.period-invalid", $"period is yyyymm (e.g. 202611); '{period}' is not."));
+        return errors;
+    }
+
+    internal static IResult Malformed(IReadOnlyList<Violation> errors) => Problem(400, "urn:takt:problem:malformed", "The request is malformed.", errors);
 
     internal static string Actor(HttpContext http) => http.User.FindFirst("client_id")?.Value ?? http.User.Identity?.Name ?? "unknown";
 
@@ -122,6 +208,8 @@ internal static class LedgerEndpoints
         var v = outcome.Violations;
         return v.All(x => x.Rule.EndsWith(".unknown", StringComparison.Ordinal) && x.Field is "/id" or "/period")
             ? Problem(404, "urn:takt:problem:not-found", "The resource does not exist.", v)
-            : Problem(422, "urn:takt:problem:rule-violated", "A business rule is broken.", v);
+            : v.Any(x => x.Rule.StartsWith("sod.", StringComparison.Ordinal))
+                ? Problem(403, "urn:takt:problem:forbidden", "The person may not do this.", v)
+                : Problem(422, "urn:takt:problem:rule-violated", "A business rule is broken.", v);
     }
 }

@@ -11,7 +11,9 @@ public static class LedgerModule
     public static SchemaModule Schema { get; } = new("ledger", typeof(LedgerModule).Assembly);
 
     public static IServiceCollection AddLedger(this IServiceCollection services) =>
-        services.AddSingleton<ILedger, GeneralLedger>();
+        services.AddSingleton<ILedger, GeneralLedger>()
+            .AddSingleton<IAccruals, Accruals>()
+            .AddSingleton<ILedgerClose, LedgerClose>();
 
     public static RouteGroupBuilder MapLedger(this RouteGroupBuilder api)
     {
