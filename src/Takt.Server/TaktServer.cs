@@ -66,6 +66,7 @@ public static class TaktServer
         services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         services.AddOrchestration(settings.Orchestration);
+        services.AddSingleton<ISubledgers, Subledgers>();
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
         settings.ConfigureServices?.Invoke(services);

@@ -40,9 +40,10 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     /// <summary>What the orchestration calls act on, prepared before the refused calls run.</summary>
     private sealed record FlowState(string InstancePa01, string InstancePb01, string TaskPa01, string TaskPb01);
 
-    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null) =>
+    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null) =>
     [
         .. FlowCalls(flows ?? new FlowState("i1", "i2", "t1", "t2")),
+        .. LedgerCalls(ledger ?? new LedgerState("e", "a1", "a2")),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production-orders?plant=PA01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production-orders?plant=PB01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/production-orders"),
@@ -144,6 +145,68 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     ];
 
     /// <summary>
+    /// What the ledger calls act on: an entry on non-control accounts, a proposed and an approved accrual. They post at
+    /// Plant B, so the Plant A webhook (a dead port) is owed nothing and the outbox settles.
+    /// </summary>
+    private sealed record LedgerState(string Entry, string ProposedAccrual, string ApprovedAccrual);
+
+    private static readonly int ThisPeriod = (TimeProvider.System.GetUtcNow().Year * 100) + TimeProvider.System.GetUtcNow().Month;
+
+    private static object ManualEntry(string reason) => new
+    {
+        company = "TK01", plant = "PB01", postingDate = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime), currency = "EUR", reason,
+        lines = new object[] { new { account = "690000", debit = 10m }, new { account = "100000", credit = 10m } },
+    };
+
+    private static object Accrual(int n) => new
+    {
+        company = "TK01", plant = "PB01", postingDate = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime), category = "services", amount = 100m + n, currency = "EUR", description = $"matrix {n}",
+    };
+
+    private static IEnumerable<Call> LedgerCalls(LedgerState l) =>
+    [
+        Get("ListChartOfAccounts", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/accounts?company=TK01"),
+        Get("ListPeriods", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/periods?company=TK01"),
+        new("ChangePeriodState", Scopes.LedgerClose, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/periods/TK01/{ThisPeriod}/state", new { status = "open" }, Guid.NewGuid().ToString())),
+        Get("ListDeterminationRules", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/determination/rules"),
+        new("AddDeterminationRule", Scopes.LedgerWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/determination/rules", new { company = "TK01", movement = $"matrix-{n}", validFrom = new DateOnly(2026, 1, 1), debit = "690000", credit = "100000" }, Guid.NewGuid().ToString())),
+        new("SimulateDetermination", Scopes.LedgerRead, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/determination/simulate", new { company = "TK01", plant = "PA01", itemClass = "RAW", movement = "goods-issue-to-order" }, null)),
+        new("PostJournalEntry", Scopes.LedgerWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/journal-entries", ManualEntry($"matrix {n}"), Guid.NewGuid().ToString())),
+        Get("GetJournalEntry", Scopes.LedgerRead, Binding.AllPlants, null, $"/api/v1/ledger/journal-entries/{l.Entry}"),
+        new("ReverseJournalEntry", Scopes.LedgerWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/journal-entries/{l.Entry}/reversal", new { reason = "matrix" }, Guid.NewGuid().ToString())),
+        Get("TrialBalance", Scopes.LedgerRead, Binding.AllPlants, null, $"/api/v1/ledger/trial-balance?company=TK01&period={ThisPeriod}"),
+        Get("AccountEntries", Scopes.LedgerRead, Binding.AllPlants, null, $"/api/v1/ledger/accounts/690000/entries?company=TK01&period={ThisPeriod}"),
+        new("ProposeAccrual", Scopes.LedgerWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/accruals", Accrual(n), Guid.NewGuid().ToString())),
+        Get("ListAccruals", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/accruals?company=TK01"),
+        new("ApproveAccrual", Scopes.LedgerWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/accruals/{l.ProposedAccrual}/approve", new { approver = "matrix-controller" }, Guid.NewGuid().ToString())),
+        new("PostAccrual", Scopes.LedgerWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/accruals/{l.ApprovedAccrual}/post", new { }, Guid.NewGuid().ToString())),
+        new("RunAccrualReversals", Scopes.LedgerClose, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/close/TK01/run-reversals", new { }, Guid.NewGuid().ToString())),
+        Get("CloseStatus", Scopes.LedgerRead, Binding.AllPlants, null, $"/api/v1/close/TK01/{ThisPeriod}"),
+        Get("CostVarianceWarnings", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/cost-variances?company=TK01"),
+        Get("VerifyAuditChain", Scopes.AuditRead, Binding.AllPlants, null, "/api/v1/ledger/audit/TK01"),
+    ];
+
+    /// <summary>An entry to read and reverse, an accrual to approve and one to post, made before the refused calls run.</summary>
+    private async Task<LedgerState> PrepareLedgerAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var entry = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/ledger/journal-entries", ManualEntry("matrix preparation"), Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.Created, entry.StatusCode);
+        var id = JsonDocument.Parse(await entry.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("id").GetString()!;
+        var accruals = new List<string>();
+        foreach (var n in new[] { 900_001, 900_002 })
+        {
+            using var proposed = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/ledger/accruals", Accrual(n), Guid.NewGuid().ToString());
+            Assert.Equal(HttpStatusCode.Created, proposed.StatusCode);
+            accruals.Add(JsonDocument.Parse(await proposed.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("id").GetString()!);
+        }
+
+        using var approved = await Api.Tests.Calls.PostJsonAsync(Host.Http, $"/api/v1/ledger/accruals/{accruals[1]}/approve", new { approver = "matrix-controller" }, Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        return new LedgerState(id, accruals[0], accruals[1]);
+    }
+
+    /// <summary>
     /// Standards in each lifecycle state the calls need and two running instances (Plant A and B) waiting in a task, so
     /// that every allowed call succeeds; the flow worker has settled before the refused calls run.
     /// </summary>
@@ -221,7 +284,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             }
         }
 
-        var calls = Calls(webhook, await PrepareFlowsAsync());
+        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync());
         var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
         var mismatches = new List<string>();
         var n = 0;

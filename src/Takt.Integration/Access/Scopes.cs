@@ -20,6 +20,12 @@ public static class Scopes
     /// <summary>Account balances (company-wide: clients without a plant restriction only).</summary>
     public const string LedgerRead = "ledger:read";
 
+    /// <summary>Manual journal entries, reversals, accruals, determination rules (company-wide).</summary>
+    public const string LedgerWrite = "ledger:write";
+
+    /// <summary>Period states and the close: soft-close, close, reopen, run accrual reversals (company-wide).</summary>
+    public const string LedgerClose = "ledger:close";
+
     /// <summary>KPIs and process-log projections, for the client's plants.</summary>
     public const string KpisRead = "kpis:read";
 
@@ -54,6 +60,8 @@ public static class Scopes
         (ProductionRead, "Read production orders of the client's plants."),
         (InventoryRead, "Read stock of the client's plants."),
         (LedgerRead, "Read account balances (all plants)."),
+        (LedgerWrite, "Post manual journal entries and reversals, propose and post accruals, add determination rules (all plants)."),
+        (LedgerClose, "Open, soft-close, close and reopen periods; run accrual reversals (all plants)."),
         (KpisRead, "Read KPIs and process-log projections of the client's plants."),
         (DeadLettersManage, "List and replay outbox dead letters (all plants)."),
         (WebhooksManage, "Manage webhook subscriptions: create, delete, rotate secrets, replay (all plants)."),
