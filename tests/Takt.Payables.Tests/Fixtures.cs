@@ -42,6 +42,20 @@ public static class Fixtures
 
     public static UblExample Example(string file) => Examples.Single(e => e.File == file);
 
+    /// <summary>
+    /// Who the seller is: its VAT identifier (BT-31), else its legal registration id (BT-30), else its electronic address
+    /// (BT-34), else its name, read here with XPath, independently of Takt's reader.
+    /// </summary>
+    public static string SellerKey(string file)
+    {
+        var document = System.Xml.Linq.XDocument.Load(Path.Combine(Directory, file));
+        var ns = new System.Xml.XmlNamespaceManager(new System.Xml.NameTable());
+        ns.AddNamespace("cac", "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2");
+        ns.AddNamespace("cbc", "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2");
+        string? At(string path) => System.Xml.XPath.Extensions.XPathSelectElement(document, "/*/cac:AccountingSupplierParty/cac:Party/" + path, ns)?.Value.Trim();
+        return At("cac:PartyTaxScheme[cac:TaxScheme/cbc:ID='VAT']/cbc:CompanyID") ?? At("cac:PartyLegalEntity/cbc:CompanyID") ?? At("cbc:EndpointID") ?? At("cac:PartyLegalEntity/cbc:RegistrationName")!;
+    }
+
     private static List<UblExample> Load()
     {
         using var json = JsonDocument.Parse(System.IO.File.ReadAllText(Path.Combine(Directory, "EXPECTED.json")));

@@ -35,15 +35,20 @@ public sealed record CheckedInvoice(
 /// <summary>Reads and checks invoice documents in either format; shared by the API, the CLI and the benchmark.</summary>
 public static class InvoiceDocuments
 {
-    /// <summary>How the JSON form is read: camelCase, strict numbers, unknown members rejected, required members required.</summary>
+    /// <summary>
+    /// How the JSON form is read and written: camelCase, strict numbers, unknown members rejected, nulls not written.
+    /// Absent members are null (the rules then name what is missing); <see cref="Structure"/> lists those the form needs.
+    /// </summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
     {
         NumberHandling = JsonNumberHandling.Strict,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
     };
+
+    /// <summary>Members the JSON form cannot do without (everything else that EN 16931 requires is a rule, BR-xx).</summary>
+    public static IReadOnlyList<string> Structure { get; } = ["kind", "supplier", "buyer", "lines", "totals"];
 
     /// <summary>Reads UBL XML and checks the rules.</summary>
     public static CheckedInvoice CheckUbl(byte[] body, PayablesOptions options)
@@ -64,7 +69,18 @@ public static class InvoiceDocuments
         SupplierInvoice? invoice;
         try
         {
+            using (var json = JsonDocument.Parse(body))
+            {
+                if (json.RootElement.ValueKind != JsonValueKind.Object)
+                    return new CheckedInvoice(InvoiceFormat.Json, null, null, hash, Problem.Malformed([new Violation("", "json.invalid", "The body is an invoice object.")]), []);
+                var missing = Structure.Where(m => !json.RootElement.TryGetProperty(m, out var v) || v.ValueKind == JsonValueKind.Null).ToList();
+                if (missing.Count > 0)
+                    return new CheckedInvoice(InvoiceFormat.Json, null, null, hash, Problem.Malformed([.. missing.Select(m => new Violation("/" + m, "json.required", $"The JSON form needs '{m}'."))]), []);
+            }
+
             invoice = JsonSerializer.Deserialize<SupplierInvoice>(body, Json);
+            if (invoice is not null)
+                invoice = invoice with { AllowanceCharges = invoice.AllowanceCharges ?? [], TaxBreakdown = invoice.TaxBreakdown ?? [] };
         }
         catch (JsonException ex)
         {
@@ -78,8 +94,12 @@ public static class InvoiceDocuments
         {
             if (invoice.Lines[i] is null)
                 malformed.Add(new Violation($"/lines/{i}", "json.invalid", "A line is an object, not null."));
+            else if (invoice.Lines[i].AllowanceCharges?.Any(c => c is null) == true)
+                malformed.Add(new Violation($"/lines/{i}/allowanceCharges", "json.invalid", "An allowance or charge is an object, not null."));
         }
 
+        malformed.AddRange(invoice.AllowanceCharges.Select((c, i) => (c, i)).Where(x => x.c is null).Select(x => new Violation($"/allowanceCharges/{x.i}", "json.invalid", "An allowance or charge is an object, not null.")));
+        malformed.AddRange(invoice.TaxBreakdown.Select((s, i) => (s, i)).Where(x => x.s is null).Select(x => new Violation($"/taxBreakdown/{x.i}", "json.invalid", "A VAT breakdown is an object, not null.")));
         if (malformed.Count > 0)
             return new CheckedInvoice(InvoiceFormat.Json, null, null, hash, Problem.Malformed(malformed), []);
         return Checked(InvoiceFormat.Json, invoice, InvoiceLocator.Json, hash, [], options);

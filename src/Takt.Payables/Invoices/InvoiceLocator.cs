@@ -39,9 +39,14 @@ public abstract class InvoiceLocator
     }
 }
 
-/// <summary>XPaths into a UBL 2.1 invoice or credit note (1-based positions, as XPath counts).</summary>
-internal sealed class UblLocator(InvoiceKind kind, int taxTotalPosition) : InvoiceLocator
+/// <summary>
+/// XPaths into a UBL 2.1 invoice or credit note: 1-based positions (as XPath counts) where an element has same-named
+/// siblings, none where it is the only one (<c>/Invoice/cac:TaxTotal/cac:TaxSubtotal[2]/cbc:TaxAmount</c>).
+/// </summary>
+internal sealed class UblLocator(System.Xml.Linq.XElement document, InvoiceKind kind, int taxTotalPosition) : InvoiceLocator
 {
+    private static readonly System.Xml.Linq.XNamespace Cac = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2";
+
     private readonly string root = kind == InvoiceKind.CreditNote ? "/CreditNote" : "/Invoice";
     private readonly string line = kind == InvoiceKind.CreditNote ? "cac:CreditNoteLine" : "cac:InvoiceLine";
 
@@ -108,28 +113,39 @@ internal sealed class UblLocator(InvoiceKind kind, int taxTotalPosition) : Invoi
         ["exemptionReason"] = "cac:TaxCategory/cbc:TaxExemptionReason",
     };
 
+    private string TaxTotal => document.Elements(Cac + "TaxTotal").Count() > 1 ? $"cac:TaxTotal[{taxTotalPosition}]" : "cac:TaxTotal";
+
+    private static string At(int count, string name, int index) => count > 1 ? $"{name}[{index + 1}]" : name;
+
+    private string LineAt(int index) => At(document.Elements(Cac + line[4..]).Count(), line, index);
+
+    private static string ChargeAt(System.Xml.Linq.XElement? parent, int index) => At(parent?.Elements(Cac + "AllowanceCharge").Count() ?? 0, "cac:AllowanceCharge", index);
+
     public override string Header(string field) => field switch
     {
         "typeCode" => $"{root}/cbc:{(root == "/CreditNote" ? "CreditNoteTypeCode" : "InvoiceTypeCode")}",
         "lines" => $"{root}/{line}",
-        "taxBreakdown" => $"{root}/cac:TaxTotal[{taxTotalPosition}]/cac:TaxSubtotal",
-        "taxTotal" => $"{root}/cac:TaxTotal[{taxTotalPosition}]/cbc:TaxAmount",
+        "taxBreakdown" => $"{root}/{TaxTotal}/cac:TaxSubtotal",
+        "taxTotal" => $"{root}/{TaxTotal}/cbc:TaxAmount",
         "taxTotalInTaxCurrency" => $"{root}/cac:TaxTotal/cbc:TaxAmount",
         _ => $"{root}/{Headers.GetValueOrDefault(field, field)}",
     };
 
     public override string Line(int line, string field) => field switch
     {
-        "quantity" or "unit" => $"{root}/{this.line}[{line + 1}]/cbc:{(root == "/CreditNote" ? "CreditedQuantity" : "InvoicedQuantity")}{(field == "unit" ? "/@unitCode" : "")}",
-        _ => $"{root}/{this.line}[{line + 1}]/{LineFields.GetValueOrDefault(field, field)}",
+        "quantity" or "unit" => $"{root}/{LineAt(line)}/cbc:{(root == "/CreditNote" ? "CreditedQuantity" : "InvoicedQuantity")}{(field == "unit" ? "/@unitCode" : "")}",
+        _ => $"{root}/{LineAt(line)}/{LineFields.GetValueOrDefault(field, field)}",
     };
 
     public override string LineAllowanceCharge(int line, int index, string field) =>
-        $"{root}/{this.line}[{line + 1}]/cac:AllowanceCharge[{index + 1}]/{ChargeFields.GetValueOrDefault(field, field)}";
+        $"{root}/{LineAt(line)}/{ChargeAt(document.Elements(Cac + this.line[4..]).ElementAtOrDefault(line), index)}/{ChargeFields.GetValueOrDefault(field, field)}";
 
     public override string AllowanceCharge(int index, string field) =>
-        $"{root}/cac:AllowanceCharge[{index + 1}]/{ChargeFields.GetValueOrDefault(field, field)}";
+        $"{root}/{ChargeAt(document, index)}/{ChargeFields.GetValueOrDefault(field, field)}";
 
-    public override string TaxSubtotal(int index, string field) =>
-        $"{root}/cac:TaxTotal[{taxTotalPosition}]/cac:TaxSubtotal[{index + 1}]/{TaxFields.GetValueOrDefault(field, field)}";
+    public override string TaxSubtotal(int index, string field)
+    {
+        var total = document.Elements(Cac + "TaxTotal").ElementAtOrDefault(taxTotalPosition - 1);
+        return $"{root}/{TaxTotal}/{At(total?.Elements(Cac + "TaxSubtotal").Count() ?? 0, "cac:TaxSubtotal", index)}/{TaxFields.GetValueOrDefault(field, field)}";
+    }
 }

@@ -74,7 +74,7 @@ public static class UblInvoiceReader
             if (documentTax.Total is null && taxTotals.Count > 0)
                 documentTax = (taxTotals[0], 1);
             var otherTax = taxTotals.FirstOrDefault(t => t != documentTax.Total);
-            var locator = new UblLocator(kind, documentTax.Position == 0 ? 1 : documentTax.Position);
+            var locator = new UblLocator(root, kind, documentTax.Position == 0 ? 1 : documentTax.Position);
 
             var supplierParty = root.Element(Cac + "AccountingSupplierParty")?.Element(Cac + "Party");
             var buyerParty = root.Element(Cac + "AccountingCustomerParty")?.Element(Cac + "Party");
