@@ -50,6 +50,9 @@ public static class Scopes
     /// <summary>Received supplier invoices: list and read, for the client's plants.</summary>
     public const string PayablesRead = "payables:read";
 
+    /// <summary>Queue management: pause, drain and resume channels, read their status and history (company-wide).</summary>
+    public const string OpsManage = "ops:manage";
+
     /// <summary>Every scope with what it allows, in a stable order.</summary>
     public static IReadOnlyList<(string Scope, string Description)> Described { get; } =
     [
@@ -67,6 +70,7 @@ public static class Scopes
         (TasksWork, "Read the task inbox of the client's plants; claim, approve, reject, delegate and reassign tasks (all plants)."),
         (InvoicesWrite, "Send supplier invoices and credit notes (UBL 2.1 / Peppol BIS Billing 3.0 or JSON) for the client's plants."),
         (PayablesRead, "Read received supplier invoices of the client's plants."),
+        (OpsManage, "Pause, drain and resume inbound channels and webhook subscriptions; read their queues and history (all plants)."),
     ];
 
     public static FrozenSet<string> All { get; } = Described.Select(d => d.Scope).ToFrozenSet(StringComparer.Ordinal);
