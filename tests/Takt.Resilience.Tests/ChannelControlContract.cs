@@ -84,6 +84,15 @@ public abstract class ChannelControlContract(string engine) : IAsyncLifetime
 
         (await Host.SettledSnapshotAsync()).AssertUnchanged(before);
 
+        // Readiness names the held channel (degraded answers 200: the node still serves what runs).
+        using (var ready = await Host.Anonymous.GetAsync("/health/ready", TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            var check = (await TaktHost.JsonAsync(ready)).GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "channels");
+            Assert.Equal("Degraded", check.GetProperty("status").GetString());
+            Assert.Contains($"gateway (paused: {Reason})", check.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+
         await ActAsync("gateway", "resume", null);
         using var accepted = await Host.PostStructuredAsync(issue);
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);

@@ -51,7 +51,7 @@ public sealed partial class MqttIntake(
     private long received;
     private long accepted;
     private long rejected;
-    private int deciding;
+    private int undecided; // received and not yet decided (the inbox's reader cannot count)
     private long lastReceivedAt;
 
     // The payload is copied while the handler runs: the client may reuse its buffers afterwards.
@@ -64,7 +64,7 @@ public sealed partial class MqttIntake(
     {
         if (!options.Enabled)
             return;
-        channels.MqttQueued = () => inbox.Reader.Count + Volatile.Read(ref deciding);
+        channels.MqttQueued = () => Volatile.Read(ref undecided);
         var processing = ProcessAsync(stoppingToken);
         await StayConnectedAsync(stoppingToken);
         inbox.Writer.TryComplete();
@@ -92,6 +92,7 @@ public sealed partial class MqttIntake(
                 // Acknowledged by ProcessAsync once the message is decided, not when this handler returns.
                 e.AutoAcknowledge = false;
                 Interlocked.Increment(ref received);
+                Interlocked.Increment(ref undecided);
                 Volatile.Write(ref lastReceivedAt, Environment.TickCount64);
                 var message = e.ApplicationMessage;
                 return inbox.Writer.WriteAsync(new Received(client, e, message.Topic, System.Buffers.BuffersExtensions.ToArray(message.Payload)), CancellationToken.None).AsTask();
@@ -177,10 +178,10 @@ public sealed partial class MqttIntake(
             while (true)
             {
                 var state = channels.Get(Operations.Channels.Mqtt);
-                var idle = inbox.Reader.Count == 0 && Volatile.Read(ref deciding) == 0;
+                var idle = Volatile.Read(ref undecided) == 0;
                 if (state.IsPaused)
                 {
-                    for (var waited = 0; waited < 50 && !(inbox.Reader.Count == 0 && Volatile.Read(ref deciding) == 0); waited++)
+                    for (var waited = 0; waited < 50 && Volatile.Read(ref undecided) > 0; waited++)
                         await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, ct);
                     return true;
                 }
@@ -239,7 +240,6 @@ public sealed partial class MqttIntake(
             {
                 while (batch.Count < options.MaxBatch && inbox.Reader.TryRead(out var next))
                     batch.Add(next);
-                Interlocked.Add(ref deciding, batch.Count);
                 try
                 {
                     await DecideAsync(batch, ct);
@@ -255,7 +255,7 @@ public sealed partial class MqttIntake(
                         await client.TryDisconnectAsync();
                 }
 
-                Interlocked.Add(ref deciding, -batch.Count);
+                Interlocked.Add(ref undecided, -batch.Count);
                 batch.Clear();
             }
         }
