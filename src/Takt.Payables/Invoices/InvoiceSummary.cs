@@ -22,8 +22,11 @@ public sealed record InvoiceSummary(
     decimal? PayableAmount,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Violation>? Violations)
 {
-    /// <summary>camelCase; every named field is written (null when absent) except an empty <c>violations</c>.</summary>
-    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// camelCase; every named field is written (null when absent) except an empty <c>violations</c>; text as it reads
+    /// (a terminal or a file, not HTML), so <c>&lt;!DOCTYPE …&gt;</c> in a detail is not escaped.
+    /// </summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static InvoiceSummary Of(string file, CheckedInvoice checkedInvoice)
     {
