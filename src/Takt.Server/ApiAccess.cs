@@ -117,5 +117,12 @@ public static class ApiAccess
         ["FlowConformance"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["ApprovalTurnaround"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["StandardizedResolutionRate"] = new(Scopes.KpisRead, PlantBinding.Query),
+
+        // Payables: a supplier (or its service provider) is a client with invoices:write for the plants it bills; the
+        // plant is a query parameter. An invoice names itself (supplier, number, content): the same document again is a
+        // replay without an Idempotency-Key, like the adapters' documents.
+        ["ReceiveSupplierInvoice"] = new(Scopes.InvoicesWrite, PlantBinding.Query),
+        ["ListSupplierInvoices"] = new(Scopes.PayablesRead, PlantBinding.Query),
+        ["GetSupplierInvoice"] = new(Scopes.PayablesRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Payables.InvoiceDetail)?.Invoice.Plant),
     };
 }

@@ -31,6 +31,9 @@ public sealed class ServerSettings
 
     /// <summary>The shop-floor MQTT broker; the intake is off while its host is not set (the default).</summary>
     public MqttOptions Mqtt { get; set; } = new();
+    /// <summary>Supplier invoice intake: document limits and the suspected-duplicate window.</summary>
+    public Takt.Payables.PayablesOptions Payables { get; set; } = new();
+
     /// <summary>The flow worker (batch size, polling, whether it runs in this process).</summary>
     public Takt.Orchestration.Engine.OrchestrationOptions Orchestration { get; set; } = new();
 

@@ -12,6 +12,7 @@ using Takt.Inventory;
 using Takt.Ledger;
 using Takt.MasterData;
 using Takt.Orchestration;
+using Takt.Payables;
 using Takt.Production;
 using Takt.Store;
 
@@ -30,6 +31,7 @@ public static class TaktServer
         IntelligenceModule.Schema,
         IntegrationModule.Schema,
         OrchestrationModule.Schema,
+        PayablesModule.Schema,
     ];
 
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
@@ -67,6 +69,7 @@ public static class TaktServer
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         services.AddOrchestration(settings.Orchestration);
         services.AddSingleton<ISubledgers, Subledgers>();
+        services.AddPayables(settings.Payables);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
         settings.ConfigureServices?.Invoke(services);
@@ -131,6 +134,7 @@ public static class TaktServer
         api.MapGroup("").WithTags("Ledger").MapLedger();
         api.MapGroup("").WithTags("Intelligence").MapIntelligence();
         api.MapOrchestration();
+        api.MapGroup("").WithTags("Payables").MapPayables();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -40,10 +40,14 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     /// <summary>What the orchestration calls act on, prepared before the refused calls run.</summary>
     private sealed record FlowState(string InstancePa01, string InstancePb01, string TaskPa01, string TaskPb01);
 
-    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null) =>
+    /// <summary>Supplier invoices received before the refused calls run, one per plant.</summary>
+    private sealed record InvoiceState(string Pa01, string Pb01);
+
+    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null, InvoiceState? invoices = null) =>
     [
         .. FlowCalls(flows ?? new FlowState("i1", "i2", "t1", "t2")),
         .. LedgerCalls(ledger ?? new LedgerState("e", "a1", "a2")),
+        .. PayablesCalls(invoices ?? new InvoiceState("v1", "v2")),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production-orders?plant=PA01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production-orders?plant=PB01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/production-orders"),
@@ -110,6 +114,28 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("ReplayWebhook", Scopes.WebhooksManage, Binding.Owned, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/replay", new { messageIds = NoMessages }, Guid.NewGuid().ToString())),
         new("DeleteWebhook", Scopes.WebhooksManage, Binding.Owned, null, (http, _) => http.DeleteAsync($"/api/v1/webhooks/{webhook}", TestContext.Current.CancellationToken)),
     ];
+
+    private static IEnumerable<Call> PayablesCalls(InvoiceState v) =>
+    [
+        new("ReceiveSupplierInvoice", Scopes.InvoicesWrite, Binding.Plant, "PA01", (http, n) => Api.Tests.Calls.PostInvoiceAsync(http, "PA01", $"M-{n}")),
+        new("ReceiveSupplierInvoice", Scopes.InvoicesWrite, Binding.Plant, "PB01", (http, n) => Api.Tests.Calls.PostInvoiceAsync(http, "PB01", $"M-{n}")),
+        Get("ListSupplierInvoices", Scopes.PayablesRead, Binding.Plant, "PA01", "/api/v1/payables/invoices?plant=PA01"),
+        Get("ListSupplierInvoices", Scopes.PayablesRead, Binding.NoPlant, null, "/api/v1/payables/invoices"),
+        Get("GetSupplierInvoice", Scopes.PayablesRead, Binding.Plant, "PA01", $"/api/v1/payables/invoices/{v.Pa01}"),
+        Get("GetSupplierInvoice", Scopes.PayablesRead, Binding.Plant, "PB01", $"/api/v1/payables/invoices/{v.Pb01}"),
+    ];
+
+    private async Task<InvoiceState> PrepareInvoicesAsync()
+    {
+        async Task<string> ReceiveAsync(string plant)
+        {
+            using var response = await Api.Tests.Calls.PostInvoiceAsync(Host.Http, plant, "matrix-" + plant);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("id").GetString()!;
+        }
+
+        return new InvoiceState(await ReceiveAsync("PA01"), await ReceiveAsync("PB01"));
+    }
 
     private static IEnumerable<Call> FlowCalls(FlowState f) =>
     [
@@ -284,7 +310,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             }
         }
 
-        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync());
+        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync());
         var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
         var mismatches = new List<string>();
         var n = 0;

@@ -50,6 +50,12 @@ public static class Scopes
     /// <summary>Human tasks: the inbox and a task for the client's plants; claim, approve, reject, delegate, reassign (company-wide).</summary>
     public const string TasksWork = "tasks:work";
 
+    /// <summary><c>POST /api/v1/payables/invoices</c>: supplier invoices and credit notes (UBL or JSON), for the client's plants.</summary>
+    public const string InvoicesWrite = "invoices:write";
+
+    /// <summary>Received supplier invoices: list and read, for the client's plants.</summary>
+    public const string PayablesRead = "payables:read";
+
     /// <summary>Queue management: pause, drain and resume channels, read their status and history (company-wide).</summary>
     public const string OpsManage = "ops:manage";
 
@@ -70,6 +76,8 @@ public static class Scopes
         (FlowsManage, "Manage flow standards, plant variants, approval matrices, roles and calendars; migrate instances (all plants)."),
         (FlowsRun, "Start flow instances (all plants) and read those of the client's plants."),
         (TasksWork, "Read the task inbox of the client's plants; claim, approve, reject, delegate and reassign tasks (all plants)."),
+        (InvoicesWrite, "Send supplier invoices and credit notes (UBL 2.1 / Peppol BIS Billing 3.0 or JSON) for the client's plants."),
+        (PayablesRead, "Read received supplier invoices of the client's plants."),
         (OpsManage, "Pause, drain and resume inbound channels and webhook subscriptions; read their queues and history (all plants)."),
     ];
 
