@@ -30,6 +30,7 @@ public static class TaktServer
         IntelligenceModule.Schema,
         IntegrationModule.Schema,
         OrchestrationModule.Schema,
+        Web.ConsoleModule.Schema,
     ];
 
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
@@ -68,6 +69,7 @@ public static class TaktServer
         services.AddOrchestration(settings.Orchestration);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
+        Web.ConsoleModule.AddConsole(services);
         settings.ConfigureServices?.Invoke(services);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -135,6 +137,7 @@ public static class TaktServer
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Takt API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         HomePage.Map(app);
+        Web.ConsoleModule.MapConsole(app);
 
         // Build the endpoints now: an endpoint missing from ApiAccess fails here, at start, not at its first request.
         foreach (var source in ((IEndpointRouteBuilder)app).DataSources)
@@ -152,7 +155,10 @@ public static class TaktServer
         await Migrations.ApplyAsync(store, Schemas, ct);
         await OrchestrationModule.EnsureBuiltInsAsync(services, ct);
         if (settings.SeedDemo && await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct))
+        {
             await DemoFlows.SeedAsync(services, ct);
+            await DemoConsole.SeedAsync(services, ct);
+        }
         return settings.BootstrapAdmin
             ? await ClientRegistry.BootstrapAdminAsync(store, services.GetRequiredService<AccessClock>().Time, settings.Access, ct)
             : null;
