@@ -40,6 +40,7 @@ internal static class ConsoleStyle
         .chart{max-width:100%;height:auto}.legend span{margin-right:1rem}.swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
         pre{background:var(--bg);padding:.6rem;overflow:auto;font-size:.85rem;max-height:28rem}
         .diff-del{background:#fbeceb}.diff-add{background:#e8f4ec}
-        .map{overflow:auto;border:1px solid var(--line);max-height:36rem}
+        .map{overflow:auto;border:1px solid var(--line);max-height:36rem;margin:0}
+        .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
         """;
 }
