@@ -68,6 +68,13 @@ public sealed class ConsoleHost : IAsyncLifetime
             Assert.True(posted.IsSuccessStatusCode, $"{order}: {await posted.Content.ReadAsStringAsync(ct)}");
         }
 
+        // A second activity per order, so the map has transitions.
+        foreach (var (plant, order, workCenter) in new[] { (DemoData.PlantA, "PA01-100002", "PA01-CNC1"), (DemoData.PlantB, "PB01-100002", "PB01-CNC1") })
+        {
+            using var posted = await Host.PostStructuredAsync(Events.OperationConfirmed(plant, order, "0010", workCenter, 1m, "H87", machine: (0.5m, "HUR")));
+            Assert.True(posted.IsSuccessStatusCode, $"{order}: {await posted.Content.ReadAsStringAsync(ct)}");
+        }
+
         await Eventually(async () => (await DeadLetters.ListAsync(Host.Store, WebhookSubscriptions.SubscriberOf(WebhookId), 10, ct)).Count > 0, "a dead-lettered webhook delivery");
         var intelligence = Host.Service<Takt.Intelligence.IIntelligence>();
         await Eventually(async () => await intelligence.ObjectIndexBehindAsync(Host.Store, ct) == 0, "the process log's object index");

@@ -16,7 +16,7 @@ public static class SvgCharts
     /// <summary>Colors distinguishable with common color blindness (Okabe–Ito), dark enough on white.</summary>
     public static readonly string[] Palette = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"];
 
-    private const double Width = 720, Height = 260, Left = 56, Right = 16, Top = 16, Bottom = 40;
+    private const double Width = 720, Height = 270, Left = 56, Right = 16, Top = 28, Bottom = 40;
 
     public static string Line(string label, string unit, IReadOnlyList<ChartSeries> series)
     {
@@ -85,7 +85,7 @@ public static class SvgCharts
             svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{F(Left)}" x2="{F(Width - Right)}" y1="{F(y)}" y2="{F(y)}" stroke="#d3dae2"/><text x="{F(Left - 6)}" y="{F(y + 4)}" text-anchor="end" font-size="11" fill="#4f5b67">{v.ToString("0.##", CultureInfo.InvariantCulture)}</text>""");
         }
 
-        svg.Append(CultureInfo.InvariantCulture, $"""<text x="4" y="{F(Top - 4 + 8)}" font-size="11" fill="#4f5b67">{E(unit)}</text>""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<text x="4" y="12" font-size="11" fill="#4f5b67">{E(unit)}</text>""");
     }
 
     /// <summary>A round upper bound for the axis (1, 2 or 5 × a power of ten).</summary>
