@@ -31,6 +31,7 @@ internal static class RunCommand
                 Database = parse.GetValue(db)!,
                 Urls = parse.GetValue(urls),
                 SeedDemo = !parse.GetValue(noDemo),
+                DemoOpenTasks = true,
             };
             if (parse.GetValue(mqtt) is { } broker)
             {

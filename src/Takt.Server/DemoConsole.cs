@@ -7,7 +7,7 @@ namespace Takt.Server;
 
 /// <summary>
 /// The console's demo: a console user for every person of the demo flows (their orchestration roles and plants),
-/// an integration owner, and three expedited requisitions at Plant A waiting in the plant controller's inbox.
+/// an integration owner, and (when asked) three expedited requisitions at Plant A waiting in the plant controller's inbox.
 /// </summary>
 public static class DemoConsole
 {
@@ -27,19 +27,22 @@ public static class DemoConsole
         ("REQ-7003", 41_900m, "indirect", "low"),
     ];
 
-    public static async Task SeedAsync(IServiceProvider services, CancellationToken ct)
+    public static async Task SeedAsync(IServiceProvider services, bool openTasks, CancellationToken ct)
     {
         var store = services.GetRequiredService<TaktStore>();
         var clock = services.GetRequiredService<TimeProvider>();
         var flows = services.GetRequiredService<IOrchestration>();
+        var hash = ConsoleUsers.HashPassword(Password);
         foreach (var person in DemoFlows.People.GroupBy(p => p.User, StringComparer.Ordinal))
         {
             var plants = person.Select(p => p.Plant).Distinct(StringComparer.Ordinal).ToArray();
             Check(await ConsoleUsers.CreateAsync(store, clock, person.Key, DisplayName(person.Key), Password,
-                [.. person.Select(p => p.Role).Distinct(StringComparer.Ordinal)], plants.Contains("*") ? ["*"] : plants, ct));
+                [.. person.Select(p => p.Role).Distinct(StringComparer.Ordinal)], plants.Contains("*") ? ["*"] : plants, ct, hash));
         }
 
-        Check(await ConsoleUsers.CreateAsync(store, clock, IntegrationOwner, DisplayName(IntegrationOwner), Password, [ConsoleRoles.IntegrationOwner], ["*"], ct));
+        Check(await ConsoleUsers.CreateAsync(store, clock, IntegrationOwner, DisplayName(IntegrationOwner), Password, [ConsoleRoles.IntegrationOwner], ["*"], ct, hash));
+        if (!openTasks)
+            return;
 
         foreach (var (requisition, value, category, risk) in Requisitions)
         {

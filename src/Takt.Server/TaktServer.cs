@@ -157,7 +157,7 @@ public static class TaktServer
         if (settings.SeedDemo && await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct))
         {
             await DemoFlows.SeedAsync(services, ct);
-            await DemoConsole.SeedAsync(services, ct);
+            await DemoConsole.SeedAsync(services, settings.DemoOpenTasks, ct);
         }
         return settings.BootstrapAdmin
             ? await ClientRegistry.BootstrapAdminAsync(store, services.GetRequiredService<AccessClock>().Time, settings.Access, ct)

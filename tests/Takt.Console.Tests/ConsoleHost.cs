@@ -42,6 +42,7 @@ public sealed class ConsoleHost : IAsyncLifetime
         Host = await TaktHost.StartAsync(database, settings =>
         {
             settings.MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Critical;
+            settings.DemoOpenTasks = true; // as takt run: three approvals wait in bernd.controller's inbox
             settings.ConfigureServices = services => services.AddSingleton(new WebhookOptions
             {
                 Timeout = TimeSpan.FromSeconds(2),

@@ -34,8 +34,14 @@ public static partial class ConsoleUsers
 
     private static readonly PasswordHasher<string> Hasher = new();
 
-    /// <summary>Creates a user; a name already taken, a short password, or no role is refused and nothing is stored.</summary>
-    public static async Task<Outcome<ConsoleUser>> CreateAsync(TaktStore store, TimeProvider clock, string name, string displayName, string password, IReadOnlyList<string> roles, IReadOnlyList<string> plants, CancellationToken ct)
+    /// <summary>A password's hash (PBKDF2 with a random salt, as ASP.NET Core Identity stores it).</summary>
+    public static string HashPassword(string password) => Hasher.HashPassword("", password);
+
+    /// <summary>
+    /// Creates a user; a name already taken, a short password, or no role is refused and nothing is stored.
+    /// <c>passwordHash</c>: the password's hash when the caller computed it already (demo users share one; hashing is slow on purpose).
+    /// </summary>
+    public static async Task<Outcome<ConsoleUser>> CreateAsync(TaktStore store, TimeProvider clock, string name, string displayName, string password, IReadOnlyList<string> roles, IReadOnlyList<string> plants, CancellationToken ct, string? passwordHash = null)
     {
         var errors = new List<Violation>();
         if (string.IsNullOrWhiteSpace(name) || !NamePattern().IsMatch(name))
@@ -56,7 +62,7 @@ public static partial class ConsoleUsers
             INSERT INTO console_user (name, display_name, password_hash, roles, plants, created_at_us)
             VALUES (@name, @displayName, @hash, @roles, @plants, @now) ON CONFLICT (name) DO NOTHING
             """,
-            new { name, displayName, hash = Hasher.HashPassword(name, password!), roles = string.Join(' ', roles), plants = string.Join(' ', plants), now = now.ToUnixMicroseconds() },
+            new { name, displayName, hash = passwordHash ?? HashPassword(password!), roles = string.Join(' ', roles), plants = string.Join(' ', plants), now = now.ToUnixMicroseconds() },
             cancellationToken: ct));
         return inserted == 0
             ? new Violation("/name", "console-user.name-taken", $"A console user '{name}' exists already.")
@@ -70,11 +76,11 @@ public static partial class ConsoleUsers
         if (row is null)
         {
             // Hash anyway so an unknown name takes as long as a wrong password.
-            _ = Hasher.VerifyHashedPassword(name, UnknownUserHash, password);
+            _ = Hasher.VerifyHashedPassword("", UnknownUserHash.Value, password);
             return null;
         }
 
-        return Hasher.VerifyHashedPassword(name, row.Value.Hash, password) == PasswordVerificationResult.Failed ? null : row.Value.User;
+        return Hasher.VerifyHashedPassword("", row.Value.Hash, password) == PasswordVerificationResult.Failed ? null : row.Value.User;
     }
 
     public static async Task<ConsoleUser?> FindAsync(TaktStore store, string name, CancellationToken ct) => (await FindRowAsync(store, name, ct))?.User;
@@ -104,7 +110,7 @@ public static partial class ConsoleUsers
         [.. principal.FindAll("plant").Select(c => c.Value)],
         default);
 
-    private static readonly string UnknownUserHash = Hasher.HashPassword("", Guid.NewGuid().ToString());
+    private static readonly Lazy<string> UnknownUserHash = new(() => HashPassword(Guid.NewGuid().ToString()));
 
     private static async Task<(ConsoleUser User, string Hash)?> FindRowAsync(TaktStore store, string name, CancellationToken ct)
     {
