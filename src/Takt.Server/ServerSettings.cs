@@ -17,6 +17,12 @@ public sealed class ServerSettings
     /// <summary>Load the demo data into a new, empty database.</summary>
     public bool SeedDemo { get; set; } = true;
 
+    /// <summary>
+    /// With the demo data, start the console demo's expedited requisitions (open approvals in a controller's inbox).
+    /// Off by default: their SLA timers would run in every test server; <c>takt run</c> turns it on.
+    /// </summary>
+    public bool DemoOpenTasks { get; set; }
+
     /// <summary>Demo production orders per plant.</summary>
     public int DemoOrdersPerPlant { get; set; } = 12;
 

@@ -32,6 +32,7 @@ public static class TaktServer
         IntegrationModule.Schema,
         OrchestrationModule.Schema,
         PayablesModule.Schema,
+        Web.ConsoleModule.Schema,
     ];
 
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
@@ -72,6 +73,7 @@ public static class TaktServer
         services.AddPayables(settings.Payables);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
+        Web.ConsoleModule.AddConsole(services);
         settings.ConfigureServices?.Invoke(services);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -140,6 +142,7 @@ public static class TaktServer
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Takt API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         HomePage.Map(app);
+        Web.ConsoleModule.MapConsole(app);
 
         // Build the endpoints now: an endpoint missing from ApiAccess fails here, at start, not at its first request.
         foreach (var source in ((IEndpointRouteBuilder)app).DataSources)
@@ -157,7 +160,10 @@ public static class TaktServer
         await Migrations.ApplyAsync(store, Schemas, ct);
         await OrchestrationModule.EnsureBuiltInsAsync(services, ct);
         if (settings.SeedDemo && await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct))
+        {
             await DemoFlows.SeedAsync(services, ct);
+            await DemoConsole.SeedAsync(services, settings.DemoOpenTasks, ct);
+        }
         return settings.BootstrapAdmin
             ? await ClientRegistry.BootstrapAdminAsync(store, services.GetRequiredService<AccessClock>().Time, settings.Access, ct)
             : null;
