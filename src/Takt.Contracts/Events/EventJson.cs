@@ -23,4 +23,12 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(OrchestrationSignal))]
 [JsonSerializable(typeof(OrchestrationTaskCreated))]
 [JsonSerializable(typeof(OrchestrationInstanceCompleted))]
+[JsonSerializable(typeof(PickInstructed))]
+[JsonSerializable(typeof(PickChanged))]
+[JsonSerializable(typeof(PickCancelled))]
+[JsonSerializable(typeof(WmsPicked))]
+[JsonSerializable(typeof(WmsPutAway))]
+[JsonSerializable(typeof(WmsMoved))]
+[JsonSerializable(typeof(WmsCounted))]
+[JsonSerializable(typeof(StockAdjustmentRequested))]
 public sealed partial class EventJson : JsonSerializerContext;
