@@ -16,6 +16,7 @@ public static class InventoryModule
         services.AddSingleton<IInventory, StockLedger>();
         services.AddSingleton<StockPosting>();
         services.AddSingleton<Reservations.StockReservations>();
+        services.AddSingleton<IInboundEventHandler, Wms.WmsConfirmations>();
         return services;
     }
 

@@ -54,7 +54,8 @@ internal sealed record MovementLine(
     string? ToStatus,
     string? Order,
     string Field,
-    string? Unit = null);
+    string? Unit = null,
+    string? Key = null);
 
 /// <summary>A material document: its lines move stock and post together, in the caller's transaction.</summary>
 /// <remarks>SourceType: The canonical type of the cause (an API request posts as <c>takt.inventory.stock-moved.v1</c>).</remarks>
@@ -72,7 +73,16 @@ internal sealed record MovementDocument(
     string PlantField = "/plant");
 
 /// <summary>What a posted document changed.</summary>
-public sealed record PostedDocument(string Document, string Plant, DateOnly PostingDate, string? JournalEntry, IReadOnlyList<string> Movements, decimal Value, string Currency);
+public sealed record PostedDocument(string Document, string Plant, DateOnly PostingDate, string? JournalEntry, IReadOnlyList<string> Movements, decimal Value, string Currency)
+{
+    /// <summary>The document's process-log event.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string ProcessEvent { get; init; } = "";
+
+    /// <summary>The quantity the document's lines took from (or brought to) their first place, in base units.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public decimal Quantity { get; init; }
+}
 
 /// <summary>
 /// What posting needs for some plants and items, read once inside the writer's transaction (after the stock
@@ -174,7 +184,7 @@ internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInve
                 : Math.Abs(quantity);
             var value = new Money(Math.Abs(cost * signed), currency).RoundToMinorUnits();
             var signedValue = signed < 0 ? value * -1m : value;
-            var type = MovementKind.MovementType(line.Kind, signed);
+            var type = line.Key ?? MovementKind.MovementType(line.Kind, signed);
             var origin = new StockMovementDraft(type, plant.Code, item.Number, new Quantity(signed, item.BaseUnit), signedValue, line.Order, null, postingDate, doc.SourceId, line.Location, line.Lot, line.Status, documentId);
             staged.Add((line, item, origin));
             Move(origin);
@@ -193,7 +203,7 @@ internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInve
                 staged.Add((line, item, to));
                 Move(to);
             }
-            else if (MovementKind.PostingKey(line.Kind, signed) is { } key && value.Amount != 0m)
+            else if ((line.Key ?? MovementKind.PostingKey(line.Kind, signed)) is { } key && value.Amount != 0m)
             {
                 pairs.Add(new PostingPair(key, item.ItemClass, value, line.Field + "/quantity", line.Order, item.Number));
             }
@@ -252,7 +262,7 @@ internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInve
             objects.Add(new ObjectLink("journal-entry", je.ToString(), "posted-as"));
         var data = JsonSerializer.Serialize(new DocumentData(documentId, plant.Code, postingDate.Format(),
             [.. staged.Select(s => new DocumentLineData(s.Line.Kind, s.Item.Number, s.Draft.Quantity.Value, s.Item.BaseUnit.Code, s.Draft.Location, s.Draft.Lot, s.Draft.Status))]), InventoryJson.Default.DocumentData);
-        intelligence.Append(tx, new ProcessEventDraft(doc.SourceType, doc.Origin, doc.SourceId, plant.Code, doc.EventTime, data, journalEntry is null ? 0 : 1, objects));
+        var processEvent = intelligence.Append(tx, new ProcessEventDraft(doc.SourceType, doc.Origin, doc.SourceId, plant.Code, doc.EventTime, data, journalEntry is null ? 0 : 1, objects));
         if (entry is not null && journalEntry is { } posted)
         {
             var postedData = new JournalEntryPosted(posted.Value, entry.Draft.Company, plant.Code, postingDate, currency.Code, doc.SourceType, doc.Origin, doc.SourceId,
@@ -261,7 +271,11 @@ internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInve
                 JsonSerializer.Serialize(postedData, EventJson.Default.JournalEntryPosted)));
         }
 
-        return new PostedDocument(documentId, plant.Code, postingDate, journalEntry?.ToString(), movements, pairs.Sum(p => p.Amount.Amount), currency.Code);
+        return new PostedDocument(documentId, plant.Code, postingDate, journalEntry?.ToString(), movements, pairs.Sum(p => p.Amount.Amount), currency.Code)
+        {
+            ProcessEvent = processEvent.ToString(),
+            Quantity = Math.Abs(staged[0].Draft.Quantity.Value),
+        };
     }
 
     private static void CheckPlace(StockBook book, string location, string status, string locationField, string statusField, List<Violation> violations)
