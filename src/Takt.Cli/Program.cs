@@ -17,4 +17,6 @@ root.Subcommands.Add(DeadLettersCommand.Create());
 root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
+root.Subcommands.Add(InventoryCommand.Stock());
+root.Subcommands.Add(InventoryCommand.Reconcile());
 return await root.Parse(args).InvokeAsync();

@@ -17,6 +17,10 @@ public static class InventoryModule
         services.AddSingleton<StockPosting>();
         services.AddSingleton<Reservations.StockReservations>();
         services.AddSingleton<IInboundEventHandler, Wms.WmsConfirmations>();
+        services.AddSingleton<Counts.CycleCounts>();
+        services.AddSingleton<Reconciliation.WmsReconciliation>();
+        services.AddSingleton<IStockDocuments, StockDocuments>();
+        services.AddSingleton<IOutboxSubscriber, Counts.AdjustmentApprovals>();
         return services;
     }
 
@@ -28,6 +32,7 @@ public static class InventoryModule
             .WithSummary("Stock per plant and item: quantity in the base unit and value at standard.");
         StockEndpoints.Map(api);
         Reservations.ReservationEndpoints.Map(api);
+        Counts.CountEndpoints.Map(api);
         return api;
     }
 }

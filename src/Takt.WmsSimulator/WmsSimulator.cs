@@ -165,7 +165,7 @@ public sealed partial class WmsSimulator : IAsyncDisposable
                         Plant = data["plant"]!.GetValue<string>(),
                         Item = data["item"]!.GetValue<string>(),
                         Location = data["location"]!.GetValue<string>(),
-                        Lot = data["lot"]!.GetValue<string>(),
+                        Lot = data["lot"]?.GetValue<string>() ?? "",
                         Destination = data["destination"]!.GetValue<string>(),
                         Quantity = data["quantity"]!["value"]!.GetValue<decimal>(),
                         Unit = data["quantity"]!["unit"]!.GetValue<string>(),
@@ -227,12 +227,13 @@ public sealed partial class WmsSimulator : IAsyncDisposable
                 var sequence = pick.NextSequence++;
                 var data = JsonSerializer.SerializeToElement(new
                 {
-                    plant = pick.Plant, allocation = pick.Allocation, sequence, location = pick.Location, lot = pick.Lot,
+                    plant = pick.Plant, allocation = pick.Allocation, sequence, location = pick.Location, lot = pick.Lot.Length == 0 ? null : pick.Lot,
                     quantity = new { value = part, unit = pick.Unit },
                 });
-                confirmations.Add(new PendingConfirmation($"{pick.Allocation}-{sequence}", "takt.inventory.wms-picked.v1", pick.Plant, data));
+                var now = TimeProvider.System.GetUtcNow();
+                confirmations.Add(new PendingConfirmation($"{pick.Allocation}-{sequence}", "takt.inventory.wms-picked.v1", pick.Plant, data, now));
                 if (random.NextDouble() < options.DuplicateRate)
-                    confirmations.Add(new PendingConfirmation($"{pick.Allocation}-{sequence}-again", "takt.inventory.wms-picked.v1", pick.Plant, data));
+                    confirmations.Add(new PendingConfirmation($"{pick.Allocation}-{sequence}-again", "takt.inventory.wms-picked.v1", pick.Plant, data, now));
             }
 
             if (split)
@@ -264,7 +265,7 @@ public sealed partial class WmsSimulator : IAsyncDisposable
                 ["id"] = next.Id,
                 ["source"] = options.Source,
                 ["type"] = next.Type,
-                ["time"] = TimeProvider.System.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
+                ["time"] = next.Time.ToString("O", CultureInfo.InvariantCulture),
                 ["datacontenttype"] = "application/json",
                 ["data"] = JsonNode.Parse(next.Data.GetRawText()),
             };

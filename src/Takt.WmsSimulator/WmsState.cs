@@ -31,8 +31,8 @@ public sealed class PickTask
 }
 
 /// <summary>A confirmation waiting to be accepted by Takt (sent again until it is).</summary>
-/// <remarks>Id: the CloudEvents id, the same on every resend, so Takt applies it once.</remarks>
-public sealed record PendingConfirmation(string Id, string Type, string Plant, JsonElement Data);
+/// <remarks>Id and Time: the same on every resend, so Takt recognizes the event and applies it once.</remarks>
+public sealed record PendingConfirmation(string Id, string Type, string Plant, JsonElement Data, DateTimeOffset Time);
 
 /// <summary>
 /// What the simulated WMS knows: its stock per plant, item, location and lot; the picks it was told to do; the

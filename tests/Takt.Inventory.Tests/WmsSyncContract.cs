@@ -64,6 +64,7 @@ public abstract class WmsSyncContract<TFixture>(TFixture fixture) : IClassFixtur
         await wms.SeedFromTaktAsync("PA01", Ct);
         await wms.StartAsync(Ct);
         using var wmsHttp = Host.HttpWith(key.ApiKey);
+        var since = await CountAsync(Host, "SELECT COALESCE(MAX(seq), 0) FROM store_outbox_message");
         var subscribed = await PostWithKeyAsync(wmsHttp, "/api/v1/webhooks", new { url = new Uri(wms.Address!, "webhook"), eventTypes = PickEvents, ordered = true, maxAttempts = 50 });
         // From here on the simulator refuses deliveries without the subscription's signature.
         options.WebhookSecret = subscribed.GetProperty("secret").GetString();
@@ -97,18 +98,21 @@ public abstract class WmsSyncContract<TFixture>(TFixture fixture) : IClassFixtur
         await Host.DrainOutboxAsync();
 
         // Every instruction, change and cancellation reached the WMS exactly once (503s and the outage retried).
-        var published = await Tables.QueryAsync<string>(Host.Store, "SELECT id FROM store_outbox_message WHERE type LIKE 'takt.inventory.pick-%'");
+        var published = await Tables.QueryAsync<string>(Host.Store, "SELECT id FROM store_outbox_message WHERE type LIKE 'takt.inventory.pick-%' AND seq > @since", new { since });
         Assert.Equal(published.Order(StringComparer.Ordinal), wms.State.Locked(s => s.Deliveries.Keys.Order(StringComparer.Ordinal).ToList()));
         Assert.All(wms.State.Locked(s => s.Deliveries.Values.ToList()), count => Assert.Equal(1, count));
         Assert.Equal(7, published.Count); // 6 instructions (DLV-2 spans two lots) and 1 cancellation
 
         // Every confirmation was applied once: duplicates were recorded and changed nothing, nothing stays parked.
-        Assert.Equal(0, await CountAsync(Host, "SELECT COUNT(*) FROM inventory_wms_confirmation WHERE status = 'parked'"));
+        Assert.Equal(0, await CountAsync(Host, "SELECT COUNT(*) FROM inventory_wms_confirmation WHERE status = 'parked' AND reference <> 'AL-not-known'"));
         Assert.Equal(0, await CountAsync(Host, "SELECT COUNT(*) FROM (SELECT reference, sequence FROM inventory_wms_confirmation WHERE status = 'applied' GROUP BY reference, sequence HAVING COUNT(*) > 1) d"));
         // What Takt booked as picked is what the WMS picked (DLV-3 was cancelled; the WMS may have picked it before the
         // cancellation reached it, since it answers some deliveries 503: then both sides show it picked).
         var wmsPicked = wms.State.Locked(s => s.Picks.Values.Sum(p => p.Picked));
-        Assert.Equal(wmsPicked, await CountAsync(Host, "SELECT CAST(SUM(picked_e6) AS bigint) FROM inventory_allocation") / 1_000_000m);
+        var taktPicked = 0m;
+        foreach (var reservation in reservations)
+            taktPicked += (await Host.GetAsync<JsonElement>($"/api/v1/reservations/{reservation}")).GetProperty("allocations").EnumerateArray().Sum(a => a.GetProperty("picked").GetDecimal());
+        Assert.Equal(wmsPicked, taktPicked);
         Assert.True(wmsPicked is 95m or 105m, $"picked {wmsPicked}");
         Assert.True(await CountAsync(Host, "SELECT COUNT(*) FROM inventory_wms_confirmation WHERE status = 'rejected' AND reason LIKE 'Duplicate%'") > 0, "the simulator sent duplicates (seeded)");
 

@@ -9,13 +9,13 @@ namespace Takt.Contracts.Events;
 /// <param name="Plant">Plant code.</param>
 /// <param name="Item">Item number.</param>
 /// <param name="Location">Storage location to pick from.</param>
-/// <param name="Lot">Lot to pick; empty when the item is not lot-managed.</param>
+/// <param name="Lot">Lot to pick; absent when the item is not lot-managed.</param>
 /// <param name="Quantity">Quantity to pick, in the item's base unit; greater than 0.</param>
 /// <param name="Destination">Storage location the picked stock goes to.</param>
 /// <param name="Reservation">The reservation the allocation serves.</param>
 /// <param name="Reference">The production order or outbound delivery the reservation is for.</param>
 /// <param name="RequirementDate">When the stock is needed (plant date).</param>
-public sealed record PickInstructed(string Allocation, int Version, string Plant, string Item, string Location, string Lot, QuantityValue Quantity, string Destination, string Reservation, string Reference, DateOnly RequirementDate);
+public sealed record PickInstructed(string Allocation, int Version, string Plant, string Item, string Location, string? Lot, QuantityValue Quantity, string Destination, string Reservation, string Reference, DateOnly RequirementDate);
 
 /// <summary><c>takt.inventory.pick-changed.v1</c>: the quantity to pick of an open instruction changed.</summary>
 /// <param name="Allocation">The allocation's id.</param>
@@ -23,9 +23,9 @@ public sealed record PickInstructed(string Allocation, int Version, string Plant
 /// <param name="Plant">Plant code.</param>
 /// <param name="Item">Item number.</param>
 /// <param name="Location">Storage location to pick from.</param>
-/// <param name="Lot">Lot to pick.</param>
+/// <param name="Lot">Lot to pick; absent when the item is not lot-managed.</param>
 /// <param name="Quantity">The new total quantity to pick, in the item's base unit; greater than 0.</param>
-public sealed record PickChanged(string Allocation, int Version, string Plant, string Item, string Location, string Lot, QuantityValue Quantity);
+public sealed record PickChanged(string Allocation, int Version, string Plant, string Item, string Location, string? Lot, QuantityValue Quantity);
 
 /// <summary><c>takt.inventory.pick-cancelled.v1</c>: an open instruction is withdrawn; what was not yet picked is not to be picked.</summary>
 /// <param name="Allocation">The allocation's id.</param>
@@ -42,9 +42,9 @@ public sealed record PickCancelled(string Allocation, int Version, string Plant,
 /// <param name="Allocation">The allocation of the pick instruction.</param>
 /// <param name="Sequence">The confirmation's number for this allocation, from 1.</param>
 /// <param name="Location">Where it was picked.</param>
-/// <param name="Lot">Lot picked.</param>
+/// <param name="Lot">Lot picked; absent when the item is not lot-managed.</param>
 /// <param name="Quantity">Quantity picked; greater than 0.</param>
-public sealed record WmsPicked(string Plant, string Allocation, int Sequence, string Location, string Lot, QuantityValue Quantity);
+public sealed record WmsPicked(string Plant, string Allocation, int Sequence, string Location, string? Lot, QuantityValue Quantity);
 
 /// <summary>
 /// <c>takt.inventory.wms-put-away.v1</c> (from the WMS): received stock was put away from the receiving zone to a
@@ -54,22 +54,22 @@ public sealed record WmsPicked(string Plant, string Allocation, int Sequence, st
 /// <param name="Task">The WMS task id.</param>
 /// <param name="Sequence">The confirmation's number for this task, from 1.</param>
 /// <param name="Item">Item number.</param>
-/// <param name="Lot">Lot.</param>
+/// <param name="Lot">Lot; absent when the item is not lot-managed.</param>
 /// <param name="FromLocation">Where the stock was.</param>
 /// <param name="ToLocation">Where it is now.</param>
 /// <param name="Quantity">Quantity moved; greater than 0.</param>
-public sealed record WmsPutAway(string Plant, string Task, int Sequence, string Item, string Lot, string FromLocation, string ToLocation, QuantityValue Quantity);
+public sealed record WmsPutAway(string Plant, string Task, int Sequence, string Item, string? Lot, string FromLocation, string ToLocation, QuantityValue Quantity);
 
 /// <summary><c>takt.inventory.wms-moved.v1</c> (from the WMS): stock was moved between storage locations (replenishment, consolidation).</summary>
 /// <param name="Plant">Plant code.</param>
 /// <param name="Task">The WMS task id.</param>
 /// <param name="Sequence">The confirmation's number for this task, from 1.</param>
 /// <param name="Item">Item number.</param>
-/// <param name="Lot">Lot.</param>
+/// <param name="Lot">Lot; absent when the item is not lot-managed.</param>
 /// <param name="FromLocation">Where the stock was.</param>
 /// <param name="ToLocation">Where it is now.</param>
 /// <param name="Quantity">Quantity moved; greater than 0.</param>
-public sealed record WmsMoved(string Plant, string Task, int Sequence, string Item, string Lot, string FromLocation, string ToLocation, QuantityValue Quantity);
+public sealed record WmsMoved(string Plant, string Task, int Sequence, string Item, string? Lot, string FromLocation, string ToLocation, QuantityValue Quantity);
 
 /// <summary><c>takt.inventory.wms-counted.v1</c> (from the WMS): a line of a cycle-count document was counted.</summary>
 /// <param name="Plant">Plant code.</param>
@@ -91,9 +91,9 @@ public sealed record MoneyValue(decimal Amount, string Currency);
 /// <param name="Plant">Plant code.</param>
 /// <param name="Item">Item number.</param>
 /// <param name="Location">Storage location.</param>
-/// <param name="Lot">Lot.</param>
+/// <param name="Lot">Lot; absent when the item is not lot-managed.</param>
 /// <param name="Quantity">Signed difference to post, in the item's base unit.</param>
 /// <param name="Value">Absolute value of the difference at standard cost.</param>
 /// <param name="CostCenter">Cost center that bears the difference.</param>
 /// <param name="Reason"><c>cycle-count</c> or <c>wms-reconciliation</c>.</param>
-public sealed record StockAdjustmentRequested(string Request, string Plant, string Item, string Location, string Lot, QuantityValue Quantity, MoneyValue Value, string CostCenter, string Reason);
+public sealed record StockAdjustmentRequested(string Request, string Plant, string Item, string Location, string? Lot, QuantityValue Quantity, MoneyValue Value, string CostCenter, string Reason);

@@ -134,7 +134,7 @@ internal sealed class StockReservations(IMasterData masterData, Outbox outbox)
                 "INSERT INTO inventory_allocation (id, reservation_id, plant, item, location, lot, quantity_e6, picked_e6, version, status, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 1, 'instructed', $8)",
                 ct, id, reservation.Id, reservation.Plant, reservation.Item, location, lot, Fixed.ToE6(quantity), now.ToUnixMicroseconds());
             book.Allocate(location, reservation.Item, lot, quantity);
-            var data = new PickInstructed(id, 1, reservation.Plant, reservation.Item, location, lot, new QuantityValue(quantity, reservation.Unit), destination, reservation.Id, reservation.Reference, reservation.RequirementDate);
+            var data = new PickInstructed(id, 1, reservation.Plant, reservation.Item, location, lot.Length == 0 ? null : lot, new QuantityValue(quantity, reservation.Unit), destination, reservation.Id, reservation.Reference, reservation.RequirementDate);
             outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), EventTypes.PickInstructed, "/takt/inventory", id, reservation.Plant, now,
                 JsonSerializer.Serialize(data, EventJson.Default.PickInstructed)));
         }
@@ -168,7 +168,7 @@ internal sealed class StockReservations(IMasterData masterData, Outbox outbox)
         await tx.ExecuteAsync("UPDATE inventory_allocation SET quantity_e6 = $1, version = $2, status = $3 WHERE id = $4", ct,
             Fixed.ToE6(quantity), (long)version, quantity == allocation.Picked ? "picked" : "instructed", allocation.Id);
         var now = tx.Clock.GetUtcNow();
-        var data = new PickChanged(allocation.Id, version, allocation.Plant, allocation.Item, allocation.Location, allocation.Lot, new QuantityValue(quantity, reservation.Unit));
+        var data = new PickChanged(allocation.Id, version, allocation.Plant, allocation.Item, allocation.Location, allocation.Lot.Length == 0 ? null : allocation.Lot, new QuantityValue(quantity, reservation.Unit));
         outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), EventTypes.PickChanged, "/takt/inventory", allocation.Id, allocation.Plant, now,
             JsonSerializer.Serialize(data, EventJson.Default.PickChanged)));
         return (await AllocationAsync(tx, allocationId, ct))!;

@@ -64,6 +64,42 @@ internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intel
         return parked;
     }
 
+    /// <summary>What the parked confirmations of a plant did in the warehouse (signed quantity per item, location and lot).</summary>
+    internal static async Task<Dictionary<(string Item, string Location, string Lot), decimal>> ParkedAsync(StoreTransaction tx, string plant, CancellationToken ct)
+    {
+        var rows = new List<(string Type, string Data)>();
+        await using (var reader = await tx.Command("SELECT kind, data FROM inventory_wms_confirmation WHERE status = 'parked' AND plant = $1", plant).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+                rows.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        var effects = new Dictionary<(string, string, string), decimal>();
+        void Add((string, string, string) key, decimal quantity) => effects[key] = effects.GetValueOrDefault(key) + quantity;
+        foreach (var (type, json) in rows)
+        {
+            switch (JsonSerializer.Deserialize(json, EventTypes.All[type].DataType, EventTypes.Json))
+            {
+                case WmsPicked p when await StockReservations.AllocationAsync(tx, p.Allocation, ct) is { } allocation:
+                    Add((allocation.Item, p.Location, p.Lot ?? ""), -p.Quantity.Value);
+                    var reservation = await StockReservations.ReservationAsync(tx, allocation.Reservation, ct);
+                    if (reservation?.Kind == "production-order")
+                        Add((allocation.Item, (await StockBook.LoadAsync(tx, plant, [allocation.Item], ct)).StagingLocation, p.Lot ?? ""), p.Quantity.Value);
+                    break;
+                case WmsPutAway w:
+                    Add((w.Item, w.FromLocation, w.Lot ?? ""), -w.Quantity.Value);
+                    Add((w.Item, w.ToLocation, w.Lot ?? ""), w.Quantity.Value);
+                    break;
+                case WmsMoved m:
+                    Add((m.Item, m.FromLocation, m.Lot ?? ""), -m.Quantity.Value);
+                    Add((m.Item, m.ToLocation, m.Lot ?? ""), m.Quantity.Value);
+                    break;
+            }
+        }
+
+        return effects;
+    }
+
     /// <summary>A confirmation's identity and what it moves.</summary>
     internal sealed record Confirmation(InboundEvent Event, string Plant, string Reference, int Sequence, string? Item, QuantityValue Quantity)
     {
@@ -161,14 +197,14 @@ internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intel
                         return new Violation("/data/plant", "wms.plant-mismatch", $"Allocation {allocation.Id} is at plant {allocation.Plant}, not {p.Plant}.");
                     var book = context.Book(p.Plant)!;
                     line = reservation.Kind == "production-order"
-                        ? new MovementLine(MovementKind.Transfer, allocation.Item, p.Quantity.Value, p.Location, p.Lot, StockStatus.Unrestricted, book.StagingLocation, null, null, reservation.Reference, "/data", p.Quantity.Unit)
-                        : new MovementLine(MovementKind.Issue, allocation.Item, p.Quantity.Value, p.Location, p.Lot, StockStatus.Unrestricted, null, null, null, null, "/data", p.Quantity.Unit, "goods-issue-delivery");
+                        ? new MovementLine(MovementKind.Transfer, allocation.Item, p.Quantity.Value, p.Location, p.Lot ?? "", StockStatus.Unrestricted, book.StagingLocation, null, null, reservation.Reference, "/data", p.Quantity.Unit)
+                        : new MovementLine(MovementKind.Issue, allocation.Item, p.Quantity.Value, p.Location, p.Lot ?? "", StockStatus.Unrestricted, null, null, null, null, "/data", p.Quantity.Unit, "goods-issue-delivery");
                     break;
                 case WmsPutAway w:
-                    line = new MovementLine(MovementKind.Transfer, w.Item, w.Quantity.Value, w.FromLocation, w.Lot, StockStatus.Unrestricted, w.ToLocation, null, null, null, "/data", w.Quantity.Unit);
+                    line = new MovementLine(MovementKind.Transfer, w.Item, w.Quantity.Value, w.FromLocation, w.Lot ?? "", StockStatus.Unrestricted, w.ToLocation, null, null, null, "/data", w.Quantity.Unit);
                     break;
                 case WmsMoved m:
-                    line = new MovementLine(MovementKind.Transfer, m.Item, m.Quantity.Value, m.FromLocation, m.Lot, StockStatus.Unrestricted, m.ToLocation, null, null, null, "/data", m.Quantity.Unit);
+                    line = new MovementLine(MovementKind.Transfer, m.Item, m.Quantity.Value, m.FromLocation, m.Lot ?? "", StockStatus.Unrestricted, m.ToLocation, null, null, null, "/data", m.Quantity.Unit);
                     break;
                 default:
                     return new Violation("/type", "event.type-unknown", $"Inventory does not handle {c.Event.Type}.");

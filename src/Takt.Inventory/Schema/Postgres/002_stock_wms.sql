@@ -114,7 +114,7 @@ CREATE TABLE inventory_reconciliation (
 );
 CREATE TABLE inventory_discrepancy (
     id text PRIMARY KEY,
-    reconciliation_id text NOT NULL REFERENCES inventory_reconciliation (id),
+    reconciliation_id text NOT NULL,
     plant text NOT NULL,
     item text NOT NULL,
     location text NOT NULL,

@@ -114,7 +114,7 @@ CREATE TABLE inventory_reconciliation (
 ) WITHOUT ROWID;
 CREATE TABLE inventory_discrepancy (
     id TEXT PRIMARY KEY,
-    reconciliation_id TEXT NOT NULL REFERENCES inventory_reconciliation (id),
+    reconciliation_id TEXT NOT NULL,
     plant TEXT NOT NULL,
     item TEXT NOT NULL,
     location TEXT NOT NULL,
