@@ -29,6 +29,5 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(WmsPicked))]
 [JsonSerializable(typeof(WmsPutAway))]
 [JsonSerializable(typeof(WmsMoved))]
-[JsonSerializable(typeof(WmsCounted))]
 [JsonSerializable(typeof(StockAdjustmentRequested))]
 public sealed partial class EventJson : JsonSerializerContext;

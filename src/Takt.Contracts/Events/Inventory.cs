@@ -71,13 +71,6 @@ public sealed record WmsPutAway(string Plant, string Task, int Sequence, string 
 /// <param name="Quantity">Quantity moved; greater than 0.</param>
 public sealed record WmsMoved(string Plant, string Task, int Sequence, string Item, string? Lot, string FromLocation, string ToLocation, QuantityValue Quantity);
 
-/// <summary><c>takt.inventory.wms-counted.v1</c> (from the WMS): a line of a cycle-count document was counted.</summary>
-/// <param name="Plant">Plant code.</param>
-/// <param name="Count">The count document's id.</param>
-/// <param name="Line">The line number on the document, from 1.</param>
-/// <param name="Quantity">Quantity counted; 0 or more.</param>
-public sealed record WmsCounted(string Plant, string Count, int Line, QuantityValue Quantity);
-
 /// <summary>An amount with its ISO 4217 currency, as flows read money inputs.</summary>
 /// <param name="Amount">The amount.</param>
 /// <param name="Currency">ISO 4217 code.</param>
