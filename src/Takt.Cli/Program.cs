@@ -16,6 +16,7 @@ root.Subcommands.Add(FlowsCommand.Create());
 root.Subcommands.Add(DeadLettersCommand.Create());
 root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());
+root.Subcommands.Add(OpsCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
 root.Subcommands.Add(InventoryCommand.Stock());
 root.Subcommands.Add(InventoryCommand.Reconcile());

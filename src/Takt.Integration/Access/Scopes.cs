@@ -47,6 +47,9 @@ public static class Scopes
     /// <summary>Human tasks: the inbox and a task for the client's plants; claim, approve, reject, delegate, reassign (company-wide).</summary>
     public const string TasksWork = "tasks:work";
 
+    /// <summary>Queue management: pause, drain and resume channels, read their status and history (company-wide).</summary>
+    public const string OpsManage = "ops:manage";
+
     /// <summary>Every scope with what it allows, in a stable order.</summary>
     public static IReadOnlyList<(string Scope, string Description)> Described { get; } =
     [
@@ -63,6 +66,7 @@ public static class Scopes
         (FlowsManage, "Manage flow standards, plant variants, approval matrices, roles and calendars; migrate instances (all plants)."),
         (FlowsRun, "Start flow instances (all plants) and read those of the client's plants."),
         (TasksWork, "Read the task inbox of the client's plants; claim, approve, reject, delegate and reassign tasks (all plants)."),
+        (OpsManage, "Pause, drain and resume inbound channels and webhook subscriptions; read their queues and history (all plants)."),
     ];
 
     public static FrozenSet<string> All { get; } = Described.Select(d => d.Scope).ToFrozenSet(StringComparer.Ordinal);
