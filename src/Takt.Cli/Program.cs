@@ -22,4 +22,6 @@ foreach (var command in LedgerCommand.Create())
     root.Subcommands.Add(command);
 root.Subcommands.Add(PayablesCommand.Invoices());
 root.Subcommands.Add(PayablesCommand.Import());
+root.Subcommands.Add(InventoryCommand.Stock());
+root.Subcommands.Add(InventoryCommand.Reconcile());
 return await root.Parse(args).InvokeAsync();

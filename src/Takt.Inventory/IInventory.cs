@@ -13,6 +13,10 @@ namespace Takt.Inventory;
 /// <param name="JournalEntry">The entry that posts the movement's value; none when the value rounds to zero.</param>
 /// <param name="PostingDate">Posting date (plant time zone).</param>
 /// <param name="SourceEventId">The CloudEvents id of the cause, if any.</param>
+/// <param name="Location">Storage location; empty when the stock is not yet put away to one (shop-floor events).</param>
+/// <param name="Lot">Lot (batch); empty when the item is not lot-managed.</param>
+/// <param name="Status">Stock status: <c>unrestricted</c> (default), <c>quality-inspection</c> or <c>blocked</c>.</param>
+/// <param name="Document">The material document several lines share (a transfer's two sides), if any.</param>
 public sealed record StockMovementDraft(
     string MovementType,
     string Plant,
@@ -22,7 +26,24 @@ public sealed record StockMovementDraft(
     string? Order,
     JournalEntryId? JournalEntry,
     DateOnly PostingDate,
-    string? SourceEventId);
+    string? SourceEventId,
+    string Location = "",
+    string Lot = "",
+    string Status = StockStatus.Unrestricted,
+    string? Document = null);
+
+/// <summary>Stock statuses (DESIGN §1 Inventory): only unrestricted stock can be reserved, allocated and issued.</summary>
+public static class StockStatus
+{
+    public const string Unrestricted = "unrestricted";
+    public const string QualityInspection = "quality-inspection";
+    public const string Blocked = "blocked";
+
+    public static bool IsKnown(string? status) => status is Unrestricted or QualityInspection or Blocked;
+}
+
+/// <summary>Stock of one item at one storage location, lot and status.</summary>
+public sealed record BinBalance(string Plant, string Item, string Location, string Lot, string Status, decimal Quantity, decimal Value);
 
 public sealed record StockBalance(string Plant, string Item, decimal Quantity, decimal Value);
 
@@ -33,4 +54,10 @@ public interface IInventory
     StockMovementId Stage(StoreTransaction transaction, StockMovementDraft movement);
 
     Task<IReadOnlyList<StockBalance>> StockAsync(TaktStore store, string? plant, CancellationToken ct);
+
+    /// <summary>
+    /// Stock per storage location, lot and status; with <paramref name="asOf"/>, as it was at the end of that posting
+    /// date, replayed from the movements.
+    /// </summary>
+    Task<IReadOnlyList<BinBalance>> BinsAsync(TaktStore store, string? plant, string? item, DateOnly? asOf, CancellationToken ct);
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Takt.Inventory.Stock;
 using Takt.Store;
 
 namespace Takt.Inventory;
@@ -10,8 +11,18 @@ public static class InventoryModule
 {
     public static SchemaModule Schema { get; } = new("inventory", typeof(InventoryModule).Assembly);
 
-    public static IServiceCollection AddInventory(this IServiceCollection services) =>
+    public static IServiceCollection AddInventory(this IServiceCollection services)
+    {
         services.AddSingleton<IInventory, StockLedger>();
+        services.AddSingleton<StockPosting>();
+        services.AddSingleton<Reservations.StockReservations>();
+        services.AddSingleton<IInboundEventHandler, Wms.WmsConfirmations>();
+        services.AddSingleton<Counts.CycleCounts>();
+        services.AddSingleton<Reconciliation.WmsReconciliation>();
+        services.AddSingleton<IStockDocuments, StockDocuments>();
+        services.AddSingleton<IOutboxSubscriber, Counts.AdjustmentApprovals>();
+        return services;
+    }
 
     public static RouteGroupBuilder MapInventory(this RouteGroupBuilder api)
     {
@@ -19,6 +30,9 @@ public static class InventoryModule
                 Results.Ok(await inventory.StockAsync(store, plant, ct)))
             .WithName("ListStock")
             .WithSummary("Stock per plant and item: quantity in the base unit and value at standard.");
+        StockEndpoints.Map(api);
+        Reservations.ReservationEndpoints.Map(api);
+        Counts.CountEndpoints.Map(api);
         return api;
     }
 }

@@ -62,6 +62,27 @@ public static class ApiAccess
         ["ListProductionOrders"] = new(Scopes.ProductionRead, PlantBinding.Query),
         ["GetProductionOrder"] = new(Scopes.ProductionRead, PlantBinding.Result, PlantOfResult: r => (r as ProductionOrderView)?.Plant),
         ["ListStock"] = new(Scopes.InventoryRead, PlantBinding.Query),
+        // Inventory (issue 7). Writes name their plant in the body or path, which the access layer does not read: they
+        // are for unrestricted clients, like starting flows. Reads bind to the ?plant= query.
+        ["PostStockMovement"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListStockBins"] = new(Scopes.InventoryRead, PlantBinding.Query),
+        ["ListStockMovements"] = new(Scopes.InventoryRead, PlantBinding.Query),
+        ["SetInventorySettings"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants), // PUT: idempotent by itself
+        ["SaveStorageLocation"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants), // PUT: idempotent by itself
+        ["ListStorageLocations"] = new(Scopes.InventoryRead, PlantBinding.AllPlants),
+        ["CreateReservation"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["GetReservation"] = new(Scopes.InventoryRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Inventory.Reservations.ReservationView)?.Plant),
+        ["ListReservations"] = new(Scopes.InventoryRead, PlantBinding.Query),
+        ["AllocateReservation"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["CancelReservation"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ChangeAllocation"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["CancelAllocation"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["StockAvailability"] = new(Scopes.InventoryRead, PlantBinding.Query),
+        ["CreateCycleCount"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["GetCycleCount"] = new(Scopes.InventoryRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Inventory.Counts.CountView)?.Plant),
+        ["RecordCountResults"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["InventoryAccuracy"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["ReconcileWmsSnapshot"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants, IdempotencyKey: true),
         ["AccountBalances"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
 
         // Ledger and close (issue 10): books are company-wide, so every ledger endpoint is for unrestricted clients.

@@ -112,6 +112,8 @@ public static class DemoData
             periods), ct);
         await DemoLedger.SeedAsync(ledger, tx, Company, today, ct);
 
+        await DemoInventory.SeedAsync(tx, ledger, [PlantA, PlantB], ct);
+
         // Opening stock, posted so that the inventory accounts equal the stock value from the first day.
         var rules = await ledger.LoadRulesAsync(tx, ct);
         var openingQuantities = new Dictionary<string, decimal>(StringComparer.Ordinal)

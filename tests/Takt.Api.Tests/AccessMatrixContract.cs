@@ -38,7 +38,13 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     private TaktHost Host => fixture.Host;
 
     /// <summary>What the orchestration calls act on, prepared before the refused calls run.</summary>
-    private sealed record FlowState(string InstancePa01, string InstancePb01, string TaskPa01, string TaskPb01);
+    private sealed record FlowState(string InstancePa01, string InstancePb01, string TaskPa01, string TaskPb01)
+    {
+        /// <summary>Inventory (issue 7): reservations, allocations and counts of each plant the calls act on.</summary>
+        public InventoryState Inventory { get; init; } = new("r1", "r2", "r3", "a1", "a2", "c1", "c2");
+    }
+
+    private sealed record InventoryState(string ReservationPa01, string ReservationPb01, string ReservationToCancel, string AllocationToChange, string AllocationToCancel, string CountPa01, string CountPb01);
 
     /// <summary>Supplier invoices received before the refused calls run, one per plant.</summary>
     private sealed record InvoiceState(string Pa01, string Pb01);
@@ -48,6 +54,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         .. FlowCalls(flows ?? new FlowState("i1", "i2", "t1", "t2")),
         .. LedgerCalls(ledger ?? new LedgerState("e", "a1", "a2")),
         .. PayablesCalls(invoices ?? new InvoiceState("v1", "v2")),
+        .. InventoryCalls((flows ?? new FlowState("i1", "i2", "t1", "t2")).Inventory),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production-orders?plant=PA01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production-orders?plant=PB01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/production-orders"),
@@ -256,10 +263,79 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         {
             var tasks = await flows.InboxAsync(Host.Store, "rita.reviewer", null, ct);
             if (tasks.FirstOrDefault(t => t.InstanceId == a.Id) is { } ta && tasks.FirstOrDefault(t => t.InstanceId == b.Id) is { } tb)
-                return new FlowState(a.Id, b.Id, ta.Id, tb.Id);
+                return new FlowState(a.Id, b.Id, ta.Id, tb.Id) { Inventory = await PrepareInventoryAsync() };
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "The flow worker did not create the tasks.");
             await Task.Delay(50, ct);
         }
+    }
+
+    private async Task<InventoryState> PrepareInventoryAsync()
+    {
+        async Task<JsonElement> SendAsync(HttpMethod method, string path, object body)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+            using var response = await Host.Http.SendAsync(request, TestContext.Current.CancellationToken);
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.True(response.IsSuccessStatusCode, $"{path}: {text}");
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+
+        var qty = (decimal value) => new { value, unit = "H87" };
+        await SendAsync(HttpMethod.Put, "/api/v1/inventory/plants/PA01/locations/MX-A", new { name = "Matrix A" });
+        await SendAsync(HttpMethod.Put, "/api/v1/inventory/plants/PB01/locations/MX-B", new { name = "Matrix B" });
+        // A transfer of opening stock into a location: it posts no journal entry, which the PA01 hook above would try to deliver.
+        await SendAsync(HttpMethod.Post, "/api/v1/stock/movements", new { plant = "PA01", lines = new[] { new { kind = "transfer", item = "RM-3001", quantity = qty(1000m), location = "", toLocation = "MX-A" } } });
+        await SendAsync(HttpMethod.Post, "/api/v1/stock/movements", new { plant = "PB01", lines = new[] { new { kind = "receipt", item = "RM-3001", quantity = qty(5m), location = "MX-B" } } });
+        var date = TimeProvider.System.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        async Task<string> ReserveAsync(string plant, decimal quantity) =>
+            (await SendAsync(HttpMethod.Post, "/api/v1/reservations", new { plant, item = "RM-3001", quantity = qty(quantity), kind = "outbound-delivery", reference = "MATRIX", requirementDate = date })).GetProperty("id").GetString()!;
+        var pa01 = await ReserveAsync("PA01", 500m);
+        var pb01 = await ReserveAsync("PB01", 1m);
+        var cancel = await ReserveAsync("PA01", 1m);
+        var first = (await SendAsync(HttpMethod.Post, $"/api/v1/reservations/{pa01}/allocations", new { location = "MX-A", quantity = qty(1m) })).GetProperty("allocations")[0].GetProperty("id").GetString()!;
+        var both = (await SendAsync(HttpMethod.Post, $"/api/v1/reservations/{pa01}/allocations", new { location = "MX-A", quantity = qty(1m) })).GetProperty("allocations");
+        var second = both.EnumerateArray().Select(a => a.GetProperty("id").GetString()!).Single(id => id != first);
+        var countPa01 = (await SendAsync(HttpMethod.Post, "/api/v1/inventory/counts", new { plant = "PA01", location = "MX-A" })).GetProperty("id").GetString()!;
+        var countPb01 = (await SendAsync(HttpMethod.Post, "/api/v1/inventory/counts", new { plant = "PB01", location = "MX-B" })).GetProperty("id").GetString()!;
+        return new InventoryState(pa01, pb01, cancel, first, second, countPa01, countPb01);
+    }
+
+    private static IEnumerable<Call> InventoryCalls(InventoryState s)
+    {
+        static Task<HttpResponseMessage> Post(HttpClient http, string path, object body) => Api.Tests.Calls.PostJsonAsync(http, path, body, Guid.NewGuid().ToString());
+        var qty = new { value = 1m, unit = "H87" };
+        var date = TimeProvider.System.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        return
+        [
+            new("PostStockMovement", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => Post(http, "/api/v1/stock/movements", new { plant = "PA01", lines = new[] { new { kind = "transfer", item = "RM-3001", quantity = qty, location = "", toLocation = "MX-A" } } })),
+            Get("ListStockBins", Scopes.InventoryRead, Binding.Plant, "PA01", "/api/v1/stock/bins?plant=PA01"),
+            Get("ListStockBins", Scopes.InventoryRead, Binding.Plant, "PB01", "/api/v1/stock/bins?plant=PB01"),
+            Get("ListStockBins", Scopes.InventoryRead, Binding.NoPlant, null, "/api/v1/stock/bins"),
+            Get("ListStockMovements", Scopes.InventoryRead, Binding.Plant, "PA01", "/api/v1/stock/movements?plant=PA01"),
+            Get("ListStockMovements", Scopes.InventoryRead, Binding.NoPlant, null, "/api/v1/stock/movements"),
+            new("SetInventorySettings", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/inventory/plants/PB01/settings", new { allowNegativeStock = false, adjustmentApprovalThreshold = 5000m, stagingLocation = "PSA" }, TestContext.Current.CancellationToken)),
+            new("SaveStorageLocation", Scopes.InventoryWrite, Binding.AllPlants, null, (http, n) => http.PutAsJsonAsync($"/api/v1/inventory/plants/PA01/locations/MX-{n}", new { name = "Matrix" }, TestContext.Current.CancellationToken)),
+            Get("ListStorageLocations", Scopes.InventoryRead, Binding.AllPlants, null, "/api/v1/inventory/plants/PA01/locations"),
+            new("CreateReservation", Scopes.InventoryWrite, Binding.AllPlants, null, (http, n) => Post(http, "/api/v1/reservations", new { plant = "PA01", item = "RM-3001", quantity = qty, kind = "outbound-delivery", reference = $"MATRIX-{n}", requirementDate = date })),
+            Get("GetReservation", Scopes.InventoryRead, Binding.Plant, "PA01", $"/api/v1/reservations/{s.ReservationPa01}"),
+            Get("GetReservation", Scopes.InventoryRead, Binding.Plant, "PB01", $"/api/v1/reservations/{s.ReservationPb01}"),
+            Get("ListReservations", Scopes.InventoryRead, Binding.Plant, "PA01", "/api/v1/reservations?plant=PA01"),
+            Get("ListReservations", Scopes.InventoryRead, Binding.NoPlant, null, "/api/v1/reservations"),
+            new("AllocateReservation", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => Post(http, $"/api/v1/reservations/{s.ReservationPa01}/allocations", new { location = "MX-A", quantity = qty })),
+            new("CancelReservation", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => Post(http, $"/api/v1/reservations/{s.ReservationToCancel}/cancel", new { })),
+            new("ChangeAllocation", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => Post(http, $"/api/v1/allocations/{s.AllocationToChange}/change", new { quantity = qty })),
+            new("CancelAllocation", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => Post(http, $"/api/v1/allocations/{s.AllocationToCancel}/cancel", new { })),
+            Get("StockAvailability", Scopes.InventoryRead, Binding.Plant, "PA01", $"/api/v1/stock/availability?plant=PA01&item=RM-3001&date={date}"),
+            Get("StockAvailability", Scopes.InventoryRead, Binding.Plant, "PB01", $"/api/v1/stock/availability?plant=PB01&item=RM-3001&date={date}"),
+            new("CreateCycleCount", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => Post(http, "/api/v1/inventory/counts", new { plant = "PA01", location = "MX-A" })),
+            Get("GetCycleCount", Scopes.InventoryRead, Binding.Plant, "PA01", $"/api/v1/inventory/counts/{s.CountPa01}"),
+            Get("GetCycleCount", Scopes.InventoryRead, Binding.Plant, "PB01", $"/api/v1/inventory/counts/{s.CountPb01}"),
+            new("RecordCountResults", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => Post(http, $"/api/v1/inventory/counts/{s.CountPb01}/results", new { lines = new[] { new { line = 1, quantity = new { value = 5m, unit = "H87" } } } })),
+            Get("InventoryAccuracy", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/kpis/inventory-accuracy?plant=PA01"),
+            Get("InventoryAccuracy", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/kpis/inventory-accuracy"),
+            new("ReconcileWmsSnapshot", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => Post(http, "/api/v1/inventory/reconciliations", new { plant = "PB01", takenAt = TimeProvider.System.GetUtcNow().AddSeconds(-1), lines = Array.Empty<object>() })),
+        ];
     }
 
     private static readonly string[] NoMessages = ["no-such-message"];

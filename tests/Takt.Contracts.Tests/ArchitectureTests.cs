@@ -44,13 +44,22 @@ public sealed class ArchitectureTests
     [Theory]
     [InlineData("Takt.Ledger")]
     [InlineData("Takt.MasterData")]
-    [InlineData("Takt.Inventory")]
     [InlineData("Takt.Intelligence")]
     [InlineData("Takt.Integration")]
     public void foundational_modules_depend_on_no_other_module(string module)
     {
         // The ledger depends on no operational module (STYLE: Layout); operational modules call it, not the reverse.
         Assert.DoesNotContain(References()[module], r => Modules.Contains(r));
+    }
+
+    [Fact]
+    public void inventory_posts_through_the_ledger_but_never_depends_on_production()
+    {
+        // Issue 7: a material document and its journal entry commit together (DESIGN §2.1), so Inventory calls the
+        // ledger, master data, the process log, the integration layer and flows; Production calls Inventory, never
+        // the reverse.
+        Assert.DoesNotContain("Takt.Production", References()["Takt.Inventory"]);
+        Assert.Contains("Takt.Ledger", References()["Takt.Inventory"]);
     }
 
     [Fact]

@@ -24,4 +24,11 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(OrchestrationTaskCreated))]
 [JsonSerializable(typeof(OrchestrationInstanceCompleted))]
 [JsonSerializable(typeof(SupplierInvoiceReceived))]
+[JsonSerializable(typeof(PickInstructed))]
+[JsonSerializable(typeof(PickChanged))]
+[JsonSerializable(typeof(PickCancelled))]
+[JsonSerializable(typeof(WmsPicked))]
+[JsonSerializable(typeof(WmsPutAway))]
+[JsonSerializable(typeof(WmsMoved))]
+[JsonSerializable(typeof(StockAdjustmentRequested))]
 public sealed partial class EventJson : JsonSerializerContext;

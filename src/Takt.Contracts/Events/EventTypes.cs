@@ -41,6 +41,27 @@ public static class EventTypes
     /// <summary><see cref="Events.SupplierInvoiceReceived"/>.</summary>
     public const string SupplierInvoiceReceived = "takt.payables.invoice-received.v1";
 
+    /// <summary><see cref="Events.PickInstructed"/>.</summary>
+    public const string PickInstructed = "takt.inventory.pick-instructed.v1";
+
+    /// <summary><see cref="Events.PickChanged"/>.</summary>
+    public const string PickChanged = "takt.inventory.pick-changed.v1";
+
+    /// <summary><see cref="Events.PickCancelled"/>.</summary>
+    public const string PickCancelled = "takt.inventory.pick-cancelled.v1";
+
+    /// <summary><see cref="Events.WmsPicked"/>.</summary>
+    public const string WmsPicked = "takt.inventory.wms-picked.v1";
+
+    /// <summary><see cref="Events.WmsPutAway"/>.</summary>
+    public const string WmsPutAway = "takt.inventory.wms-put-away.v1";
+
+    /// <summary><see cref="Events.WmsMoved"/>.</summary>
+    public const string WmsMoved = "takt.inventory.wms-moved.v1";
+
+    /// <summary><see cref="Events.StockAdjustmentRequested"/>.</summary>
+    public const string StockAdjustmentRequested = "takt.inventory.stock-adjustment-requested.v1";
+
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
     {
@@ -53,6 +74,13 @@ public static class EventTypes
         new(OrchestrationTaskCreated, typeof(OrchestrationTaskCreated), Inbound: false),
         new(OrchestrationInstanceCompleted, typeof(OrchestrationInstanceCompleted), Inbound: false),
         new(SupplierInvoiceReceived, typeof(SupplierInvoiceReceived), Inbound: false),
+        new(PickInstructed, typeof(PickInstructed), Inbound: false),
+        new(PickChanged, typeof(PickChanged), Inbound: false),
+        new(PickCancelled, typeof(PickCancelled), Inbound: false),
+        new(WmsPicked, typeof(WmsPicked), Inbound: true),
+        new(WmsPutAway, typeof(WmsPutAway), Inbound: true),
+        new(WmsMoved, typeof(WmsMoved), Inbound: true),
+        new(StockAdjustmentRequested, typeof(StockAdjustmentRequested), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>

@@ -17,6 +17,9 @@ public static class Scopes
     /// <summary>Stock balances, for the client's plants.</summary>
     public const string InventoryRead = "inventory:read";
 
+    /// <summary>Stock movements, settings, locations, reservations, allocations, counts and WMS reconciliation (company-wide).</summary>
+    public const string InventoryWrite = "inventory:write";
+
     /// <summary>Account balances (company-wide: clients without a plant restriction only).</summary>
     public const string LedgerRead = "ledger:read";
 
@@ -65,6 +68,7 @@ public static class Scopes
         (EventsProductionWrite, "Send shop-floor events for the client's plants."),
         (ProductionRead, "Read production orders of the client's plants."),
         (InventoryRead, "Read stock of the client's plants."),
+        (InventoryWrite, "Post stock movements, reserve and allocate stock, count and reconcile with the WMS (all plants)."),
         (LedgerRead, "Read account balances (all plants)."),
         (LedgerWrite, "Post manual journal entries and reversals, propose and post accruals, add determination rules (all plants)."),
         (LedgerClose, "Open, soft-close, close and reopen periods; run accrual reversals (all plants)."),

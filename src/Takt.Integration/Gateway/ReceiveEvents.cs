@@ -211,6 +211,9 @@ internal static class ReceiveEvents
         Contracts.Events.MaterialIssued e => e.Plant,
         Contracts.Events.OperationConfirmed e => e.Plant,
         Contracts.Events.YieldReported e => e.Plant,
+        Contracts.Events.WmsPicked e => e.Plant,
+        Contracts.Events.WmsPutAway e => e.Plant,
+        Contracts.Events.WmsMoved e => e.Plant,
         _ => null,
     };
 
