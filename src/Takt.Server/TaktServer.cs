@@ -12,6 +12,7 @@ using Takt.Inventory;
 using Takt.Ledger;
 using Takt.MasterData;
 using Takt.Orchestration;
+using Takt.Procurement;
 using Takt.Production;
 using Takt.Store;
 
@@ -30,6 +31,7 @@ public static class TaktServer
         IntelligenceModule.Schema,
         IntegrationModule.Schema,
         OrchestrationModule.Schema,
+        ProcurementModule.Schema,
     ];
 
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
@@ -66,6 +68,7 @@ public static class TaktServer
         services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         services.AddOrchestration(settings.Orchestration);
+        services.AddProcurement(settings.Procurement);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
         settings.ConfigureServices?.Invoke(services);
@@ -130,6 +133,7 @@ public static class TaktServer
         api.MapGroup("").WithTags("Ledger").MapLedger();
         api.MapGroup("").WithTags("Intelligence").MapIntelligence();
         api.MapOrchestration();
+        api.MapProcurement();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -151,6 +155,7 @@ public static class TaktServer
         var store = services.GetRequiredService<TaktStore>();
         await Migrations.ApplyAsync(store, Schemas, ct);
         await OrchestrationModule.EnsureBuiltInsAsync(services, ct);
+        await ProcurementModule.EnsureStandardsAsync(services, ct);
         if (settings.SeedDemo && await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct))
             await DemoFlows.SeedAsync(services, ct);
         return settings.BootstrapAdmin

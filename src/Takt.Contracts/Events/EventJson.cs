@@ -23,4 +23,5 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(OrchestrationSignal))]
 [JsonSerializable(typeof(OrchestrationTaskCreated))]
 [JsonSerializable(typeof(OrchestrationInstanceCompleted))]
+[JsonSerializable(typeof(PurchaseOrderIssued))]
 public sealed partial class EventJson : JsonSerializerContext;

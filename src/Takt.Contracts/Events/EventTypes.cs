@@ -38,6 +38,9 @@ public static class EventTypes
     /// <summary><see cref="Events.OrchestrationInstanceCompleted"/>.</summary>
     public const string OrchestrationInstanceCompleted = "takt.orchestration.instance-completed.v1";
 
+    /// <summary><see cref="Events.PurchaseOrderIssued"/>.</summary>
+    public const string PurchaseOrderIssued = "takt.procurement.purchase-order-issued.v1";
+
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
     {
@@ -49,6 +52,7 @@ public static class EventTypes
         new(OrchestrationSignal, typeof(OrchestrationSignal), Inbound: false),
         new(OrchestrationTaskCreated, typeof(OrchestrationTaskCreated), Inbound: false),
         new(OrchestrationInstanceCompleted, typeof(OrchestrationInstanceCompleted), Inbound: false),
+        new(PurchaseOrderIssued, typeof(PurchaseOrderIssued), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>
