@@ -19,7 +19,8 @@ internal sealed class ApprovalRouting(IOrchestration orchestration, ProcurementO
     /// <param name="Variables">The approval flow's inputs, when it runs.</param>
     public sealed record Decision(bool NeedsFlow, bool OverBudget, IReadOnlyList<string> Explanations, JsonObject Variables);
 
-    public sealed record Purchase(string DocumentKind, string Document, string Plant, string Category, Money Value, string Urgency, string SupplierRisk, string CostObject, string? ExcludeOrder);
+    /// <param name="AlsoCommitted">Commitment of this batch not yet in the tables (earlier requisitions of one call).</param>
+    public sealed record Purchase(string DocumentKind, string Document, string Plant, string Category, Money Value, string Urgency, string SupplierRisk, string CostObject, string? ExcludeOrder, decimal AlsoCommitted = 0m);
 
     public async Task<Outcome<Decision>> DecideAsync(StoreTransaction tx, Purchase purchase, CancellationToken ct)
     {
@@ -88,7 +89,7 @@ internal sealed class ApprovalRouting(IOrchestration orchestration, ProcurementO
         }
 
         var budget = Fixed.FromE4(budgetE4);
-        var requisitions = Fixed.FromE4(Convert.ToInt64(await tx.Command(
+        var requisitions = purchase.AlsoCommitted + Fixed.FromE4(Convert.ToInt64(await tx.Command(
             "SELECT COALESCE(SUM(value_e4), 0) FROM proc_requisition WHERE plant = $1 AND category = $2 AND status IN ('pending-approval', 'approved') AND number <> $3",
             purchase.Plant, purchase.Category, purchase.DocumentKind == "requisition" ? purchase.Document : "").ExecuteScalarAsync(ct), CultureInfo.InvariantCulture));
         var orders = 0m;

@@ -116,6 +116,8 @@ internal sealed partial class ProcurementService
         var remainingQuantity = receipt.Quantity + returns.Sum(r => r.Quantity);
         var remainingInventory = receipt.InventoryAmount + returns.Sum(r => r.InventoryAmount);
         var remainingGrir = receipt.GrIrAmount + returns.Sum(r => r.GrIrAmount);
+        if (remainingQuantity <= 0)
+            return new Violation("/receipt", "return.already-returned", $"Receipt {receipt.Id} has been returned in full.");
         var quantity = request.Quantity ?? remainingQuantity;
         if (quantity <= 0 || decimal.Round(quantity, 6) != quantity)
             return new Violation("/quantity", "receipt.quantity-positive", "quantity is greater than 0 with at most 6 decimals.");

@@ -30,18 +30,28 @@ public static class ProcurementModule
         return services;
     }
 
-    /// <summary>Publishes the approval standard once per database (the flow that routes every purchase for approval).</summary>
+    /// <summary>
+    /// Saves the approval standard once per database and publishes it as soon as the approval matrix it routes by is
+    /// published (until then it stays a draft, and requisitions are refused with <c>procurement.approval-standard-missing</c>).
+    /// </summary>
     public static async Task EnsureStandardsAsync(IServiceProvider services, CancellationToken ct)
     {
         var orchestration = services.GetRequiredService<IOrchestration>();
         var store = services.GetRequiredService<TaktStore>();
         var flow = services.GetRequiredService<ProcurementOptions>().ApprovalFlow;
-        if ((await orchestration.StandardsAsync(store, flow, ct)).Count > 0)
+        var versions = await orchestration.StandardsAsync(store, flow, ct);
+        if (versions.Any(v => v.Status != "draft"))
             return;
-        var saved = await orchestration.SaveStandardAsync(store, ApprovalStandard, "takt", ct);
-        if (saved.IsRejected)
-            throw new InvalidOperationException($"Approval standard {flow}: {string.Join("; ", saved.Violations.Select(v => $"{v.Field} {v.Rule} {v.Detail}"))}");
-        await orchestration.PublishStandardAsync(store, flow, saved.Value.Version, ct);
+        if (versions.Count == 0)
+        {
+            var saved = await orchestration.SaveStandardAsync(store, ApprovalStandard, "takt", ct);
+            if (saved.IsRejected)
+                throw new InvalidOperationException($"Approval standard {flow}: {string.Join("; ", saved.Violations.Select(v => $"{v.Field} {v.Rule} {v.Detail}"))}");
+        }
+
+        var published = await orchestration.PublishStandardAsync(store, flow, 1, ct);
+        if (published.IsRejected && published.Violations.Any(v => v.Rule != "flow.doa-unknown"))
+            throw new InvalidOperationException($"Approval standard {flow}: {string.Join("; ", published.Violations.Select(v => $"{v.Field} {v.Rule} {v.Detail}"))}");
     }
 
     public sealed record MoneyValue(decimal Amount, string Currency);

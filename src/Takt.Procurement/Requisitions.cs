@@ -63,7 +63,8 @@ internal sealed partial class ProcurementService(
             var supplier = draft.Supplier is null ? null : suppliers[draft.Supplier];
             var decided = await routing.DecideAsync(tx, new ApprovalRouting.Purchase(
                 "requisition", number, draft.Plant, draft.Category, draft.EstimatedValue, draft.Urgency ?? (draft.Kind == RequisitionKinds.Expedite ? "expedite" : "normal"),
-                supplier?.Risk ?? "unknown", draft.CostObject, null), ct);
+                supplier?.Risk ?? "unknown", draft.CostObject, null,
+                drafts.Take(i).Where(d => d.Plant == draft.Plant && d.Category == draft.Category).Sum(d => d.EstimatedValue.Amount)), ct);
             if (decided.IsRejected)
                 return Outcome<IReadOnlyList<RequisitionView>>.FromViolations(decided.Violations);
             var decision = decided.Value;

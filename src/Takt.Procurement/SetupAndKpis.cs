@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Takt.Contracts;
 using Takt.Orchestration;
 using Takt.Store;
@@ -94,8 +95,13 @@ internal sealed partial class ProcurementService
 }
 
 /// <summary><c>procurement.decide</c>: the approval flow ended; procurement releases or rejects the requisition or order in the step's transaction.</summary>
-internal sealed class DecideAction(ProcurementService procurement) : IFlowAction
+internal sealed class DecideAction(IServiceProvider services) : IFlowAction
 {
+    // Procurement starts flows through the orchestration whose engine holds this action: resolved at first use, not at construction.
+    private ProcurementService? resolved;
+
+    private ProcurementService procurement => resolved ??= services.GetRequiredService<ProcurementService>();
+
     public string Name => "procurement.decide";
 
     public async Task RunAsync(FlowActionContext context, CancellationToken ct)

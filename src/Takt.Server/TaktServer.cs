@@ -157,7 +157,11 @@ public static class TaktServer
         await OrchestrationModule.EnsureBuiltInsAsync(services, ct);
         await ProcurementModule.EnsureStandardsAsync(services, ct);
         if (settings.SeedDemo && await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct))
+        {
             await DemoFlows.SeedAsync(services, ct);
+            await DemoProcurement.SeedAsync(services, ct);
+        }
+
         return settings.BootstrapAdmin
             ? await ClientRegistry.BootstrapAdminAsync(store, services.GetRequiredService<AccessClock>().Time, settings.Access, ct)
             : null;
