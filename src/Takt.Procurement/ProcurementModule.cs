@@ -30,28 +30,34 @@ public static class ProcurementModule
         return services;
     }
 
+    /// <summary>The standard that chases an order's confirmation (a wait with a timeout, then the buyer's task with an SLA).</summary>
+    public static string ConfirmationStandard => Shipped("purchase-order-confirmation.yaml");
+
     /// <summary>
-    /// Saves the approval standard once per database and publishes it as soon as the approval matrix it routes by is
-    /// published (until then it stays a draft, and requisitions are refused with <c>procurement.approval-standard-missing</c>).
+    /// Saves procurement's standards once per database and publishes them: the confirmation chase at once, the approval
+    /// standard as soon as the approval matrix it routes by is published (until then it stays a draft, and requisitions
+    /// are refused with <c>procurement.approval-standard-missing</c>).
     /// </summary>
     public static async Task EnsureStandardsAsync(IServiceProvider services, CancellationToken ct)
     {
         var orchestration = services.GetRequiredService<IOrchestration>();
         var store = services.GetRequiredService<TaktStore>();
-        var flow = services.GetRequiredService<ProcurementOptions>().ApprovalFlow;
-        var versions = await orchestration.StandardsAsync(store, flow, ct);
-        if (versions.Any(v => v.Status != "draft"))
-            return;
-        if (versions.Count == 0)
+        foreach (var (flow, document) in new[] { (services.GetRequiredService<ProcurementOptions>().ApprovalFlow, ApprovalStandard), ("purchase-order-confirmation", ConfirmationStandard) })
         {
-            var saved = await orchestration.SaveStandardAsync(store, ApprovalStandard, "takt", ct);
-            if (saved.IsRejected)
-                throw new InvalidOperationException($"Approval standard {flow}: {string.Join("; ", saved.Violations.Select(v => $"{v.Field} {v.Rule} {v.Detail}"))}");
-        }
+            var versions = await orchestration.StandardsAsync(store, flow, ct);
+            if (versions.Any(v => v.Status != "draft"))
+                continue;
+            if (versions.Count == 0)
+            {
+                var saved = await orchestration.SaveStandardAsync(store, document, "takt", ct);
+                if (saved.IsRejected)
+                    throw new InvalidOperationException($"Standard {flow}: {string.Join("; ", saved.Violations.Select(v => $"{v.Field} {v.Rule} {v.Detail}"))}");
+            }
 
-        var published = await orchestration.PublishStandardAsync(store, flow, 1, ct);
-        if (published.IsRejected && published.Violations.Any(v => v.Rule != "flow.doa-unknown"))
-            throw new InvalidOperationException($"Approval standard {flow}: {string.Join("; ", published.Violations.Select(v => $"{v.Field} {v.Rule} {v.Detail}"))}");
+            var published = await orchestration.PublishStandardAsync(store, flow, 1, ct);
+            if (published.IsRejected && published.Violations.Any(v => v.Rule != "flow.doa-unknown"))
+                throw new InvalidOperationException($"Standard {flow}: {string.Join("; ", published.Violations.Select(v => $"{v.Field} {v.Rule} {v.Detail}"))}");
+        }
     }
 
     public sealed record MoneyValue(decimal Amount, string Currency);

@@ -1,7 +1,7 @@
 namespace Takt.Procurement;
 
 /// <summary>Tolerances and controls of purchasing (company-wide).</summary>
-public sealed class ProcurementOptions
+public sealed record ProcurementOptions
 {
     /// <summary>A price change of an issued order line by more than this share (of the approved price) needs approval again.</summary>
     public decimal PriceChangeTolerancePercent { get; set; } = 5m;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Takt.Contracts;
+using Takt.Contracts.Events;
 using Takt.Intelligence;
 using Takt.Store;
 
@@ -88,6 +89,13 @@ internal sealed partial class ProcurementService
             message.Status, message.Sequence, confirmed ? "confirmed" : order.View.Status, confirmed ? 1L : 0L, now.ToUnixMicroseconds(), number);
         foreach (var text in exceptions)
             RaiseException(tx, order.View, message.Status == "rejected" ? "supplier-rejected" : "confirmation-outside-tolerance", text);
+        if (confirmed)
+        {
+            var data = new PurchaseOrderConfirmed(number, order.View.Plant, supplier.Code, message.Status, exceptions.Count == 0);
+            outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), EventTypes.PurchaseOrderConfirmed, Source, number, order.View.Plant, now,
+                JsonSerializer.Serialize(data, EventJson.Default.PurchaseOrderConfirmed)));
+        }
+
         Log(tx, "takt.procurement.purchase-order-acknowledged.v1", number, order.View.Plant, new { order = number, status = message.Status, messageId = message.MessageId, sequence = message.Sequence, exceptions },
             [new("plant", order.View.Plant, "at"), new("purchase-order", number, "acknowledged"), new("supplier", supplier.Code, "acknowledged-by")]);
         return Record(tx, supplier.Code, message.MessageId, number, "acknowledgement", message.Sequence, exceptions.Count > 0 ? "exception" : "applied", message.Status, exceptions);

@@ -92,7 +92,7 @@ public abstract class BudgetAndOrderContract<TFixture>(TFixture fixture) : IClas
         Assert.Equal("pending-approval", outside.Status);
         (await fixture.TryAsync(tx => fixture.Procurement.ReceiveAsync(tx, new ReceiveGoods(order.Number, 1, 10m, "H87", "wim.warehouse"), Ct))).Rejected("/order", "receipt.order-not-open");
         await fixture.RunFlowsAsync();
-        var instance = await fixture.CountAsync("SELECT COUNT(*) FROM orch_instance WHERE variables LIKE @pattern", new { pattern = $"%{order.Number}%" });
+        var instance = await fixture.CountAsync("SELECT COUNT(*) FROM orch_instance WHERE flow = 'requisition-approval' AND variables LIKE @pattern", new { pattern = $"%{order.Number}%" });
         Assert.Equal(1, instance);
         await using var connection = await fixture.Store.OpenConnectionAsync(Ct);
         var approval = await Dapper.SqlMapper.QuerySingleAsync<string>(connection, "SELECT approval_instance FROM proc_po WHERE number = @number", new { number = order.Number });

@@ -82,6 +82,44 @@ public abstract class SupplierUpdateContract<TFixture>(TFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task a_late_confirmation_is_chased_by_the_buyer_and_escalates_by_sla()
+    {
+        var late = await OrderAsync("SUP-300");
+        var onTime = await OrderAsync("SUP-200");
+        await fixture.Host.DrainOutboxAsync();
+        await fixture.RunFlowsAsync();
+
+        // An operator client for all plants acknowledges for the supplier that has no API client of its own.
+        var ack = await ProcurementHost.PostAsync(fixture.Host.Http, $"/api/v1/procurement/purchase-orders/{onTime.Number}/acknowledgements", new { messageId = "edi-1", sequence = 1, status = "accepted" });
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        await fixture.Host.DrainOutboxAsync();
+        await fixture.RunFlowsAsync();
+
+        async Task<List<(string Role, string Status, long Escalations)>> ChaseAsync(string order)
+        {
+            await using var connection = await fixture.Store.OpenConnectionAsync(Ct);
+            return [.. await Dapper.SqlMapper.QueryAsync<(string, string, long)>(connection,
+                "SELECT t.role, t.status, t.escalations FROM orch_task t JOIN orch_instance i ON i.id = t.instance_id WHERE i.flow = 'purchase-order-confirmation' AND i.variables LIKE @pattern",
+                new { pattern = $"%\"{order}\"%" })];
+        }
+
+        Assert.Equal(1, await fixture.CountAsync("SELECT COUNT(*) FROM orch_instance WHERE flow = 'purchase-order-confirmation' AND status = 'completed' AND variables LIKE @pattern", new { pattern = $"%\"{onTime.Number}\"%" }));
+        fixture.Clock.Advance(TimeSpan.FromDays(2) - TimeSpan.FromMinutes(1));
+        await fixture.RunFlowsAsync();
+        Assert.Empty(await ChaseAsync(late.Number));
+
+        fixture.Clock.Advance(TimeSpan.FromMinutes(2));
+        await fixture.RunFlowsAsync();
+        Assert.Equal([("buyer", "open", 0L)], await ChaseAsync(late.Number));
+        Assert.Empty(await ChaseAsync(onTime.Number));
+
+        // The buyer lets the chase lie for more than its SLA (8 business hours): it escalates to the plant manager.
+        fixture.Clock.Advance(TimeSpan.FromDays(3));
+        await fixture.RunFlowsAsync();
+        Assert.Equal([("plant-manager", "open", 1L)], await ChaseAsync(late.Number));
+    }
+
+    [Fact]
     public async Task a_supplier_speaks_only_about_its_own_orders_and_bad_messages_change_nothing()
     {
         var meier = fixture.Host.HttpWith((await fixture.Host.RegisterClientAsync("supplier-meier-3", [Scopes.ProcurementSupplier], ["PA01"])).ApiKey);

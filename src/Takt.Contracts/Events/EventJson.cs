@@ -24,4 +24,5 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(OrchestrationTaskCreated))]
 [JsonSerializable(typeof(OrchestrationInstanceCompleted))]
 [JsonSerializable(typeof(PurchaseOrderIssued))]
+[JsonSerializable(typeof(PurchaseOrderConfirmed))]
 public sealed partial class EventJson : JsonSerializerContext;

@@ -41,6 +41,9 @@ public static class EventTypes
     /// <summary><see cref="Events.PurchaseOrderIssued"/>.</summary>
     public const string PurchaseOrderIssued = "takt.procurement.purchase-order-issued.v1";
 
+    /// <summary><see cref="Events.PurchaseOrderConfirmed"/>.</summary>
+    public const string PurchaseOrderConfirmed = "takt.procurement.purchase-order-confirmed.v1";
+
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
     {
@@ -53,6 +56,7 @@ public static class EventTypes
         new(OrchestrationTaskCreated, typeof(OrchestrationTaskCreated), Inbound: false),
         new(OrchestrationInstanceCompleted, typeof(OrchestrationInstanceCompleted), Inbound: false),
         new(PurchaseOrderIssued, typeof(PurchaseOrderIssued), Inbound: false),
+        new(PurchaseOrderConfirmed, typeof(PurchaseOrderConfirmed), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>

@@ -34,3 +34,20 @@ public sealed record PurchaseOrderLineData(
     QuantityValue Quantity,
     decimal Price,
     DateOnly DeliveryDate);
+
+/// <summary>
+/// <c>takt.procurement.purchase-order-confirmed.v1</c>: the supplier acknowledged a purchase order (accepted it, or
+/// accepted it with changes). The CloudEvents <c>subject</c> is the order number: a flow waiting for the confirmation
+/// of that order ends its wait.
+/// </summary>
+/// <param name="Order">The purchase order number.</param>
+/// <param name="Plant">The receiving plant.</param>
+/// <param name="Supplier">The supplier's code.</param>
+/// <param name="Acknowledgement"><c>accepted</c> or <c>changed</c>.</param>
+/// <param name="WithinTolerance">False when a change is outside tolerance (an exception went to the buyer).</param>
+public sealed record PurchaseOrderConfirmed(
+    string Order,
+    string Plant,
+    string Supplier,
+    string Acknowledgement,
+    bool WithinTolerance);
