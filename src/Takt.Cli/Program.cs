@@ -16,5 +16,6 @@ root.Subcommands.Add(FlowsCommand.Create());
 root.Subcommands.Add(DeadLettersCommand.Create());
 root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());
+root.Subcommands.Add(OpsCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -51,6 +51,13 @@ public static class ApiAccess
         ["ListIntegrationLog"] = new(Scopes.DeadLettersManage, PlantBinding.AllPlants),
         ["GetMqttStatus"] = new(Scopes.DeadLettersManage, PlantBinding.AllPlants),
 
+        // Operations: channels span every plant (a paused gateway stops every plant's MES), so unrestricted clients only.
+        ["ListChannels"] = new(Scopes.OpsManage, PlantBinding.AllPlants),
+        ["ChannelHistory"] = new(Scopes.OpsManage, PlantBinding.AllPlants),
+        ["PauseChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["DrainChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ResumeChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+
         // Production, Inventory, Ledger, Intelligence
         ["ListProductionOrders"] = new(Scopes.ProductionRead, PlantBinding.Query),
         ["GetProductionOrder"] = new(Scopes.ProductionRead, PlantBinding.Result, PlantOfResult: r => (r as ProductionOrderView)?.Plant),

@@ -89,6 +89,12 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("GetB2mmlV0701OperationsSchedule", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/adapters/b2mml/v0701/operations-schedule?plant=PB01"),
         Get("ListIntegrationLog", Scopes.DeadLettersManage, Binding.AllPlants, null, "/api/v1/integration-log"),
         Get("GetMqttStatus", Scopes.DeadLettersManage, Binding.AllPlants, null, "/api/v1/integration/mqtt"),
+        // Operations: the MQTT channel (no broker in this host), so pausing it disturbs no other call.
+        Get("ListChannels", Scopes.OpsManage, Binding.AllPlants, null, "/api/v1/ops/channels"),
+        Get("ChannelHistory", Scopes.OpsManage, Binding.AllPlants, null, "/api/v1/ops/channels/history"),
+        new("PauseChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/pause", new { reason = "access matrix" }, Guid.NewGuid().ToString())),
+        new("DrainChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/drain", new { reason = "access matrix" }, Guid.NewGuid().ToString())),
+        new("ResumeChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/resume", new { }, Guid.NewGuid().ToString())),
         new("RegisterClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients", Api.Tests.Calls.NewClient($"new-{n}", [Scopes.KpisRead], ["PA01"]), Guid.NewGuid().ToString())),
         Get("ListClients", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients"),
         Get("GetClient", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients/victim"),

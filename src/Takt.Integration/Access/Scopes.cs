@@ -53,6 +53,9 @@ public static class Scopes
     /// <summary>Supplier messages (order acknowledgements, shipping notices): a supplier's client for its own orders.</summary>
     public const string ProcurementSupplier = "procurement:supplier";
 
+    /// <summary>Queue management: pause, drain and resume channels, read their status and history (company-wide).</summary>
+    public const string OpsManage = "ops:manage";
+
     /// <summary>Every scope with what it allows, in a stable order.</summary>
     public static IReadOnlyList<(string Scope, string Description)> Described { get; } =
     [
@@ -71,6 +74,7 @@ public static class Scopes
         (ProcurementRead, "Read requisitions and purchase orders of the client's plants."),
         (ProcurementWrite, "Create requisitions, purchase orders, goods receipts and returns; manage suppliers and budgets (all plants)."),
         (ProcurementSupplier, "Send order acknowledgements and shipping notices: a supplier's client for its own orders, an unrestricted client for any."),
+        (OpsManage, "Pause, drain and resume inbound channels and webhook subscriptions; read their queues and history (all plants)."),
     ];
 
     public static FrozenSet<string> All { get; } = Described.Select(d => d.Scope).ToFrozenSet(StringComparer.Ordinal);

@@ -43,6 +43,7 @@ public sealed partial class WebhookWorker(
     WebhookOptions options,
     IHttpClientFactory httpClients,
     TimeProvider clock,
+    Operations.ChannelControl channels,
     ILogger<WebhookWorker> logger) : BackgroundService
 {
     public const string HttpClientName = "takt-webhooks";
@@ -73,7 +74,16 @@ public sealed partial class WebhookWorker(
                 }
 
                 foreach (var target in targets)
-                    sent += await TurnAsync(target, stoppingToken);
+                {
+                    // Ops may hold a subscription paused (nothing is sent, not even retries) or drain it: deliver up
+                    // to the outbox position of the drain's moment, then pause.
+                    var channel = channels.Get(Operations.Channels.Webhook(target.Webhook.Id));
+                    if (channel.IsPaused)
+                        continue;
+                    sent += await TurnAsync(target, channel.IsDraining ? channel.DrainTo ?? 0 : null, stoppingToken);
+                    if (channel.IsDraining && await DrainedAsync(target, channel.DrainTo ?? 0, stoppingToken))
+                        await channels.CompleteDrainAsync(channel, stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -99,8 +109,11 @@ public sealed partial class WebhookWorker(
         }
     }
 
-    /// <summary>One subscription's turn: due retries first, then new messages. Returns the attempts made.</summary>
-    internal async Task<int> TurnAsync(WebhookTarget target, CancellationToken ct)
+    /// <summary>
+    /// One subscription's turn: due retries first, then new messages (up to outbox position <paramref name="upTo"/>
+    /// while it drains). Returns the attempts made.
+    /// </summary>
+    internal async Task<int> TurnAsync(WebhookTarget target, long? upTo, CancellationToken ct)
     {
         // One connection serves the whole turn: its reads, its writes and the attempt log of every request.
         await using var connection = await store.OpenConnectionAsync(ct);
@@ -112,8 +125,8 @@ public sealed partial class WebhookWorker(
             "SELECT position FROM store_outbox_cursor WHERE subscriber = @subscriber", new { subscriber = target.Subscriber }, cancellationToken: ct)) ?? 0;
         var visible = SettledReads.Condition(store.Engine);
         var batch = (await connection.QueryAsync<(long Seq, string Id, string Type, string Source, string? Subject, string? Plant, long TimeUs, string Data)>(new CommandDefinition(
-                $"SELECT seq, id, type, source, subject, plant, time_us, data FROM store_outbox_message WHERE seq > @position{visible} ORDER BY seq LIMIT @limit",
-                new { position, limit = options.BatchSize }, cancellationToken: ct)))
+                $"SELECT seq, id, type, source, subject, plant, time_us, data FROM store_outbox_message WHERE seq > @position{(upTo is null ? "" : " AND seq <= @upTo")}{visible} ORDER BY seq LIMIT @limit",
+                new { position, upTo, limit = options.BatchSize }, cancellationToken: ct)))
             .Select(r => new Logged(r.Seq, new OutboxMessage(r.Id, r.Type, r.Source, r.Subject, r.Plant, Instants.FromUnixMicroseconds(r.TimeUs), r.Data)))
             .ToList();
         if (batch.Count == 0)
@@ -211,6 +224,19 @@ public sealed partial class WebhookWorker(
         }
 
         return attempts;
+    }
+
+    /// <summary>A drain is done when the position has reached its mark and no delivery up to the mark waits for a retry.</summary>
+    private async Task<bool> DrainedAsync(WebhookTarget target, long upTo, CancellationToken ct)
+    {
+        await using var connection = await store.OpenConnectionAsync(ct);
+        var (position, waiting) = await connection.QuerySingleAsync<(long Position, long Waiting)>(new CommandDefinition(
+            """
+            SELECT COALESCE((SELECT position FROM store_outbox_cursor WHERE subscriber = @subscriber), 0),
+                   (SELECT COUNT(*) FROM store_outbox_retry WHERE subscriber = @subscriber AND status = 'pending' AND message_seq <= @upTo)
+            """,
+            new { subscriber = target.Subscriber, upTo }, cancellationToken: ct));
+        return position >= upTo && waiting == 0;
     }
 
     private static async Task<long> WaitingRetriesAsync(System.Data.Common.DbConnection connection, WebhookTarget target, CancellationToken ct) =>
