@@ -104,6 +104,7 @@ internal static class OpsCommand
         {
             var state = s.State switch
             {
+                ChannelState.RunningState when s.Circuit == "open" => "[red]running, circuit open[/]",
                 ChannelState.RunningState => "[green]running[/]",
                 ChannelState.PausedState => "[yellow]paused[/]",
                 _ => "[blue]draining[/]",

@@ -18,4 +18,8 @@ root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());
 root.Subcommands.Add(OpsCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
+foreach (var command in LedgerCommand.Create())
+    root.Subcommands.Add(command);
+root.Subcommands.Add(PayablesCommand.Invoices());
+root.Subcommands.Add(PayablesCommand.Import());
 return await root.Parse(args).InvokeAsync();

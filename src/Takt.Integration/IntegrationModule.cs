@@ -21,6 +21,7 @@ public static class IntegrationModule
     {
         services.AddSingleton(options);
         services.AddSingleton(webhooks ?? new WebhookOptions());
+        services.AddSingleton<WebhookCircuits>();
         // Channel states first: they are read when it starts, before any worker or intake runs.
         services.AddSingleton<Operations.ChannelControl>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Operations.ChannelControl>());

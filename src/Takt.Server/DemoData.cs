@@ -110,6 +110,7 @@ public static class DemoData
                 (p, "initial-stock", "FIN", "142000", "300000"),
             })],
             periods), ct);
+        await DemoLedger.SeedAsync(ledger, tx, Company, today, ct);
 
         // Opening stock, posted so that the inventory accounts equal the stock value from the first day.
         var rules = await ledger.LoadRulesAsync(tx, ct);

@@ -29,7 +29,8 @@ internal static class HealthChecks
             .AddCheck<IntakeCheck>("intake", tags: [Ready])
             .AddCheck<OutboxCheck>("outbox", tags: [Ready])
             .AddCheck<ChannelsCheck>("channels", tags: [Ready])
-            .AddCheck<BrokerCheck>("broker", tags: [Ready]);
+            .AddCheck<BrokerCheck>("broker", tags: [Ready])
+            .AddCheck<WebhookTargetsCheck>("webhook-targets", tags: [Ready]);
         return services;
     }
 
@@ -134,6 +135,18 @@ internal static class HealthChecks
                 : status.Connected ? HealthCheckResult.Healthy($"Connected to {status.Broker}.", data: data)
                 : !channels.Get(Channels.Mqtt).IsRunning ? HealthCheckResult.Healthy($"Away from {status.Broker}: ops holds the MQTT intake {channels.Get(Channels.Mqtt).State}.", data: data)
                 : HealthCheckResult.Degraded($"Not connected to {status.Broker}; reconnecting (the broker keeps the session's messages).", data: data));
+        }
+    }
+
+    /// <summary>Every webhook receiver answers: one whose circuit is open (most recent attempts failed) makes readiness degraded.</summary>
+    private sealed class WebhookTargetsCheck(Takt.Integration.Webhooks.WebhookCircuits circuits) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            var open = circuits.Open;
+            return Task.FromResult(open.Count == 0
+                ? HealthCheckResult.Healthy("No webhook receiver's circuit is open.")
+                : HealthCheckResult.Degraded($"Circuit open (receiver failing; deliveries wait): {string.Join(", ", open.Select(Channels.Webhook))}."));
         }
     }
 }

@@ -12,6 +12,7 @@ using Takt.Inventory;
 using Takt.Ledger;
 using Takt.MasterData;
 using Takt.Orchestration;
+using Takt.Payables;
 using Takt.Procurement;
 using Takt.Production;
 using Takt.Store;
@@ -32,6 +33,8 @@ public static class TaktServer
         IntegrationModule.Schema,
         OrchestrationModule.Schema,
         ProcurementModule.Schema,
+        PayablesModule.Schema,
+        Web.ConsoleModule.Schema,
     ];
 
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
@@ -69,8 +72,11 @@ public static class TaktServer
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         services.AddOrchestration(settings.Orchestration);
         services.AddProcurement(settings.Procurement);
+        services.AddSingleton<ISubledgers, Subledgers>();
+        services.AddPayables(settings.Payables);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
+        Web.ConsoleModule.AddConsole(services);
         settings.ConfigureServices?.Invoke(services);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -134,11 +140,13 @@ public static class TaktServer
         api.MapGroup("").WithTags("Intelligence").MapIntelligence();
         api.MapOrchestration();
         api.MapProcurement();
+        api.MapGroup("").WithTags("Payables").MapPayables();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Takt API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         HomePage.Map(app);
+        Web.ConsoleModule.MapConsole(app);
 
         // Build the endpoints now: an endpoint missing from ApiAccess fails here, at start, not at its first request.
         foreach (var source in ((IEndpointRouteBuilder)app).DataSources)
@@ -160,6 +168,7 @@ public static class TaktServer
         {
             await DemoFlows.SeedAsync(services, ct);
             await DemoProcurement.SeedAsync(services, ct);
+            await DemoConsole.SeedAsync(services, settings.DemoOpenTasks, ct);
         }
 
         return settings.BootstrapAdmin

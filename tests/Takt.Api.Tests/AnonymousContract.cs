@@ -38,7 +38,7 @@ public abstract class AnonymousContract<TFixture>(TFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var report = await TaktHost.JsonAsync(response);
         var checks = report.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
-        Assert.Equal(new Dictionary<string, string?> { ["database"] = "Healthy", ["intake"] = "Healthy", ["outbox"] = "Healthy", ["channels"] = "Healthy", ["broker"] = "Healthy" }, checks);
+        Assert.Equal(new Dictionary<string, string?> { ["database"] = "Healthy", ["intake"] = "Healthy", ["outbox"] = "Healthy", ["channels"] = "Healthy", ["broker"] = "Healthy", ["webhook-targets"] = "Healthy" }, checks);
         Assert.Equal("Healthy", report.GetProperty("status").GetString());
     }
 

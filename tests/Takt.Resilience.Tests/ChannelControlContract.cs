@@ -54,6 +54,8 @@ public abstract class ChannelControlContract(string engine) : IAsyncLifetime
                 BaseDelay = TimeSpan.FromMilliseconds(50),
                 MaxDelay = TimeSpan.FromMilliseconds(400),
                 PollInterval = TimeSpan.FromMilliseconds(100),
+                BreakMinimumThroughput = 3,
+                BreakDuration = TimeSpan.FromSeconds(5),
             });
         });
 
@@ -259,6 +261,45 @@ public abstract class ChannelControlContract(string engine) : IAsyncLifetime
             return response.StatusCode == HttpStatusCode.OK;
         }, "the server to see the resume");
     }
+
+    [Fact]
+    public async Task a_failing_receiver_opens_its_circuit_so_waiting_messages_keep_their_attempts_and_all_arrive_once_after()
+    {
+        SkipWithoutPostgres();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Otherwise = WebhookReceiver.Mode.Fail;
+        using var response = await Host.PostJsonAsync("/api/v1/webhooks", new { url = receiver.Url, eventTypes = new[] { EventTypes.StockMoved }, ordered = false, maxAttempts = 50 });
+        var body = await TaktHost.JsonAsync(response);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToString());
+        var id = body.GetProperty("webhook").GetProperty("id").GetString()!;
+        receiver.Secrets.Add(body.GetProperty("secret").GetString()!);
+        var channel = $"webhook:{id}";
+
+        await PostAsync([.. Enumerable.Range(0, 12).Select(i => Events.MaterialIssued(DemoData.PlantA, "PA01-100001", "RM-3002", 1m + i, "H87"))]);
+        var expected = await PublishedAsync();
+        await WaitAsync(async () => (await StatusAsync(channel)).TryGetProperty("circuit", out var circuit) && circuit.GetString() == "open", "the circuit to open");
+        // Open: no attempt reaches the receiver for the break duration (5 s), so messages keep their attempts.
+        var attempts = receiver.All.Count;
+        Assert.True(attempts < expected.Count * 2, $"{attempts} attempts for {expected.Count} messages before the circuit opened.");
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        Assert.Equal(attempts, receiver.All.Count);
+        using (var ready = await Host.Anonymous.GetAsync("/health/ready", TestContext.Current.CancellationToken))
+        {
+            var check = (await TaktHost.JsonAsync(ready)).GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "webhook-targets");
+            Assert.Equal("Degraded", check.GetProperty("status").GetString());
+            Assert.Contains(channel, check.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+
+        // The receiver recovers: after the break one trial delivery closes the circuit and everything arrives once.
+        receiver.Otherwise = WebhookReceiver.Mode.Accept;
+        await WaitAsync(() => receiver.Delivered.Count >= expected.Count, "every delivery after the circuit closed");
+        Assert.Equal(expected.Order(StringComparer.Ordinal), receiver.Delivered.Order(StringComparer.Ordinal));
+        Assert.Equal("closed", (await StatusAsync(channel)).GetProperty("circuit").GetString());
+        Assert.Equal(0, await Tables.CountAsync(Host.Store, "SELECT COUNT(*) FROM store_outbox_retry WHERE subscriber = @s AND status = 'dead'", new { s = WebhookSubscriptions.SubscriberOf(id) }));
+    }
+
+    private async Task<JsonElement> StatusAsync(string channel) =>
+        (await Host.GetAsync<JsonElement>("/api/v1/ops/channels")).EnumerateArray().Single(c => c.GetProperty("channel").GetString() == channel);
 
     private async Task<JsonElement> ActAsync(string channel, string action, string? reason)
     {

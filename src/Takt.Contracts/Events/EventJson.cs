@@ -25,4 +25,5 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(OrchestrationInstanceCompleted))]
 [JsonSerializable(typeof(PurchaseOrderIssued))]
 [JsonSerializable(typeof(PurchaseOrderConfirmed))]
+[JsonSerializable(typeof(SupplierInvoiceReceived))]
 public sealed partial class EventJson : JsonSerializerContext;

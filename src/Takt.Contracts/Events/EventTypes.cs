@@ -44,6 +44,9 @@ public static class EventTypes
     /// <summary><see cref="Events.PurchaseOrderConfirmed"/>.</summary>
     public const string PurchaseOrderConfirmed = "takt.procurement.purchase-order-confirmed.v1";
 
+    /// <summary><see cref="Events.SupplierInvoiceReceived"/>.</summary>
+    public const string SupplierInvoiceReceived = "takt.payables.invoice-received.v1";
+
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
     {
@@ -57,6 +60,7 @@ public static class EventTypes
         new(OrchestrationInstanceCompleted, typeof(OrchestrationInstanceCompleted), Inbound: false),
         new(PurchaseOrderIssued, typeof(PurchaseOrderIssued), Inbound: false),
         new(PurchaseOrderConfirmed, typeof(PurchaseOrderConfirmed), Inbound: false),
+        new(SupplierInvoiceReceived, typeof(SupplierInvoiceReceived), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>

@@ -20,6 +20,12 @@ public static class Scopes
     /// <summary>Account balances (company-wide: clients without a plant restriction only).</summary>
     public const string LedgerRead = "ledger:read";
 
+    /// <summary>Manual journal entries, reversals, accruals, determination rules (company-wide).</summary>
+    public const string LedgerWrite = "ledger:write";
+
+    /// <summary>Period states and the close: soft-close, close, reopen, run accrual reversals (company-wide).</summary>
+    public const string LedgerClose = "ledger:close";
+
     /// <summary>KPIs and process-log projections, for the client's plants.</summary>
     public const string KpisRead = "kpis:read";
 
@@ -53,6 +59,12 @@ public static class Scopes
     /// <summary>Supplier messages (order acknowledgements, shipping notices): a supplier's client for its own orders.</summary>
     public const string ProcurementSupplier = "procurement:supplier";
 
+    /// <summary><c>POST /api/v1/payables/invoices</c>: supplier invoices and credit notes (UBL or JSON), for the client's plants.</summary>
+    public const string InvoicesWrite = "invoices:write";
+
+    /// <summary>Received supplier invoices: list and read, for the client's plants.</summary>
+    public const string PayablesRead = "payables:read";
+
     /// <summary>Queue management: pause, drain and resume channels, read their status and history (company-wide).</summary>
     public const string OpsManage = "ops:manage";
 
@@ -63,6 +75,8 @@ public static class Scopes
         (ProductionRead, "Read production orders of the client's plants."),
         (InventoryRead, "Read stock of the client's plants."),
         (LedgerRead, "Read account balances (all plants)."),
+        (LedgerWrite, "Post manual journal entries and reversals, propose and post accruals, add determination rules (all plants)."),
+        (LedgerClose, "Open, soft-close, close and reopen periods; run accrual reversals (all plants)."),
         (KpisRead, "Read KPIs and process-log projections of the client's plants."),
         (DeadLettersManage, "List and replay outbox dead letters (all plants)."),
         (WebhooksManage, "Manage webhook subscriptions: create, delete, rotate secrets, replay (all plants)."),
@@ -74,6 +88,8 @@ public static class Scopes
         (ProcurementRead, "Read requisitions and purchase orders of the client's plants."),
         (ProcurementWrite, "Create requisitions, purchase orders, goods receipts and returns; manage suppliers and budgets (all plants)."),
         (ProcurementSupplier, "Send order acknowledgements and shipping notices: a supplier's client for its own orders, an unrestricted client for any."),
+        (InvoicesWrite, "Send supplier invoices and credit notes (UBL 2.1 / Peppol BIS Billing 3.0 or JSON) for the client's plants."),
+        (PayablesRead, "Read received supplier invoices of the client's plants."),
         (OpsManage, "Pause, drain and resume inbound channels and webhook subscriptions; read their queues and history (all plants)."),
     ];
 

@@ -71,7 +71,7 @@ public sealed record ChannelState(string Channel, string State, string? Reason, 
 /// dictionary lookup: the intake asks at every request. Finishing an inbound drain also happens here: when nothing
 /// admitted is left in flight the channel pauses by itself.
 /// </summary>
-public sealed partial class ChannelControl(TaktStore store, TimeProvider clock, Gateway.IngestPipeline pipeline, ILogger<ChannelControl> logger) : BackgroundService
+public sealed partial class ChannelControl(TaktStore store, TimeProvider clock, Gateway.IngestPipeline pipeline, Webhooks.WebhookCircuits circuits, ILogger<ChannelControl> logger) : BackgroundService
 {
     private FrozenDictionary<string, ChannelState> states = FrozenDictionary<string, ChannelState>.Empty;
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -83,6 +83,9 @@ public sealed partial class ChannelControl(TaktStore store, TimeProvider clock, 
 
     /// <summary>Completes at the next change of any channel's state seen by this node.</summary>
     public Task Changed => Volatile.Read(ref changed).Task;
+
+    /// <summary>This node's circuit breakers on webhook receivers.</summary>
+    public Webhooks.WebhookCircuits Circuits => circuits;
 
     /// <summary>Events taken per channel on this node, for the throughput figure.</summary>
     public ChannelMeter Meter => meter;

@@ -16,6 +16,8 @@ namespace Takt.Integration.Operations;
 /// yet decided; the broker keeps the rest; unknown outside a server); outbound, outbox messages after the subscription's position (its filter
 /// may skip some) plus deliveries waiting for a retry.</param>
 /// <param name="OldestAgeSeconds">Outbound: age of the oldest message waiting; null when nothing waits or not known.</param>
+/// <param name="Circuit">Outbound: this node's circuit breaker for the receiver (<c>closed</c>, <c>open</c>, <c>half-open</c>);
+/// null before the first attempt or outside a server.</param>
 /// <param name="LastMinute">Events taken (inbound, this node; unknown outside a server) or deliveries acknowledged
 /// (outbound) in the last 60 s.</param>
 public sealed record ChannelStatus(
@@ -28,7 +30,8 @@ public sealed record ChannelStatus(
     DateTimeOffset? ChangedAt,
     long? Depth,
     double? OldestAgeSeconds,
-    long? LastMinute);
+    long? LastMinute,
+    string? Circuit = null);
 
 public static class ChannelStatuses
 {
@@ -38,17 +41,18 @@ public static class ChannelStatuses
         {
             Channels.Mqtt => control.MqttQueued?.Invoke() ?? 0,
             _ => control.GatewayInFlight,
-        }, channel => control.Meter.LastMinute(channel), clock, ct);
+        }, channel => control.Meter.LastMinute(channel), control.Circuits.StateOf, clock, ct);
 
     /// <summary>What the database alone tells (the CLI): states and outbound queues; inbound queues live in the servers.</summary>
     public static async Task<IReadOnlyList<ChannelStatus>> ReadAsync(TaktStore store, TimeProvider clock, CancellationToken ct)
     {
         var states = (await ChannelStore.ReadAsync(store, ct)).ToDictionary(s => s.Channel, StringComparer.Ordinal);
-        return await ReadAsync(store, c => states.GetValueOrDefault(c) ?? ChannelState.Running(c), _ => null, _ => null, clock, ct);
+        return await ReadAsync(store, c => states.GetValueOrDefault(c) ?? ChannelState.Running(c), _ => null, _ => null, _ => null, clock, ct);
     }
 
     private static async Task<IReadOnlyList<ChannelStatus>> ReadAsync(
-        TaktStore store, Func<string, ChannelState> stateOf, Func<string, long?> inboundDepth, Func<string, long?> inboundLastMinute, TimeProvider clock, CancellationToken ct)
+        TaktStore store, Func<string, ChannelState> stateOf, Func<string, long?> inboundDepth, Func<string, long?> inboundLastMinute, Func<string, string?> circuitOf,
+        TimeProvider clock, CancellationToken ct)
     {
         ChannelStatus Inbound(string channel, string description)
         {
@@ -96,7 +100,8 @@ public static class ChannelStatuses
             list.Add(new ChannelStatus(channel, "outbound", webhook.Url.ToString(), state.State, state.Reason, state.Actor, state.ChangedAt,
                 Math.Max(0, head - position) + retries,
                 oldestUs is { } us ? Math.Max(0, (now - Instants.FromUnixMicroseconds(us)).TotalSeconds) : null,
-                acknowledged));
+                acknowledged,
+                circuitOf(webhook.Id)));
         }
 
         return list;

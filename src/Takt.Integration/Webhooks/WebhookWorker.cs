@@ -26,6 +26,18 @@ public sealed class WebhookOptions
 
     /// <summary>How often to look for due retries when no commit wakes the worker. Default 1 s.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Circuit breaker: the share of failed attempts within <see cref="BreakSamplingDuration"/> that opens a subscription's circuit.</summary>
+    public double BreakFailureRatio { get; set; } = 0.8;
+
+    /// <summary>Circuit breaker: the fewest attempts within the sampling period before the circuit may open.</summary>
+    public int BreakMinimumThroughput { get; set; } = 10;
+
+    /// <summary>Circuit breaker: the period over which failures are counted.</summary>
+    public TimeSpan BreakSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Circuit breaker: how long an open circuit makes no attempt before one trial delivery.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(20);
 }
 
 /// <summary>
@@ -44,6 +56,7 @@ public sealed partial class WebhookWorker(
     IHttpClientFactory httpClients,
     TimeProvider clock,
     Operations.ChannelControl channels,
+    WebhookCircuits circuits,
     ILogger<WebhookWorker> logger) : BackgroundService
 {
     public const string HttpClientName = "takt-webhooks";
@@ -115,6 +128,10 @@ public sealed partial class WebhookWorker(
     /// </summary>
     internal async Task<int> TurnAsync(WebhookTarget target, long? upTo, CancellationToken ct)
     {
+        // An open circuit makes no attempt at all: the messages wait in the log and their retries keep their attempts.
+        if (circuits.IsOpen(target.Webhook.Id))
+            return 0;
+
         // One connection serves the whole turn: its reads, its writes and the attempt log of every request.
         await using var connection = await store.OpenConnectionAsync(ct);
         var attempts = await RetryDueAsync(connection, target, ct);
@@ -136,6 +153,8 @@ public sealed partial class WebhookWorker(
         var reached = position;
         foreach (var logged in batch)
         {
+            if (circuits.IsOpen(target.Webhook.Id))
+                break; // the circuit opened during this turn: what is left waits at the position
             if (target.Accepts(logged.Message))
             {
                 attempts++;
@@ -189,6 +208,8 @@ public sealed partial class WebhookWorker(
         var attempts = 0;
         foreach (var r in due)
         {
+            if (circuits.IsOpen(target.Webhook.Id))
+                break;
             attempts++;
             var attempt = (int)r.Attempts + 1;
             var message = new OutboxMessage(r.MessageId, r.Type, r.Source, r.Subject, r.Plant, Instants.FromUnixMicroseconds(r.TimeUs), r.Data);
@@ -296,20 +317,23 @@ public sealed partial class WebhookWorker(
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             timeout.CancelAfter(options.Timeout);
-            try
+            error = await circuits.AttemptAsync(target.Webhook.Id, async token =>
             {
-                using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-                status = (int)response.StatusCode;
-                error = response.IsSuccessStatusCode ? null : $"HTTP {status} {response.ReasonPhrase}";
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                error = $"No answer within {options.Timeout.TotalSeconds:0.#} s";
-            }
-            catch (HttpRequestException ex)
-            {
-                error = $"{ex.HttpRequestError}: {ex.Message}";
-            }
+                try
+                {
+                    using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+                    status = (int)response.StatusCode;
+                    return response.IsSuccessStatusCode ? null : $"HTTP {status} {response.ReasonPhrase}";
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return $"No answer within {options.Timeout.TotalSeconds:0.#} s";
+                }
+                catch (HttpRequestException ex)
+                {
+                    return $"{ex.HttpRequestError}: {ex.Message}";
+                }
+            }, timeout.Token);
         }
 
         var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
