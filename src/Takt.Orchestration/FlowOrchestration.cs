@@ -390,6 +390,42 @@ internal sealed class FlowOrchestration(FlowEngine engine, SessionPool sessions,
         return found is null ? new Violation("/matrix", "doa.unknown", $"No published delegation-of-authority matrix '{matrix}'.") : found.Route(request);
     }
 
+    public async Task<Outcome<InstanceView>> StartAsync(StoreTransaction transaction, StartFlow request, CancellationToken ct)
+    {
+        var started = await engine.StartAsync(transaction, request, null, null, ct);
+        if (!started.IsRejected)
+            transaction.OnCommitted(engine.Wake);
+        return started;
+    }
+
+    public async Task<Outcome<DoaRouting>> RouteAsync(StoreTransaction transaction, string matrix, DoaRequest request, CancellationToken ct)
+    {
+        var found = await FlowEngine.DoaAsync(transaction, matrix, ct);
+        return found is null ? new Violation("/matrix", "doa.unknown", $"No published delegation-of-authority matrix '{matrix}'.") : found.Route(request);
+    }
+
+    public async Task<PlantSettings?> PlantSettingsAsync(StoreTransaction transaction, string flow, string plant, CancellationToken ct)
+    {
+        int version;
+        string? variantId;
+        await using (var reader = await transaction.Command(
+            """
+            SELECT s.version, v.id FROM orch_standard s
+            LEFT JOIN orch_variant v ON v.flow = s.flow AND v.version = s.version AND v.plant = $2 AND v.status = 'active'
+            WHERE s.flow = $1 AND s.status = 'published'
+            ORDER BY s.version DESC LIMIT 1
+            """, flow, plant).ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+                return null;
+            version = reader.GetInt32(0);
+            variantId = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+
+        var resolved = await engine.Catalog.GetAsync(transaction, flow, version, variantId, ct);
+        return new PlantSettings(flow, version, variantId, resolved.Values);
+    }
+
     // ---------------------------------------------------------------- conformance and KPIs
 
     private static readonly string[] DeviationEvents = ["escalated", "sla-lapsed", "migrated", "failed", "timed-out", "compensated", "rejected"];

@@ -54,6 +54,9 @@ public sealed record TurnaroundRow(string Plant, string Role, long Decided, doub
 /// <summary>Exceptions resolved through a standard flow ÷ all exceptions (DESIGN §5), per plant.</summary>
 public sealed record ResolutionRow(string Plant, long Exceptions, long ResolvedByStandardFlow, long ResolvedOtherwise, long Open, double Rate);
 
+/// <summary>A standard's variation point values at one plant: the standard's defaults, or its active variant's settings.</summary>
+public sealed record PlantSettings(string Flow, int Version, string? VariantId, IReadOnlyDictionary<string, JsonElement> Values);
+
 /// <summary>A system action a flow step can run (other modules plug in theirs): it runs inside the step's transaction.</summary>
 public interface IFlowAction
 {
@@ -114,6 +117,18 @@ public interface IOrchestration
     Task<Outcome<DoaVersion>> PublishDoaAsync(TaktStore store, string document, CancellationToken ct);
 
     Task<Outcome<DoaRouting>> RouteAsync(TaktStore store, string matrix, DoaRequest request, CancellationToken ct);
+
+    /// <summary>Starts a flow inside the caller's transaction: the instance exists only if the caller commits (a module starts the approval of the document it writes).</summary>
+    Task<Outcome<InstanceView>> StartAsync(StoreTransaction transaction, StartFlow request, CancellationToken ct);
+
+    /// <summary>The routing of a delegation-of-authority matrix, read inside the caller's transaction.</summary>
+    Task<Outcome<DoaRouting>> RouteAsync(StoreTransaction transaction, string matrix, DoaRequest request, CancellationToken ct);
+
+    /// <summary>
+    /// The values of a standard's variation points at a plant (the latest published version with the plant's active
+    /// variant), with the variant's id; null when the standard has no published version.
+    /// </summary>
+    Task<PlantSettings?> PlantSettingsAsync(StoreTransaction transaction, string flow, string plant, CancellationToken ct);
 
     Task<IReadOnlyList<ConformanceRow>> ConformanceAsync(TaktStore store, string? plant, CancellationToken ct);
 

@@ -139,6 +139,24 @@ public static class ApiAccess
         ["ApprovalTurnaround"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["StandardizedResolutionRate"] = new(Scopes.KpisRead, PlantBinding.Query),
 
+        // Procurement: writes name their plant in the body (or act on a document of a plant), which the access layer does
+        // not read: they are for unrestricted clients, like starting flows. Supplier messages belong to the supplier's
+        // client (Owned: the handler checks that the order is the supplier's own; unrestricted clients act for any).
+        ["CreateRequisition"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListRequisitions"] = new(Scopes.ProcurementRead, PlantBinding.Query),
+        ["GetRequisition"] = new(Scopes.ProcurementRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Procurement.RequisitionView)?.Plant),
+        ["OrderRequisitions"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["CreateDirectPurchaseOrder"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListPurchaseOrders"] = new(Scopes.ProcurementRead, PlantBinding.Query),
+        ["GetPurchaseOrder"] = new(Scopes.ProcurementRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Procurement.ProcurementModule.PurchaseOrderDocument)?.Order.Plant),
+        ["ChangePurchaseOrder"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["AcknowledgePurchaseOrder"] = new(Scopes.ProcurementSupplier, PlantBinding.Owned, IdempotencyKey: true),
+        ["SendShippingNotice"] = new(Scopes.ProcurementSupplier, PlantBinding.Owned, IdempotencyKey: true),
+        ["PostGoodsReceipt"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ReturnGoodsToSupplier"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["SaveSupplier"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants), // PUT: idempotent by itself
+        ["SetProcurementBudget"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants), // PUT: idempotent by itself
+        ["ProcurementKpis"] = new(Scopes.KpisRead, PlantBinding.Query),
         // Payables: a supplier (or its service provider) is a client with invoices:write for the plants it bills; the
         // plant is a query parameter. An invoice names itself (supplier, number, content): the same document again is a
         // replay without an Idempotency-Key, like the adapters' documents.

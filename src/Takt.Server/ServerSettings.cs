@@ -43,6 +43,9 @@ public sealed class ServerSettings
     /// <summary>The flow worker (batch size, polling, whether it runs in this process).</summary>
     public Takt.Orchestration.Engine.OrchestrationOptions Orchestration { get; set; } = new();
 
+    /// <summary>Procurement tolerances and controls.</summary>
+    public Takt.Procurement.ProcurementOptions Procurement { get; set; } = new();
+
     /// <summary>Clients, tokens, rate limits, idempotency keys (and the clock tests move to expire them).</summary>
     public AccessOptions Access { get; set; } = new();
 

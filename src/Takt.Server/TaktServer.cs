@@ -13,6 +13,7 @@ using Takt.Ledger;
 using Takt.MasterData;
 using Takt.Orchestration;
 using Takt.Payables;
+using Takt.Procurement;
 using Takt.Production;
 using Takt.Store;
 
@@ -31,6 +32,7 @@ public static class TaktServer
         IntelligenceModule.Schema,
         IntegrationModule.Schema,
         OrchestrationModule.Schema,
+        ProcurementModule.Schema,
         PayablesModule.Schema,
         Web.ConsoleModule.Schema,
     ];
@@ -69,6 +71,7 @@ public static class TaktServer
         services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         services.AddOrchestration(settings.Orchestration);
+        services.AddProcurement(settings.Procurement);
         services.AddSingleton<ISubledgers, Subledgers>();
         services.AddPayables(settings.Payables);
         services.AddAccess(settings.Access, settings.Clock);
@@ -136,6 +139,7 @@ public static class TaktServer
         api.MapGroup("").WithTags("Ledger").MapLedger();
         api.MapGroup("").WithTags("Intelligence").MapIntelligence();
         api.MapOrchestration();
+        api.MapProcurement();
         api.MapGroup("").WithTags("Payables").MapPayables();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();
@@ -159,11 +163,14 @@ public static class TaktServer
         var store = services.GetRequiredService<TaktStore>();
         await Migrations.ApplyAsync(store, Schemas, ct);
         await OrchestrationModule.EnsureBuiltInsAsync(services, ct);
+        await ProcurementModule.EnsureStandardsAsync(services, ct);
         if (settings.SeedDemo && await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct))
         {
             await DemoFlows.SeedAsync(services, ct);
+            await DemoProcurement.SeedAsync(services, ct);
             await DemoConsole.SeedAsync(services, settings.DemoOpenTasks, ct);
         }
+
         return settings.BootstrapAdmin
             ? await ClientRegistry.BootstrapAdminAsync(store, services.GetRequiredService<AccessClock>().Time, settings.Access, ct)
             : null;

@@ -23,6 +23,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Plant, // the call names or touches one plant: Plant
         NoPlant, // a plant-partitioned list without ?plant=
         Owned, // another client's resource (a webhook subscription of the suite's admin): unrestricted clients only
+        Supplier, // a supplier's message: a client registered as that supplier, or an unrestricted client (none of the matrix callers is a supplier)
     }
 
     private sealed record Call(string Endpoint, string Scope, Binding Binding, string? Plant, Func<HttpClient, int, Task<HttpResponseMessage>> Send)
@@ -46,13 +47,17 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
 
     private sealed record InventoryState(string ReservationPa01, string ReservationPb01, string ReservationToCancel, string AllocationToChange, string AllocationToCancel, string CountPa01, string CountPb01);
 
+    /// <summary>What the procurement calls act on: requisitions and orders at both plants, one approved requisition to order, one receipt to return.</summary>
+    private sealed record ProcurementState(string RequisitionPa01, string RequisitionPb01, string ToOrder, string OrderPa01, string OrderPb01, string Receipt);
+
     /// <summary>Supplier invoices received before the refused calls run, one per plant.</summary>
     private sealed record InvoiceState(string Pa01, string Pb01);
 
-    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null, InvoiceState? invoices = null) =>
+    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null, InvoiceState? invoices = null, ProcurementState? procurement = null) =>
     [
         .. FlowCalls(flows ?? new FlowState("i1", "i2", "t1", "t2")),
         .. LedgerCalls(ledger ?? new LedgerState("e", "a1", "a2")),
+        .. ProcurementCalls(procurement ?? new ProcurementState("r1", "r2", "r3", "o1", "o2", "g1")),
         .. PayablesCalls(invoices ?? new InvoiceState("v1", "v2")),
         .. InventoryCalls((flows ?? new FlowState("i1", "i2", "t1", "t2")).Inventory),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production-orders?plant=PA01"),
@@ -176,6 +181,76 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("StandardizedResolutionRate", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/kpis/standardized-resolution?plant=PA01"),
         Get("StandardizedResolutionRate", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/kpis/standardized-resolution"),
     ];
+
+    private static IEnumerable<Call> ProcurementCalls(ProcurementState p) =>
+    [
+        new("CreateRequisition", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/procurement/requisitions", Requisition("PA01", $"matrix-{n}"), Guid.NewGuid().ToString())),
+        Get("ListRequisitions", Scopes.ProcurementRead, Binding.Plant, "PA01", "/api/v1/procurement/requisitions?plant=PA01"),
+        Get("ListRequisitions", Scopes.ProcurementRead, Binding.Plant, "PB01", "/api/v1/procurement/requisitions?plant=PB01"),
+        Get("ListRequisitions", Scopes.ProcurementRead, Binding.NoPlant, null, "/api/v1/procurement/requisitions"),
+        Get("GetRequisition", Scopes.ProcurementRead, Binding.Plant, "PA01", $"/api/v1/procurement/requisitions/{p.RequisitionPa01}"),
+        Get("GetRequisition", Scopes.ProcurementRead, Binding.Plant, "PB01", $"/api/v1/procurement/requisitions/{p.RequisitionPb01}"),
+        new("OrderRequisitions", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/procurement/purchase-orders", new { requisitions = new[] { p.ToOrder }, buyer = "anna.buyer", incoterms = "FCA Augsburg" }, Guid.NewGuid().ToString())),
+        new("CreateDirectPurchaseOrder", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/procurement/purchase-orders/direct", DirectOrder("PB01"), Guid.NewGuid().ToString())),
+        Get("ListPurchaseOrders", Scopes.ProcurementRead, Binding.Plant, "PA01", "/api/v1/procurement/purchase-orders?plant=PA01"),
+        Get("ListPurchaseOrders", Scopes.ProcurementRead, Binding.Plant, "PB01", "/api/v1/procurement/purchase-orders?plant=PB01"),
+        Get("ListPurchaseOrders", Scopes.ProcurementRead, Binding.NoPlant, null, "/api/v1/procurement/purchase-orders"),
+        Get("GetPurchaseOrder", Scopes.ProcurementRead, Binding.Plant, "PA01", $"/api/v1/procurement/purchase-orders/{p.OrderPa01}"),
+        Get("GetPurchaseOrder", Scopes.ProcurementRead, Binding.Plant, "PB01", $"/api/v1/procurement/purchase-orders/{p.OrderPb01}"),
+        new("ChangePurchaseOrder", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/purchase-orders/{p.OrderPa01}/changes", new { actor = "anna.buyer", lines = new[] { new { line = 1, deliveryDate = new DateOnly(2027, 1, 15) } } }, Guid.NewGuid().ToString())),
+        new("AcknowledgePurchaseOrder", Scopes.ProcurementSupplier, Binding.Supplier, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/purchase-orders/{p.OrderPa01}/acknowledgements", new { messageId = $"matrix-ack-{n}", sequence = n + 1, status = "accepted" }, Guid.NewGuid().ToString())),
+        new("SendShippingNotice", Scopes.ProcurementSupplier, Binding.Supplier, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/purchase-orders/{p.OrderPa01}/shipping-notices", new { messageId = $"matrix-asn-{n}", sequence = n + 1, number = $"DN-{n}", shipDate = new DateOnly(2027, 1, 10), lines = new[] { new { line = 1, quantity = 1m } } }, Guid.NewGuid().ToString())),
+        new("PostGoodsReceipt", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/procurement/goods-receipts", new { order = p.OrderPa01, line = 1, quantity = 1m, unit = "H87", receivedBy = "wim.warehouse" }, Guid.NewGuid().ToString())),
+        new("ReturnGoodsToSupplier", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/goods-receipts/{p.Receipt}/returns", new { returnedBy = "wim.warehouse", quantity = 1m }, Guid.NewGuid().ToString())),
+        new("SaveSupplier", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/procurement/suppliers/SUP-900", new { code = "SUP-900", name = "Matrix Supplies", currency = "EUR", paymentTermsDays = 30, risk = "low" }, TestContext.Current.CancellationToken)),
+        new("SetProcurementBudget", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/procurement/budgets/PA01/indirect", new { amount = 90_000m, currency = "EUR" }, TestContext.Current.CancellationToken)),
+        Get("ProcurementKpis", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/kpis/procurement?plant=PA01"),
+        Get("ProcurementKpis", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/kpis/procurement"),
+    ];
+
+    private static object Requisition(string plant, string requester) => new
+    {
+        kind = "manual", plant, item = "RM-3003", quantity = 10m, unit = "H87", needDate = new DateOnly(2027, 1, 15), costObject = "CC-4100", category = "direct",
+        estimatedValue = new { amount = 41.00m, currency = "EUR" }, requester, supplier = "SUP-100",
+    };
+
+    private static object DirectOrder(string plant) => new
+    {
+        plant, supplier = "SUP-200", category = "direct", costObject = "CC-5100", incoterms = "DAP Brno", buyer = "bea.buyer",
+        lines = new[] { new { item = "RM-3002", quantity = 100m, unit = "H87", price = 12.60m, deliveryDate = new DateOnly(2027, 1, 15) } },
+    };
+
+    /// <summary>Requisitions and orders at both plants, one approved requisition to order and one receipt to return, made through the API as the suite.</summary>
+    private async Task<ProcurementState> PrepareProcurementAsync()
+    {
+        async Task<string> PostAsync(string path, object body, string property)
+        {
+            using var response = await Api.Tests.Calls.PostJsonAsync(Host.Http, path, body, Guid.NewGuid().ToString());
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.True(response.IsSuccessStatusCode, text);
+            var json = JsonDocument.Parse(text).RootElement;
+            return (json.ValueKind == JsonValueKind.Array ? json[0] : json).GetProperty(property).GetString()!;
+        }
+
+        var pa01 = await PostAsync("/api/v1/procurement/requisitions", Requisition("PA01", "matrix"), "number");
+        var pb01 = await PostAsync("/api/v1/procurement/requisitions", Requisition("PB01", "matrix"), "number");
+        var toOrder = await PostAsync("/api/v1/procurement/requisitions", Requisition("PA01", "matrix"), "number");
+        var orderPa01 = await PostAsync("/api/v1/procurement/purchase-orders", new { requisitions = new[] { pa01 }, buyer = "anna.buyer", incoterms = "FCA Augsburg" }, "number");
+        var orderPb01 = await PostAsync("/api/v1/procurement/purchase-orders/direct", DirectOrder("PB01"), "number");
+        var receipt = await PostAsync("/api/v1/procurement/goods-receipts", new { order = orderPb01, line = 1, quantity = 50m, unit = "H87", receivedBy = "wim.warehouse" }, "id");
+        // Each issued order starts its confirmation flow (through the outbox): let the worker enter its waits before the refused calls run.
+        await Host.DrainOutboxAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            await using var connection = await Host.Store.OpenConnectionAsync(TestContext.Current.CancellationToken);
+            var pending = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM orch_work WHERE kind = 'step'");
+            if (pending == 0)
+                return new ProcurementState(pa01, pb01, toOrder, orderPa01, orderPb01, receipt);
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "The flow worker did not enter the confirmation waits.");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
 
     /// <summary>
     /// What the ledger calls act on: an entry on non-control accounts, a proposed and an approved accrual. They post at
@@ -362,6 +437,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         {
             Binding.AllPlants when !all => (403, "client.plant-restricted"),
             Binding.Owned when !all => (403, "webhook.not-owned"),
+            Binding.Supplier when !all => (403, "supplier.client-unknown"),
             Binding.Plant when !all && !caller.Plants!.Contains(call.Plant!) => (403, "client.plant-forbidden"),
             Binding.NoPlant when !all && caller.Plants!.Length > 1 => (403, "client.plant-required"),
             _ => (200, null),
@@ -386,7 +462,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             }
         }
 
-        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync());
+        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync(), await PrepareProcurementAsync());
         var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
         var mismatches = new List<string>();
         var n = 0;

@@ -101,6 +101,7 @@ public sealed class ArchitectureTests
     [InlineData(typeof(Takt.Production.IProduction))]
     [InlineData(typeof(Takt.Intelligence.IIntelligence))]
     [InlineData(typeof(Takt.Orchestration.IOrchestration))]
+    [InlineData(typeof(Takt.Procurement.IProcurement))]
     public void a_module_exposes_its_interface_data_records_and_registration_only(Type moduleInterface)
     {
         // Implementations (handlers, stores, subscribers) stay internal; what is public is the interface,

@@ -57,6 +57,14 @@ public sealed class EventJsonSnapshotTests
     }
 
     [Fact]
+    public void purchase_order_issued_keeps_its_shape()
+    {
+        var data = new PurchaseOrderIssued("PO-0000042", 2, "PA01", "SUP-100", "EUR", "FCA Augsburg", "anna.buyer",
+            [new PurchaseOrderLineData(1, "RM-3001", new QuantityValue(200m, "H87"), 38.40m, new DateOnly(2026, 12, 7))]);
+        Snapshot.Match(Json(data, EventTypes.Json).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    [Fact]
     public void operation_confirmed_reads_what_the_mes_sends()
     {
         var json = """

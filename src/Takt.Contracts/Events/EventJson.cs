@@ -23,6 +23,8 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(OrchestrationSignal))]
 [JsonSerializable(typeof(OrchestrationTaskCreated))]
 [JsonSerializable(typeof(OrchestrationInstanceCompleted))]
+[JsonSerializable(typeof(PurchaseOrderIssued))]
+[JsonSerializable(typeof(PurchaseOrderConfirmed))]
 [JsonSerializable(typeof(SupplierInvoiceReceived))]
 [JsonSerializable(typeof(PickInstructed))]
 [JsonSerializable(typeof(PickChanged))]

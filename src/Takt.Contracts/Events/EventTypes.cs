@@ -38,6 +38,12 @@ public static class EventTypes
     /// <summary><see cref="Events.OrchestrationInstanceCompleted"/>.</summary>
     public const string OrchestrationInstanceCompleted = "takt.orchestration.instance-completed.v1";
 
+    /// <summary><see cref="Events.PurchaseOrderIssued"/>.</summary>
+    public const string PurchaseOrderIssued = "takt.procurement.purchase-order-issued.v1";
+
+    /// <summary><see cref="Events.PurchaseOrderConfirmed"/>.</summary>
+    public const string PurchaseOrderConfirmed = "takt.procurement.purchase-order-confirmed.v1";
+
     /// <summary><see cref="Events.SupplierInvoiceReceived"/>.</summary>
     public const string SupplierInvoiceReceived = "takt.payables.invoice-received.v1";
 
@@ -73,6 +79,8 @@ public static class EventTypes
         new(OrchestrationSignal, typeof(OrchestrationSignal), Inbound: false),
         new(OrchestrationTaskCreated, typeof(OrchestrationTaskCreated), Inbound: false),
         new(OrchestrationInstanceCompleted, typeof(OrchestrationInstanceCompleted), Inbound: false),
+        new(PurchaseOrderIssued, typeof(PurchaseOrderIssued), Inbound: false),
+        new(PurchaseOrderConfirmed, typeof(PurchaseOrderConfirmed), Inbound: false),
         new(SupplierInvoiceReceived, typeof(SupplierInvoiceReceived), Inbound: false),
         new(PickInstructed, typeof(PickInstructed), Inbound: false),
         new(PickChanged, typeof(PickChanged), Inbound: false),

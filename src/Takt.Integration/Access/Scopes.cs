@@ -53,6 +53,15 @@ public static class Scopes
     /// <summary>Human tasks: the inbox and a task for the client's plants; claim, approve, reject, delegate, reassign (company-wide).</summary>
     public const string TasksWork = "tasks:work";
 
+    /// <summary>Requisitions, purchase orders, receipts: read, for the client's plants.</summary>
+    public const string ProcurementRead = "procurement:read";
+
+    /// <summary>Requisitions, purchase orders, goods receipts and returns, suppliers and budgets: create and change (all plants).</summary>
+    public const string ProcurementWrite = "procurement:write";
+
+    /// <summary>Supplier messages (order acknowledgements, shipping notices): a supplier's client for its own orders.</summary>
+    public const string ProcurementSupplier = "procurement:supplier";
+
     /// <summary><c>POST /api/v1/payables/invoices</c>: supplier invoices and credit notes (UBL or JSON), for the client's plants.</summary>
     public const string InvoicesWrite = "invoices:write";
 
@@ -80,6 +89,9 @@ public static class Scopes
         (FlowsManage, "Manage flow standards, plant variants, approval matrices, roles and calendars; migrate instances (all plants)."),
         (FlowsRun, "Start flow instances (all plants) and read those of the client's plants."),
         (TasksWork, "Read the task inbox of the client's plants; claim, approve, reject, delegate and reassign tasks (all plants)."),
+        (ProcurementRead, "Read requisitions and purchase orders of the client's plants."),
+        (ProcurementWrite, "Create requisitions, purchase orders, goods receipts and returns; manage suppliers and budgets (all plants)."),
+        (ProcurementSupplier, "Send order acknowledgements and shipping notices: a supplier's client for its own orders, an unrestricted client for any."),
         (InvoicesWrite, "Send supplier invoices and credit notes (UBL 2.1 / Peppol BIS Billing 3.0 or JSON) for the client's plants."),
         (PayablesRead, "Read received supplier invoices of the client's plants."),
         (OpsManage, "Pause, drain and resume inbound channels and webhook subscriptions; read their queues and history (all plants)."),
