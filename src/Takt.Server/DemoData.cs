@@ -111,6 +111,8 @@ public static class DemoData
             })],
             periods), ct);
 
+        await DemoProduction.SeedAsync(services, tx, today, ct);
+
         // Opening stock, posted so that the inventory accounts equal the stock value from the first day.
         var rules = await ledger.LoadRulesAsync(tx, ct);
         var openingQuantities = new Dictionary<string, decimal>(StringComparer.Ordinal)

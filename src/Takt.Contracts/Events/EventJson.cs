@@ -23,4 +23,12 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(OrchestrationSignal))]
 [JsonSerializable(typeof(OrchestrationTaskCreated))]
 [JsonSerializable(typeof(OrchestrationInstanceCompleted))]
+[JsonSerializable(typeof(ProductionOrderCreated))]
+[JsonSerializable(typeof(ProductionOrderReleased))]
+[JsonSerializable(typeof(ProductionOrderHeld))]
+[JsonSerializable(typeof(ProductionOrderHoldReleased))]
+[JsonSerializable(typeof(ProductionScrapRecorded))]
+[JsonSerializable(typeof(ProductionOrderTechnicallyCompleted))]
+[JsonSerializable(typeof(ProductionOrderSettled))]
+[JsonSerializable(typeof(CostVersionReleased))]
 public sealed partial class EventJson : JsonSerializerContext;

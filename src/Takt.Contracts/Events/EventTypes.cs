@@ -38,6 +38,30 @@ public static class EventTypes
     /// <summary><see cref="Events.OrchestrationInstanceCompleted"/>.</summary>
     public const string OrchestrationInstanceCompleted = "takt.orchestration.instance-completed.v1";
 
+    /// <summary><see cref="Events.ProductionOrderCreated"/>.</summary>
+    public const string ProductionOrderCreated = "takt.production.order-created.v1";
+
+    /// <summary><see cref="Events.ProductionOrderReleased"/>.</summary>
+    public const string ProductionOrderReleased = "takt.production.order-released.v1";
+
+    /// <summary><see cref="Events.ProductionOrderHeld"/>.</summary>
+    public const string ProductionOrderHeld = "takt.production.order-held.v1";
+
+    /// <summary><see cref="Events.ProductionOrderHoldReleased"/>.</summary>
+    public const string ProductionOrderHoldReleased = "takt.production.order-hold-released.v1";
+
+    /// <summary><see cref="Events.ProductionScrapRecorded"/>.</summary>
+    public const string ProductionScrapRecorded = "takt.production.scrap-recorded.v1";
+
+    /// <summary><see cref="Events.ProductionOrderTechnicallyCompleted"/>.</summary>
+    public const string ProductionOrderTechnicallyCompleted = "takt.production.order-technically-completed.v1";
+
+    /// <summary><see cref="Events.ProductionOrderSettled"/>.</summary>
+    public const string ProductionOrderSettled = "takt.production.order-settled.v1";
+
+    /// <summary><see cref="Events.CostVersionReleased"/>.</summary>
+    public const string CostVersionReleased = "takt.production.cost-released.v1";
+
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
     {
@@ -49,6 +73,14 @@ public static class EventTypes
         new(OrchestrationSignal, typeof(OrchestrationSignal), Inbound: false),
         new(OrchestrationTaskCreated, typeof(OrchestrationTaskCreated), Inbound: false),
         new(OrchestrationInstanceCompleted, typeof(OrchestrationInstanceCompleted), Inbound: false),
+        new(ProductionOrderCreated, typeof(ProductionOrderCreated), Inbound: false),
+        new(ProductionOrderReleased, typeof(ProductionOrderReleased), Inbound: false),
+        new(ProductionOrderHeld, typeof(ProductionOrderHeld), Inbound: false),
+        new(ProductionOrderHoldReleased, typeof(ProductionOrderHoldReleased), Inbound: false),
+        new(ProductionScrapRecorded, typeof(ProductionScrapRecorded), Inbound: false),
+        new(ProductionOrderTechnicallyCompleted, typeof(ProductionOrderTechnicallyCompleted), Inbound: false),
+        new(ProductionOrderSettled, typeof(ProductionOrderSettled), Inbound: false),
+        new(CostVersionReleased, typeof(CostVersionReleased), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>

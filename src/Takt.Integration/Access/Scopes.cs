@@ -44,6 +44,12 @@ public static class Scopes
     /// <summary>Human tasks: the inbox and a task for the client's plants; claim, approve, reject, delegate, reassign (company-wide).</summary>
     public const string TasksWork = "tasks:work";
 
+    /// <summary>Master data: import, export, save items, work centers, routings and BOMs (company-wide).</summary>
+    public const string MasterDataManage = "masterdata:manage";
+
+    /// <summary>Production orders through their life (create, release, issue, confirm, hold, yield, scrap, complete, settle) and cost versions (company-wide).</summary>
+    public const string ProductionWrite = "production:write";
+
     /// <summary>Every scope with what it allows, in a stable order.</summary>
     public static IReadOnlyList<(string Scope, string Description)> Described { get; } =
     [
@@ -58,6 +64,8 @@ public static class Scopes
         (AuditRead, "Read the audit log of authorization decisions (all plants)."),
         (FlowsManage, "Manage flow standards, plant variants, approval matrices, roles and calendars; migrate instances (all plants)."),
         (FlowsRun, "Start flow instances (all plants) and read those of the client's plants."),
+        (MasterDataManage, "Import, export and change master data (all plants)."),
+        (ProductionWrite, "Run production orders through their life and manage cost versions (all plants)."),
         (TasksWork, "Read the task inbox of the client's plants; claim, approve, reject, delegate and reassign tasks (all plants)."),
     ];
 
