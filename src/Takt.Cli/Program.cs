@@ -17,4 +17,5 @@ root.Subcommands.Add(DeadLettersCommand.Create());
 root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
 return await root.Parse(args).InvokeAsync();

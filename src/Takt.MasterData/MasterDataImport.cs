@@ -181,7 +181,8 @@ internal static class MasterDataImport
         }
 
         // BOMs: the versions after the import (imported ones replace drafts of the same number), then every check.
-        var versions = e.Boms.ToDictionary(b => b.Key, b => (b.Value.From, b.Value.To, At: (string?)null));
+        // Effective dates matter for released versions only: a draft may plan a version that overlaps (it is not used).
+        var versions = e.Boms.Where(b => b.Value.Status == "released").ToDictionary(b => b.Key, b => (b.Value.From, b.Value.To, At: (string?)null));
         var edges = new Dictionary<(string Plant, string Item, int Version), List<(string Component, string? At)>>();
         foreach (var (key, components) in e.BomComponents)
             edges[key] = [.. components.Select(c => (c, (string?)null))];
@@ -222,7 +223,10 @@ internal static class MasterDataImport
                 list2.Add((l.Component!, lat + "/component"));
             }
 
-            versions[key] = (b.ValidFrom.ToDateKey(), b.ValidTo?.ToDateKey() ?? 0, at);
+            if (b.Status == "released")
+                versions[key] = (b.ValidFrom.ToDateKey(), b.ValidTo?.ToDateKey() ?? 0, at);
+            else
+                versions.Remove(key);
             edges[key] = list2;
         }
 

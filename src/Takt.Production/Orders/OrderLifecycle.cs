@@ -111,6 +111,7 @@ internal sealed partial class OrderLifecycle(
                 [.. operations.Select(o => o.Operation)]),
             EventJson.Default.ProductionOrderCreated,
             [new ObjectLink("production-order", request.Number, "created"), new ObjectLink("item", product.Number, "product")]);
+        await tx.FlushAsync(ct);
         return new OrderActionResult(request.Number, "created", null, [id], []);
     }
 
@@ -119,6 +120,16 @@ internal sealed partial class OrderLifecycle(
         var state = await StateAsync(tx, number, ct);
         if (state is null)
             return Unknown(number);
+        var done = await ActOnAsync(tx, state, action, body, actor, ct);
+        // Flushed, so that a next step in the same transaction (a bulk settlement) reads this one's result.
+        if (!done.IsRejected)
+            await tx.FlushAsync(ct);
+        return done;
+    }
+
+    private async Task<Outcome<OrderActionResult>> ActOnAsync(StoreTransaction tx, State state, string action, OrderAction body, string actor, CancellationToken ct)
+    {
+        var number = state.Number;
         return action switch
         {
             "release" => state.Status == "created" ? await ReleaseAsync(tx, state, ct) : Illegal(state, "release", "created"),
