@@ -108,28 +108,18 @@ public sealed record StructureOperation(string Operation, string WorkCenter, str
 /// A plant's product structure on a date: items, effective BOMs (the version valid that day, drafts excluded),
 /// routings with rates, standard costs and overhead rates — what a cost rollup or an order snapshot needs.
 /// </summary>
-public sealed class ProductStructure(
-    string plant,
-    IReadOnlyDictionary<string, ItemFacts> items,
-    IReadOnlyDictionary<string, (int Version, decimal BaseQuantity, IReadOnlyList<StructureLine> Lines)> boms,
-    IReadOnlyDictionary<string, IReadOnlyList<StructureOperation>> routings,
-    IReadOnlyDictionary<string, decimal> standardCosts,
-    IReadOnlyDictionary<string, decimal> overheadRates,
-    IReadOnlyDictionary<string, (decimal CapacityHoursPerDay, string WorkingDays)> workCenters)
-{
-    public string Plant => plant;
-
-    public IReadOnlyDictionary<string, ItemFacts> Items => items;
-
-    /// <summary>Effective BOM per parent item; BaseQuantity is the costing lot size (setup is spread over it).</summary>
-    public IReadOnlyDictionary<string, (int Version, decimal BaseQuantity, IReadOnlyList<StructureLine> Lines)> Boms => boms;
-
-    public IReadOnlyDictionary<string, IReadOnlyList<StructureOperation>> Routings => routings;
-
-    public IReadOnlyDictionary<string, decimal> StandardCosts => standardCosts;
-
-    /// <summary>Overhead fraction of material cost by item class.</summary>
-    public IReadOnlyDictionary<string, decimal> OverheadRates => overheadRates;
-
-    public IReadOnlyDictionary<string, (decimal CapacityHoursPerDay, string WorkingDays)> WorkCenters => workCenters;
-}
+/// <param name="Plant">Plant code.</param>
+/// <param name="Items">Every item by number.</param>
+/// <param name="Boms">Effective BOM per parent item; BaseQuantity is the costing lot size (setup is spread over it).</param>
+/// <param name="Routings">Operations per item, with their work centers' rates.</param>
+/// <param name="StandardCosts">Standard cost per base unit at the plant.</param>
+/// <param name="OverheadRates">Overhead fraction of material cost by item class.</param>
+/// <param name="WorkCenters">Capacity (hours per working day) and working days of the plant's work centers.</param>
+public sealed record ProductStructure(
+    string Plant,
+    IReadOnlyDictionary<string, ItemFacts> Items,
+    IReadOnlyDictionary<string, (int Version, decimal BaseQuantity, IReadOnlyList<StructureLine> Lines)> Boms,
+    IReadOnlyDictionary<string, IReadOnlyList<StructureOperation>> Routings,
+    IReadOnlyDictionary<string, decimal> StandardCosts,
+    IReadOnlyDictionary<string, decimal> OverheadRates,
+    IReadOnlyDictionary<string, (decimal CapacityHoursPerDay, string WorkingDays)> WorkCenters);
