@@ -14,8 +14,12 @@ exec 3>&1 1>&2
 # Debian packages the tests need besides PostgreSQL (which ensure-postgres.sh handles).
 # mosquitto: the MQTT tests start their own broker (/usr/sbin/mosquitto -c <temp conf> on a free port, with
 # mosquitto_passwd for its users); the system service is not used and need not run.
+# chromium, fonts-liberation: the web console's browser tests (tests/Takt.Console.Tests) drive Debian's chromium
+# through Playwright (its own browser download is not used); the fonts make text render the same everywhere.
 PACKAGES=(
     mosquitto
+    chromium
+    fonts-liberation
 )
 
 log() { printf '[ensure-test-deps] %s\n' "$*" >&2; }

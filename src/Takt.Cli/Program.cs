@@ -16,6 +16,11 @@ root.Subcommands.Add(FlowsCommand.Create());
 root.Subcommands.Add(DeadLettersCommand.Create());
 root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());
+root.Subcommands.Add(OpsCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
+foreach (var command in LedgerCommand.Create())
+    root.Subcommands.Add(command);
+root.Subcommands.Add(PayablesCommand.Invoices());
+root.Subcommands.Add(PayablesCommand.Import());
 return await root.Parse(args).InvokeAsync();

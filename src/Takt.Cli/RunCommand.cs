@@ -31,6 +31,7 @@ internal static class RunCommand
                 Database = parse.GetValue(db)!,
                 Urls = parse.GetValue(urls),
                 SeedDemo = !parse.GetValue(noDemo),
+                DemoOpenTasks = true,
             };
             if (parse.GetValue(mqtt) is { } broker)
             {
@@ -46,6 +47,8 @@ internal static class RunCommand
             var store = app.Services.GetRequiredService<Takt.Store.TaktStore>();
             foreach (var url in app.Urls)
                 AnsiConsole.MarkupLineInterpolated($"[green]Takt is running[/] at [link]{url}[/]  (API: {url}/api, store: {store.Display})");
+            if (app.Urls.FirstOrDefault() is { } first)
+                AnsiConsole.MarkupLineInterpolated($"Web console: [link]{first}/console[/]  (demo users, e.g. {DemoConsole.Approver}, {DemoFlows.Owner}, {DemoConsole.IntegrationOwner}; password on a demo database: {DemoConsole.Password})");
             if (settings.Mqtt.Enabled)
                 AnsiConsole.MarkupLineInterpolated($"MQTT: subscribing to {settings.Mqtt.TopicPrefix}/<plant>/<line>/<event> on {settings.Mqtt}");
             if (admin is not null)

@@ -21,6 +21,10 @@ public static class IntegrationModule
     {
         services.AddSingleton(options);
         services.AddSingleton(webhooks ?? new WebhookOptions());
+        services.AddSingleton<WebhookCircuits>();
+        // Channel states first: they are read when it starts, before any worker or intake runs.
+        services.AddSingleton<Operations.ChannelControl>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Operations.ChannelControl>());
         services.AddHttpClient(WebhookWorker.HttpClientName);
         services.AddSingleton<WebhookWorker>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<WebhookWorker>());
@@ -58,6 +62,7 @@ public static class IntegrationModule
             .WithName("GetMqttStatus")
             .WithSummary("The MQTT intake: whether a broker is configured and connected.");
         Health.IntegrationHealth.Map(api);
+        Operations.ChannelEndpoints.Map(api);
         return api;
     }
 }

@@ -11,7 +11,9 @@ public static class LedgerModule
     public static SchemaModule Schema { get; } = new("ledger", typeof(LedgerModule).Assembly);
 
     public static IServiceCollection AddLedger(this IServiceCollection services) =>
-        services.AddSingleton<ILedger, GeneralLedger>();
+        services.AddSingleton<ILedger, GeneralLedger>()
+            .AddSingleton<IAccruals, Accruals>()
+            .AddSingleton<ILedgerClose, LedgerClose>();
 
     public static RouteGroupBuilder MapLedger(this RouteGroupBuilder api)
     {
@@ -19,6 +21,7 @@ public static class LedgerModule
                 Results.Ok(await ledger.BalancesAsync(store, order, ct)))
             .WithName("AccountBalances")
             .WithSummary("Debits, credits and balance per account; optionally for one production order.");
+        LedgerEndpoints.Map(api);
         return api;
     }
 }

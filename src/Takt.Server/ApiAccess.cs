@@ -51,11 +51,39 @@ public static class ApiAccess
         ["ListIntegrationLog"] = new(Scopes.DeadLettersManage, PlantBinding.AllPlants),
         ["GetMqttStatus"] = new(Scopes.DeadLettersManage, PlantBinding.AllPlants),
 
+        // Operations: channels span every plant (a paused gateway stops every plant's MES), so unrestricted clients only.
+        ["ListChannels"] = new(Scopes.OpsManage, PlantBinding.AllPlants),
+        ["ChannelHistory"] = new(Scopes.OpsManage, PlantBinding.AllPlants),
+        ["PauseChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["DrainChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ResumeChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+
         // Production, Inventory, Ledger, Intelligence
         ["ListProductionOrders"] = new(Scopes.ProductionRead, PlantBinding.Query),
         ["GetProductionOrder"] = new(Scopes.ProductionRead, PlantBinding.Result, PlantOfResult: r => (r as ProductionOrderView)?.Plant),
         ["ListStock"] = new(Scopes.InventoryRead, PlantBinding.Query),
         ["AccountBalances"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+
+        // Ledger and close (issue 10): books are company-wide, so every ledger endpoint is for unrestricted clients.
+        ["ListChartOfAccounts"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+        ["ListPeriods"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+        ["ChangePeriodState"] = new(Scopes.LedgerClose, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListDeterminationRules"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+        ["AddDeterminationRule"] = new(Scopes.LedgerWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["SimulateDetermination"] = new(Scopes.LedgerRead, PlantBinding.AllPlants), // reads only
+        ["PostJournalEntry"] = new(Scopes.LedgerWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["GetJournalEntry"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+        ["ReverseJournalEntry"] = new(Scopes.LedgerWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["TrialBalance"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+        ["AccountEntries"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+        ["ProposeAccrual"] = new(Scopes.LedgerWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListAccruals"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+        ["ApproveAccrual"] = new(Scopes.LedgerWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["PostAccrual"] = new(Scopes.LedgerWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["RunAccrualReversals"] = new(Scopes.LedgerClose, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["CloseStatus"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+        ["CostVarianceWarnings"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+        ["VerifyAuditChain"] = new(Scopes.AuditRead, PlantBinding.AllPlants),
         ["ProductionToPostingLatency"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["PlantActivity"] = new(Scopes.KpisRead, PlantBinding.Query),
         // The process log: a restricted client reads the events of its plant (the plant is filled in when it has one).
@@ -107,5 +135,11 @@ public static class ApiAccess
         ["SimulateCostVersion"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ActOnCostVersion"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
         ["GetCostVersion"] = new(Scopes.ProductionRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Production.Costing.CostVersionView)?.Plant),
+        // Payables: a supplier (or its service provider) is a client with invoices:write for the plants it bills; the
+        // plant is a query parameter. An invoice names itself (supplier, number, content): the same document again is a
+        // replay without an Idempotency-Key, like the adapters' documents.
+        ["ReceiveSupplierInvoice"] = new(Scopes.InvoicesWrite, PlantBinding.Query),
+        ["ListSupplierInvoices"] = new(Scopes.PayablesRead, PlantBinding.Query),
+        ["GetSupplierInvoice"] = new(Scopes.PayablesRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Payables.InvoiceDetail)?.Invoice.Plant),
     };
 }

@@ -110,6 +110,7 @@ public static class DemoData
                 (p, "initial-stock", "FIN", "142000", "300000"),
             })],
             periods), ct);
+        await DemoLedger.SeedAsync(ledger, tx, Company, today, ct);
 
         await DemoProduction.SeedAsync(services, tx, today, ct);
 

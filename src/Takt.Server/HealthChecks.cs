@@ -2,6 +2,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Takt.Integration.Gateway;
+using Takt.Integration.Mqtt;
+using Takt.Integration.Operations;
 using Takt.Store;
 
 namespace Takt.Server;
@@ -25,7 +27,10 @@ internal static class HealthChecks
             .AddCheck("process", () => HealthCheckResult.Healthy("The server answers."), [Live])
             .AddCheck<DatabaseCheck>("database", tags: [Ready])
             .AddCheck<IntakeCheck>("intake", tags: [Ready])
-            .AddCheck<OutboxCheck>("outbox", tags: [Ready]);
+            .AddCheck<OutboxCheck>("outbox", tags: [Ready])
+            .AddCheck<ChannelsCheck>("channels", tags: [Ready])
+            .AddCheck<BrokerCheck>("broker", tags: [Ready])
+            .AddCheck<WebhookTargetsCheck>("webhook-targets", tags: [Ready]);
         return services;
     }
 
@@ -99,6 +104,49 @@ internal static class HealthChecks
             return behind.Count == 0
                 ? HealthCheckResult.Healthy($"{backlog.Count} subscribers keep up.", data: data)
                 : HealthCheckResult.Degraded($"Behind or with dead letters: {string.Join(", ", behind.Select(b => b.Subscriber))}.", data: data);
+        }
+    }
+
+    /// <summary>Every channel runs; one that ops paused or is draining makes readiness degraded (named, with the reason).</summary>
+    private sealed class ChannelsCheck(ChannelControl channels) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            var held = channels.Recorded.Where(c => !c.IsRunning).OrderBy(c => c.Channel, StringComparer.Ordinal).ToList();
+            var data = held.ToDictionary(c => c.Channel, c => (object)new { state = c.State, reason = c.Reason, actor = c.Actor, since = c.ChangedAt });
+            return Task.FromResult(held.Count == 0
+                ? HealthCheckResult.Healthy("Every channel runs.")
+                : HealthCheckResult.Degraded($"Held by ops: {string.Join(", ", held.Select(c => $"{c.Channel} ({c.State}: {c.Reason})"))}.", data: data));
+        }
+    }
+
+    /// <summary>
+    /// The MQTT broker: connected, or deliberately away (ops paused the intake). A broker that cannot be reached makes
+    /// readiness degraded, not unhealthy: HTTP intake still works, and the broker keeps the messages until Takt is back.
+    /// </summary>
+    private sealed class BrokerCheck(MqttIntake intake, ChannelControl channels) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            var status = intake.Status;
+            var data = new Dictionary<string, object> { ["connections"] = status.Connections, ["received"] = status.Received, ["accepted"] = status.Accepted, ["rejected"] = status.Rejected };
+            return Task.FromResult(
+                !status.Enabled ? HealthCheckResult.Healthy("No MQTT broker is configured.")
+                : status.Connected ? HealthCheckResult.Healthy($"Connected to {status.Broker}.", data: data)
+                : !channels.Get(Channels.Mqtt).IsRunning ? HealthCheckResult.Healthy($"Away from {status.Broker}: ops holds the MQTT intake {channels.Get(Channels.Mqtt).State}.", data: data)
+                : HealthCheckResult.Degraded($"Not connected to {status.Broker}; reconnecting (the broker keeps the session's messages).", data: data));
+        }
+    }
+
+    /// <summary>Every webhook receiver answers: one whose circuit is open (most recent attempts failed) makes readiness degraded.</summary>
+    private sealed class WebhookTargetsCheck(Takt.Integration.Webhooks.WebhookCircuits circuits) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            var open = circuits.Open;
+            return Task.FromResult(open.Count == 0
+                ? HealthCheckResult.Healthy("No webhook receiver's circuit is open.")
+                : HealthCheckResult.Degraded($"Circuit open (receiver failing; deliveries wait): {string.Join(", ", open.Select(Channels.Webhook))}."));
         }
     }
 }

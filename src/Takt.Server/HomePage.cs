@@ -9,8 +9,8 @@ using Takt.Store;
 namespace Takt.Server;
 
 /// <summary>
-/// The landing page: what is running, on which store, and the first KPI. The console comes later. It is
-/// anonymous (a read-only demo overview, like /health); the REST API behind it needs a client's credential.
+/// The landing page: what is running, on which store, and the first KPI. The web console (/console) needs a
+/// sign-in; this page is anonymous (a read-only demo overview, like /health); the REST API behind it needs a client's credential.
 /// </summary>
 internal static class HomePage
 {
@@ -31,6 +31,7 @@ internal static class HomePage
             .bar{background:#2f6fb3;height:.8rem;display:inline-block;vertical-align:middle}
             </style></head><body>
             <h1>Takt</h1><p class="muted">Production and finance as one process state.</p>
+            <p><a href="/console">Open the web console</a> (sign in: tasks, KPIs, process map, flow standards, integration health)</p>
             """);
         html.Append(CultureInfo.InvariantCulture, $"<p>Store: <code>{WebUtility.HtmlEncode(store.Display)}</code> ({(store.Engine == StoreEngine.Sqlite ? "SQLite" : "PostgreSQL")}) · <a href=\"/api\">API reference</a> · <a href=\"/openapi/v1.json\">OpenAPI</a> · the API needs a registered client's key (<code>X-Api-Key</code>)</p>");
         html.Append("<h2>Production-to-posting latency, last 24 hours</h2>");

@@ -17,6 +17,12 @@ public sealed class ServerSettings
     /// <summary>Load the demo data into a new, empty database.</summary>
     public bool SeedDemo { get; set; } = true;
 
+    /// <summary>
+    /// With the demo data, start the console demo's expedited requisitions (open approvals in a controller's inbox).
+    /// Off by default: their SLA timers would run in every test server; <c>takt run</c> turns it on.
+    /// </summary>
+    public bool DemoOpenTasks { get; set; }
+
     /// <summary>Demo production orders per plant.</summary>
     public int DemoOrdersPerPlant { get; set; } = 12;
 
@@ -31,6 +37,9 @@ public sealed class ServerSettings
 
     /// <summary>The shop-floor MQTT broker; the intake is off while its host is not set (the default).</summary>
     public MqttOptions Mqtt { get; set; } = new();
+    /// <summary>Supplier invoice intake: document limits and the suspected-duplicate window.</summary>
+    public Takt.Payables.PayablesOptions Payables { get; set; } = new();
+
     /// <summary>The flow worker (batch size, polling, whether it runs in this process).</summary>
     public Takt.Orchestration.Engine.OrchestrationOptions Orchestration { get; set; } = new();
 

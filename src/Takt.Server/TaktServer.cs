@@ -12,6 +12,7 @@ using Takt.Inventory;
 using Takt.Ledger;
 using Takt.MasterData;
 using Takt.Orchestration;
+using Takt.Payables;
 using Takt.Production;
 using Takt.Store;
 
@@ -30,6 +31,8 @@ public static class TaktServer
         IntelligenceModule.Schema,
         IntegrationModule.Schema,
         OrchestrationModule.Schema,
+        PayablesModule.Schema,
+        Web.ConsoleModule.Schema,
     ];
 
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
@@ -66,8 +69,11 @@ public static class TaktServer
         services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         services.AddOrchestration(settings.Orchestration);
+        services.AddSingleton<ISubledgers, Subledgers>();
+        services.AddPayables(settings.Payables);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
+        Web.ConsoleModule.AddConsole(services);
         settings.ConfigureServices?.Invoke(services);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -131,11 +137,13 @@ public static class TaktServer
         api.MapGroup("").WithTags("Ledger").MapLedger();
         api.MapGroup("").WithTags("Intelligence").MapIntelligence();
         api.MapOrchestration();
+        api.MapGroup("").WithTags("Payables").MapPayables();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Takt API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         HomePage.Map(app);
+        Web.ConsoleModule.MapConsole(app);
 
         // Build the endpoints now: an endpoint missing from ApiAccess fails here, at start, not at its first request.
         foreach (var source in ((IEndpointRouteBuilder)app).DataSources)
@@ -153,7 +161,10 @@ public static class TaktServer
         await Migrations.ApplyAsync(store, Schemas, ct);
         await OrchestrationModule.EnsureBuiltInsAsync(services, ct);
         if (settings.SeedDemo && await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct))
+        {
             await DemoFlows.SeedAsync(services, ct);
+            await DemoConsole.SeedAsync(services, settings.DemoOpenTasks, ct);
+        }
         return settings.BootstrapAdmin
             ? await ClientRegistry.BootstrapAdminAsync(store, services.GetRequiredService<AccessClock>().Time, settings.Access, ct)
             : null;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MQTTnet;
 using System.Text.Json.Nodes;
+using Takt.Integration.Operations;
 using Takt.Production;
 using Takt.Testing;
 using Xunit;
@@ -175,6 +176,72 @@ public abstract class MqttContract<TFixture>(TFixture fixture) : IClassFixture<T
         Assert.Equal(0, await AcceptedAsync(host, forged));
         Assert.Equal(0, await Tables.CountAsync(host.Store, "SELECT COUNT(*) FROM integration_log WHERE event_source = '/impostor'"));
         Assert.Equal(0m, (await host.OrderAsync("PB01-100008")).Components.Single(c => c.Item == "RM-3001").Issued);
+    }
+
+    [Fact]
+    public async Task a_paused_intake_leaves_messages_with_the_broker_and_takes_each_once_after_the_resume()
+    {
+        var host = fixture.Host;
+        var control = host.Service<ChannelControl>();
+        var ct = TestContext.Current.CancellationToken;
+        const string order = "PA01-100003";
+        var issuedBefore = (await host.OrderAsync(order)).Components.Single(c => c.Item == "RM-3002").Issued;
+        var held = Enumerable.Range(0, 3)
+            .Select(i => From("/mes/pa01/line-5", Events.MaterialIssued("PA01", order, "RM-3002", 1m, "H87", Now.AddMinutes(-5), id: $"held-{i}")))
+            .ToArray();
+        try
+        {
+            await control.ApplyAsync(Channels.Mqtt, ChannelAction.Pause, "broker maintenance", "test", ct);
+            await fixture.WaitAsync(() => Task.FromResult(!fixture.Intake.Status.Connected), "the intake to leave the broker");
+            await using var device = await MqttDevice.ConnectAsync(fixture, "mes-paused");
+            foreach (var e in held)
+                await device.PublishAsync("takt/PA01/line-5/material-issued/mes-floor", e.ToJsonString());
+            // The broker acknowledged them (QoS 1); Takt is away and takes nothing.
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            Assert.Equal(0, await AcceptedAsync(host, held));
+            Assert.False(fixture.Intake.Status.Connected);
+
+            await control.ApplyAsync(Channels.Mqtt, ChannelAction.Resume, null, "test", ct);
+            await fixture.WaitAsync(async () => await AcceptedAsync(host, held) == held.Length, "the held messages after the resume");
+            Assert.Equal(issuedBefore + held.Length, (await host.OrderAsync(order)).Components.Single(c => c.Item == "RM-3002").Issued);
+        }
+        finally
+        {
+            await control.ApplyAsync(Channels.Mqtt, ChannelAction.Resume, null, "test", CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task a_drained_intake_takes_what_the_broker_had_then_pauses_until_resumed()
+    {
+        var host = fixture.Host;
+        var control = host.Service<ChannelControl>();
+        var ct = TestContext.Current.CancellationToken;
+        const string order = "PA01-100005";
+        var issuedBefore = (await host.OrderAsync(order)).Components.Single(c => c.Item == "RM-3002").Issued;
+        var early = From("/mes/pa01/line-6", Events.MaterialIssued("PA01", order, "RM-3002", 1m, "H87", Now.AddMinutes(-5), id: "drain-early"));
+        var late = From("/mes/pa01/line-6", Events.MaterialIssued("PA01", order, "RM-3002", 2m, "H87", Now.AddMinutes(-4), id: "drain-late"));
+        try
+        {
+            await using var device = await MqttDevice.ConnectAsync(fixture, "mes-drained");
+            await device.PublishAsync("takt/PA01/line-6/material-issued/mes-floor", early.ToJsonString());
+            await control.ApplyAsync(Channels.Mqtt, ChannelAction.Drain, "switch to the standby broker", "test", ct);
+            await fixture.WaitAsync(() => Task.FromResult(control.Get(Channels.Mqtt).IsPaused && !fixture.Intake.Status.Connected), "the drain to end in a pause");
+            Assert.Equal(1, await AcceptedAsync(host, early));
+            Assert.StartsWith("drained (switch to the standby broker)", control.Get(Channels.Mqtt).Reason, StringComparison.Ordinal);
+
+            await device.PublishAsync("takt/PA01/line-6/material-issued/mes-floor", late.ToJsonString());
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            Assert.Equal(0, await AcceptedAsync(host, late));
+
+            await control.ApplyAsync(Channels.Mqtt, ChannelAction.Resume, null, "test", ct);
+            await fixture.WaitAsync(async () => await AcceptedAsync(host, late) == 1, "the later message after the resume");
+            Assert.Equal(issuedBefore + 3m, (await host.OrderAsync(order)).Components.Single(c => c.Item == "RM-3002").Issued);
+        }
+        finally
+        {
+            await control.ApplyAsync(Channels.Mqtt, ChannelAction.Resume, null, "test", CancellationToken.None);
+        }
     }
 
     [Fact]

@@ -40,9 +40,14 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     /// <summary>What the orchestration calls act on, prepared before the refused calls run.</summary>
     private sealed record FlowState(string InstancePa01, string InstancePb01, string TaskPa01, string TaskPb01);
 
-    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, string costVersion = "cv") =>
+    /// <summary>Supplier invoices received before the refused calls run, one per plant.</summary>
+    private sealed record InvoiceState(string Pa01, string Pb01);
+
+    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null, InvoiceState? invoices = null, string costVersion = "cv") =>
     [
         .. FlowCalls(flows ?? new FlowState("i1", "i2", "t1", "t2")),
+        .. LedgerCalls(ledger ?? new LedgerState("e", "a1", "a2")),
+        .. PayablesCalls(invoices ?? new InvoiceState("v1", "v2")),
         .. ProductionCalls(costVersion),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production-orders?plant=PA01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production-orders?plant=PB01"),
@@ -85,6 +90,12 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("GetB2mmlV0701OperationsSchedule", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/adapters/b2mml/v0701/operations-schedule?plant=PB01"),
         Get("ListIntegrationLog", Scopes.DeadLettersManage, Binding.AllPlants, null, "/api/v1/integration-log"),
         Get("GetMqttStatus", Scopes.DeadLettersManage, Binding.AllPlants, null, "/api/v1/integration/mqtt"),
+        // Operations: the MQTT channel (no broker in this host), so pausing it disturbs no other call.
+        Get("ListChannels", Scopes.OpsManage, Binding.AllPlants, null, "/api/v1/ops/channels"),
+        Get("ChannelHistory", Scopes.OpsManage, Binding.AllPlants, null, "/api/v1/ops/channels/history"),
+        new("PauseChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/pause", new { reason = "access matrix" }, Guid.NewGuid().ToString())),
+        new("DrainChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/drain", new { reason = "access matrix" }, Guid.NewGuid().ToString())),
+        new("ResumeChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/resume", new { }, Guid.NewGuid().ToString())),
         new("RegisterClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients", Api.Tests.Calls.NewClient($"new-{n}", [Scopes.KpisRead], ["PA01"]), Guid.NewGuid().ToString())),
         Get("ListClients", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients"),
         Get("GetClient", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients/victim"),
@@ -135,6 +146,28 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("id").GetString()!;
     }
 
+    private static IEnumerable<Call> PayablesCalls(InvoiceState v) =>
+    [
+        new("ReceiveSupplierInvoice", Scopes.InvoicesWrite, Binding.Plant, "PA01", (http, n) => Api.Tests.Calls.PostInvoiceAsync(http, "PA01", $"M-{n}")),
+        new("ReceiveSupplierInvoice", Scopes.InvoicesWrite, Binding.Plant, "PB01", (http, n) => Api.Tests.Calls.PostInvoiceAsync(http, "PB01", $"M-{n}")),
+        Get("ListSupplierInvoices", Scopes.PayablesRead, Binding.Plant, "PA01", "/api/v1/payables/invoices?plant=PA01"),
+        Get("ListSupplierInvoices", Scopes.PayablesRead, Binding.NoPlant, null, "/api/v1/payables/invoices"),
+        Get("GetSupplierInvoice", Scopes.PayablesRead, Binding.Plant, "PA01", $"/api/v1/payables/invoices/{v.Pa01}"),
+        Get("GetSupplierInvoice", Scopes.PayablesRead, Binding.Plant, "PB01", $"/api/v1/payables/invoices/{v.Pb01}"),
+    ];
+
+    private async Task<InvoiceState> PrepareInvoicesAsync()
+    {
+        async Task<string> ReceiveAsync(string plant)
+        {
+            using var response = await Api.Tests.Calls.PostInvoiceAsync(Host.Http, plant, "matrix-" + plant);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("id").GetString()!;
+        }
+
+        return new InvoiceState(await ReceiveAsync("PA01"), await ReceiveAsync("PB01"));
+    }
+
     private static IEnumerable<Call> FlowCalls(FlowState f) =>
     [
         new("SaveFlowStandard", Scopes.FlowsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/flows/standards", new { document = $"flow: matrix-new-{n}\nversion: 1\ntitle: t\nowner: o\nsteps:\n  - {{ id: a, type: action, action: signal }}" }, Guid.NewGuid().ToString())),
@@ -167,6 +200,68 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("StandardizedResolutionRate", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/kpis/standardized-resolution?plant=PA01"),
         Get("StandardizedResolutionRate", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/kpis/standardized-resolution"),
     ];
+
+    /// <summary>
+    /// What the ledger calls act on: an entry on non-control accounts, a proposed and an approved accrual. They post at
+    /// Plant B, so the Plant A webhook (a dead port) is owed nothing and the outbox settles.
+    /// </summary>
+    private sealed record LedgerState(string Entry, string ProposedAccrual, string ApprovedAccrual);
+
+    private static readonly int ThisPeriod = (TimeProvider.System.GetUtcNow().Year * 100) + TimeProvider.System.GetUtcNow().Month;
+
+    private static object ManualEntry(string reason) => new
+    {
+        company = "TK01", plant = "PB01", postingDate = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime), currency = "EUR", reason,
+        lines = new object[] { new { account = "690000", debit = 10m }, new { account = "100000", credit = 10m } },
+    };
+
+    private static object Accrual(int n) => new
+    {
+        company = "TK01", plant = "PB01", postingDate = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime), category = "services", amount = 100m + n, currency = "EUR", description = $"matrix {n}",
+    };
+
+    private static IEnumerable<Call> LedgerCalls(LedgerState l) =>
+    [
+        Get("ListChartOfAccounts", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/accounts?company=TK01"),
+        Get("ListPeriods", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/periods?company=TK01"),
+        new("ChangePeriodState", Scopes.LedgerClose, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/periods/TK01/{ThisPeriod}/state", new { status = "open" }, Guid.NewGuid().ToString())),
+        Get("ListDeterminationRules", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/determination/rules"),
+        new("AddDeterminationRule", Scopes.LedgerWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/determination/rules", new { company = "TK01", movement = $"matrix-{n}", validFrom = new DateOnly(2026, 1, 1), debit = "690000", credit = "100000" }, Guid.NewGuid().ToString())),
+        new("SimulateDetermination", Scopes.LedgerRead, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/determination/simulate", new { company = "TK01", plant = "PA01", itemClass = "RAW", movement = "goods-issue-to-order" }, null)),
+        new("PostJournalEntry", Scopes.LedgerWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/journal-entries", ManualEntry($"matrix {n}"), Guid.NewGuid().ToString())),
+        Get("GetJournalEntry", Scopes.LedgerRead, Binding.AllPlants, null, $"/api/v1/ledger/journal-entries/{l.Entry}"),
+        new("ReverseJournalEntry", Scopes.LedgerWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/journal-entries/{l.Entry}/reversal", new { reason = "matrix" }, Guid.NewGuid().ToString())),
+        Get("TrialBalance", Scopes.LedgerRead, Binding.AllPlants, null, $"/api/v1/ledger/trial-balance?company=TK01&period={ThisPeriod}"),
+        Get("AccountEntries", Scopes.LedgerRead, Binding.AllPlants, null, $"/api/v1/ledger/accounts/690000/entries?company=TK01&period={ThisPeriod}"),
+        new("ProposeAccrual", Scopes.LedgerWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/accruals", Accrual(n), Guid.NewGuid().ToString())),
+        Get("ListAccruals", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/accruals?company=TK01"),
+        new("ApproveAccrual", Scopes.LedgerWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/accruals/{l.ProposedAccrual}/approve", new { approver = "matrix-controller" }, Guid.NewGuid().ToString())),
+        new("PostAccrual", Scopes.LedgerWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/accruals/{l.ApprovedAccrual}/post", new { }, Guid.NewGuid().ToString())),
+        new("RunAccrualReversals", Scopes.LedgerClose, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/close/TK01/run-reversals", new { }, Guid.NewGuid().ToString())),
+        Get("CloseStatus", Scopes.LedgerRead, Binding.AllPlants, null, $"/api/v1/close/TK01/{ThisPeriod}"),
+        Get("CostVarianceWarnings", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/cost-variances?company=TK01"),
+        Get("VerifyAuditChain", Scopes.AuditRead, Binding.AllPlants, null, "/api/v1/ledger/audit/TK01"),
+    ];
+
+    /// <summary>An entry to read and reverse, an accrual to approve and one to post, made before the refused calls run.</summary>
+    private async Task<LedgerState> PrepareLedgerAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var entry = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/ledger/journal-entries", ManualEntry("matrix preparation"), Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.Created, entry.StatusCode);
+        var id = JsonDocument.Parse(await entry.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("id").GetString()!;
+        var accruals = new List<string>();
+        foreach (var n in new[] { 900_001, 900_002 })
+        {
+            using var proposed = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/ledger/accruals", Accrual(n), Guid.NewGuid().ToString());
+            Assert.Equal(HttpStatusCode.Created, proposed.StatusCode);
+            accruals.Add(JsonDocument.Parse(await proposed.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("id").GetString()!);
+        }
+
+        using var approved = await Api.Tests.Calls.PostJsonAsync(Host.Http, $"/api/v1/ledger/accruals/{accruals[1]}/approve", new { approver = "matrix-controller" }, Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        return new LedgerState(id, accruals[0], accruals[1]);
+    }
 
     /// <summary>
     /// Standards in each lifecycle state the calls need and two running instances (Plant A and B) waiting in a task, so
@@ -246,7 +341,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             }
         }
 
-        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareCostVersionAsync());
+        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync(), await PrepareCostVersionAsync());
         var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
         var mismatches = new List<string>();
         var n = 0;

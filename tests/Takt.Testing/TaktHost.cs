@@ -164,15 +164,15 @@ public sealed class TaktHost : IAsyncDisposable
 
     /// <summary>
     /// Waits until every subscriber has read the whole outbox, no retry waits and the object index has filed every
-    /// event, or fails after the timeout.
+    /// event, or fails after the timeout. <paramref name="except"/> names a subscriber not waited for (one that ops paused).
     /// </summary>
-    public async Task DrainOutboxAsync(TimeSpan? timeout = null)
+    public async Task DrainOutboxAsync(TimeSpan? timeout = null, string? except = null)
     {
         var outbox = App.Services.GetRequiredService<Outbox>();
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (waited.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
         {
-            if ((await OutboxBacklog.ReadAsync(Store, outbox, CancellationToken.None)).All(b => b.Settled)
+            if ((await OutboxBacklog.ReadAsync(Store, outbox, CancellationToken.None)).All(b => b.Settled || b.Subscriber == except)
                 && await Service<Takt.Intelligence.IIntelligence>().ObjectIndexBehindAsync(Store, CancellationToken.None) == 0)
                 return;
             await Task.Delay(50);

@@ -31,4 +31,5 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(ProductionOrderTechnicallyCompleted))]
 [JsonSerializable(typeof(ProductionOrderSettled))]
 [JsonSerializable(typeof(CostVersionReleased))]
+[JsonSerializable(typeof(SupplierInvoiceReceived))]
 public sealed partial class EventJson : JsonSerializerContext;

@@ -61,6 +61,8 @@ public static class EventTypes
 
     /// <summary><see cref="Events.CostVersionReleased"/>.</summary>
     public const string CostVersionReleased = "takt.production.cost-released.v1";
+    /// <summary><see cref="Events.SupplierInvoiceReceived"/>.</summary>
+    public const string SupplierInvoiceReceived = "takt.payables.invoice-received.v1";
 
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
@@ -81,6 +83,7 @@ public static class EventTypes
         new(ProductionOrderTechnicallyCompleted, typeof(ProductionOrderTechnicallyCompleted), Inbound: false),
         new(ProductionOrderSettled, typeof(ProductionOrderSettled), Inbound: false),
         new(CostVersionReleased, typeof(CostVersionReleased), Inbound: false),
+        new(SupplierInvoiceReceived, typeof(SupplierInvoiceReceived), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>

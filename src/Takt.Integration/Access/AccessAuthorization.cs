@@ -25,10 +25,19 @@ internal sealed class AllPlantsRequirement : AuthorizationHandler<AllPlantsRequi
 /// </summary>
 internal sealed class AccessResultHandler : IAuthorizationMiddlewareResultHandler
 {
+    // Pages outside the API (the web console) answer as their own authentication scheme says (a cookie redirects to sign-in).
+    private readonly AuthorizationMiddlewareResultHandler pages = new();
+
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        var decision = AccessDecision.Of(context);
         var access = context.GetEndpoint()?.Metadata.GetMetadata<EndpointAccess>();
+        if (access is null)
+        {
+            await pages.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
+        var decision = AccessDecision.Of(context);
         decision.Scope = access?.Scope;
         if (authorizeResult.Succeeded)
         {

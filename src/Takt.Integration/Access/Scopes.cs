@@ -20,6 +20,12 @@ public static class Scopes
     /// <summary>Account balances (company-wide: clients without a plant restriction only).</summary>
     public const string LedgerRead = "ledger:read";
 
+    /// <summary>Manual journal entries, reversals, accruals, determination rules (company-wide).</summary>
+    public const string LedgerWrite = "ledger:write";
+
+    /// <summary>Period states and the close: soft-close, close, reopen, run accrual reversals (company-wide).</summary>
+    public const string LedgerClose = "ledger:close";
+
     /// <summary>KPIs and process-log projections, for the client's plants.</summary>
     public const string KpisRead = "kpis:read";
 
@@ -49,6 +55,14 @@ public static class Scopes
 
     /// <summary>Production orders through their life (create, release, issue, confirm, hold, yield, scrap, complete, settle) and cost versions (company-wide).</summary>
     public const string ProductionWrite = "production:write";
+    /// <summary><c>POST /api/v1/payables/invoices</c>: supplier invoices and credit notes (UBL or JSON), for the client's plants.</summary>
+    public const string InvoicesWrite = "invoices:write";
+
+    /// <summary>Received supplier invoices: list and read, for the client's plants.</summary>
+    public const string PayablesRead = "payables:read";
+
+    /// <summary>Queue management: pause, drain and resume channels, read their status and history (company-wide).</summary>
+    public const string OpsManage = "ops:manage";
 
     /// <summary>Every scope with what it allows, in a stable order.</summary>
     public static IReadOnlyList<(string Scope, string Description)> Described { get; } =
@@ -57,6 +71,8 @@ public static class Scopes
         (ProductionRead, "Read production orders of the client's plants."),
         (InventoryRead, "Read stock of the client's plants."),
         (LedgerRead, "Read account balances (all plants)."),
+        (LedgerWrite, "Post manual journal entries and reversals, propose and post accruals, add determination rules (all plants)."),
+        (LedgerClose, "Open, soft-close, close and reopen periods; run accrual reversals (all plants)."),
         (KpisRead, "Read KPIs and process-log projections of the client's plants."),
         (DeadLettersManage, "List and replay outbox dead letters (all plants)."),
         (WebhooksManage, "Manage webhook subscriptions: create, delete, rotate secrets, replay (all plants)."),
@@ -67,6 +83,9 @@ public static class Scopes
         (MasterDataManage, "Import, export and change master data (all plants)."),
         (ProductionWrite, "Run production orders through their life and manage cost versions (all plants)."),
         (TasksWork, "Read the task inbox of the client's plants; claim, approve, reject, delegate and reassign tasks (all plants)."),
+        (InvoicesWrite, "Send supplier invoices and credit notes (UBL 2.1 / Peppol BIS Billing 3.0 or JSON) for the client's plants."),
+        (PayablesRead, "Read received supplier invoices of the client's plants."),
+        (OpsManage, "Pause, drain and resume inbound channels and webhook subscriptions; read their queues and history (all plants)."),
     ];
 
     public static FrozenSet<string> All { get; } = Described.Select(d => d.Scope).ToFrozenSet(StringComparer.Ordinal);

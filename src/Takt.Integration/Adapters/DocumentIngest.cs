@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Takt.Contracts;
 using Takt.Integration.Gateway;
 
@@ -37,6 +38,10 @@ internal static class DocumentIngest
     /// <summary>Reads the body within <see cref="AdapterOptions.MaxDocumentBytes"/>, or answers 413/415.</summary>
     public static async Task<(byte[]? Body, IResult? Refusal)> ReadAsync(HttpRequest request, AdapterOptions options, Func<string, bool> acceptsMediaType, string expected, CancellationToken ct)
     {
+        // Ops may hold the adapters channel paused: nothing is read then.
+        var channels = request.HttpContext.RequestServices.GetRequiredService<Operations.ChannelControl>();
+        if (ReceiveEvents.Paused(request.HttpContext, channels, Operations.Channels.Adapters) is { } paused)
+            return (null, paused);
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var media) || media.MediaType is null || !acceptsMediaType(media.MediaType.ToLowerInvariant()))
             return (null, Respond(Problem.UnsupportedMediaType(new Violation("", "content-type.unsupported", $"'{request.ContentType}' is not accepted here; send {expected}."))));
         if (request.ContentLength > options.MaxDocumentBytes)
@@ -140,7 +145,9 @@ internal static class DocumentIngest
     public static async Task<IResult> TallyAsync(HttpContext http, Task<IResult> handling)
     {
         var result = await handling;
-        http.Features.Set(IntakeTally.Of(result));
+        var tally = IntakeTally.Of(result);
+        http.Features.Set(tally);
+        http.RequestServices.GetRequiredService<Operations.ChannelControl>().Meter.Count(Operations.Channels.Adapters, tally.Accepted);
         return result;
     }
 

@@ -10,18 +10,23 @@ namespace Takt.Integration.Adapters;
 /// entity expansion bombs such as "billion laughs"), no resolver (nothing is fetched: no schemaLocation, no
 /// XInclude), at most <see cref="AdapterOptions.MaxDocumentBytes"/> characters and
 /// <see cref="AdapterOptions.MaxXmlDepth"/> levels. A first streaming pass enforces all of it before the
-/// document is built in memory.
+/// document is built in memory. Public so that other modules reading documents from outside (supplier invoices)
+/// read them the same way.
 /// </summary>
-internal static class SecureXml
+public static class SecureXml
 {
     /// <summary>The document, or the problem that stopped reading it (400 or 413).</summary>
-    public static (XDocument? Document, Problem? Problem) Load(byte[] body, AdapterOptions options)
+    public static (XDocument? Document, Problem? Problem) Load(byte[] body, AdapterOptions options) =>
+        Load(body, options.MaxDocumentBytes, options.MaxXmlDepth);
+
+    /// <summary>The document, or the problem that stopped reading it (400 or 413), within the given limits.</summary>
+    public static (XDocument? Document, Problem? Problem) Load(byte[] body, int maxCharacters, int maxDepth)
     {
         var settings = new XmlReaderSettings
         {
             DtdProcessing = DtdProcessing.Prohibit,
             XmlResolver = null,
-            MaxCharactersInDocument = options.MaxDocumentBytes,
+            MaxCharactersInDocument = maxCharacters,
             IgnoreComments = true,
             IgnoreProcessingInstructions = true,
             IgnoreWhitespace = true,
@@ -32,9 +37,9 @@ internal static class SecureXml
             {
                 while (scan.Read())
                 {
-                    if (scan.Depth > options.MaxXmlDepth)
+                    if (scan.Depth > maxDepth)
                     {
-                        return (null, Problem.Malformed([new Violation("", "xml.too-deep", $"Elements nest deeper than {options.MaxXmlDepth} levels.")]));
+                        return (null, Problem.Malformed([new Violation("", "xml.too-deep", $"Elements nest deeper than {maxDepth} levels.")]));
                     }
                 }
             }

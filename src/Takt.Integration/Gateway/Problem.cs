@@ -49,6 +49,12 @@ public sealed record Problem(
             $"{waiting} events are waiting for the writer, the most this server queues is {capacity}; nothing of this request was queued. Retry after the Retry-After header.",
             [new Violation("", "intake.busy", $"More than {capacity} events would be waiting for the writer.")]);
 
+    /// <summary>503 <c>channel.paused</c>: ops paused (or is draining) the channel; nothing of the request was read.</summary>
+    public static Problem Paused(string channel, string state, string? reason, string? actor, DateTimeOffset? since) =>
+        new("urn:takt:problem:paused", "This channel is paused; retry later.", 503,
+            $"The {channel} channel is {state}{(since is { } at ? $" since {at:yyyy-MM-dd HH:mm:ss}Z" : "")}{(actor is null ? "" : $" by {actor}")}{(reason is null ? "" : $": {reason}")}. Nothing of this request was read; send it again after the Retry-After header.",
+            [new Violation("", "channel.paused", $"The {channel} channel takes nothing while it is {state}.")]);
+
     public static Problem Unavailable(string detail) =>
         new("urn:takt:problem:unavailable", "Takt is not accepting events right now.", 503, detail, []);
 }

@@ -45,10 +45,14 @@ internal static class ReceiveEvents
         .ProducesProblem(422)
         .ProducesProblem(503);
 
-    public static async Task<IResult> HandleAsync(HttpContext http, EventValidation validation, IngestPipeline pipeline, IngestOptions options, CancellationToken ct)
+    public static async Task<IResult> HandleAsync(HttpContext http, EventValidation validation, IngestPipeline pipeline, IngestOptions options, Operations.ChannelControl channels, CancellationToken ct)
     {
+        if (Paused(http, channels, Operations.Channels.Gateway) is { } paused)
+            return paused;
         var result = await HandleCoreAsync(http, validation, pipeline, options, ct);
-        http.Features.Set(IntakeTally.Of(result));
+        var counted = IntakeTally.Of(result);
+        http.Features.Set(counted);
+        channels.Meter.Count(Operations.Channels.Gateway, counted.Accepted);
         return result;
     }
 
@@ -235,6 +239,19 @@ internal static class ReceiveEvents
 
     public static IResult Respond(Problem problem) =>
         Results.Json(problem, Problem.Json, Problem.ContentType, problem.Status);
+
+    /// <summary>How long a client is told to wait while ops holds a channel paused (503).</summary>
+    public const int PausedRetryAfterSeconds = 30;
+
+    /// <summary>503 with Retry-After when ops paused or is draining <paramref name="channel"/>; null while it runs.</summary>
+    internal static IResult? Paused(HttpContext http, Operations.ChannelControl channels, string channel)
+    {
+        var state = channels.Get(channel);
+        if (state.IsRunning)
+            return null;
+        http.Response.Headers.RetryAfter = PausedRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Respond(Problem.Paused(channel, state.State, state.Reason, state.Actor, state.ChangedAt));
+    }
 
     /// <summary>How long a client is told to wait when the writer is behind (503).</summary>
     public const int RetryAfterSeconds = 1;

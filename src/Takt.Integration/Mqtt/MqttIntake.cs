@@ -41,6 +41,7 @@ public sealed partial class MqttIntake(
     TaktStore store,
     AuditLog audit,
     TimeProvider clock,
+    Operations.ChannelControl channels,
     ILogger<MqttIntake> logger) : BackgroundService
 {
     private readonly Channel<Received> inbox = Channel.CreateUnbounded<Received>(new UnboundedChannelOptions { SingleReader = true });
@@ -50,6 +51,8 @@ public sealed partial class MqttIntake(
     private long received;
     private long accepted;
     private long rejected;
+    private int undecided; // received and not yet decided (the inbox's reader cannot count)
+    private long lastReceivedAt;
 
     // The payload is copied while the handler runs: the client may reuse its buffers afterwards.
     private sealed record Received(IMqttClient Client, MqttApplicationMessageReceivedEventArgs Message, string Topic, byte[] Payload);
@@ -61,6 +64,7 @@ public sealed partial class MqttIntake(
     {
         if (!options.Enabled)
             return;
+        channels.MqttQueued = () => Volatile.Read(ref undecided);
         var processing = ProcessAsync(stoppingToken);
         await StayConnectedAsync(stoppingToken);
         inbox.Writer.TryComplete();
@@ -73,6 +77,8 @@ public sealed partial class MqttIntake(
         var failures = 0;
         while (!ct.IsCancellationRequested)
         {
+            await WhilePausedAsync(ct);
+            var held = false;
             using var client = factory.CreateMqttClient();
             var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             client.DisconnectedAsync += _ =>
@@ -86,6 +92,8 @@ public sealed partial class MqttIntake(
                 // Acknowledged by ProcessAsync once the message is decided, not when this handler returns.
                 e.AutoAcknowledge = false;
                 Interlocked.Increment(ref received);
+                Interlocked.Increment(ref undecided);
+                Volatile.Write(ref lastReceivedAt, Environment.TickCount64);
                 var message = e.ApplicationMessage;
                 return inbox.Writer.WriteAsync(new Received(client, e, message.Topic, System.Buffers.BuffersExtensions.ToArray(message.Payload)), CancellationToken.None).AsTask();
             };
@@ -107,8 +115,15 @@ public sealed partial class MqttIntake(
                     connected = true;
                     failures = 0;
                     LogConnected(logger, options.ToString(), result.IsSessionPresent);
-                    await lost.Task.WaitAsync(ct);
-                    LogLost(logger, options.ToString());
+                    using var connection = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    var hold = HoldRequestedAsync(connection.Token);
+                    var ended = await Task.WhenAny(lost.Task, hold).WaitAsync(ct);
+                    await connection.CancelAsync();
+                    held = ended == hold && await hold;
+                    if (held)
+                        LogHeld(logger, channels.Get(Operations.Channels.Mqtt).State);
+                    else
+                        LogLost(logger, options.ToString());
                 }
             }
 #pragma warning disable CA1031 // the edge to the broker: whatever the connection throws, log it and connect again
@@ -130,6 +145,8 @@ public sealed partial class MqttIntake(
 
             if (ct.IsCancellationRequested)
                 break;
+            if (held)
+                continue; // ops paused the intake: no backoff, wait for the resume
             failures++;
             try
             {
@@ -139,6 +156,48 @@ public sealed partial class MqttIntake(
             {
                 break;
             }
+        }
+    }
+
+    /// <summary>While ops holds the channel paused, the intake stays away from the broker, which keeps the session's messages.</summary>
+    private async Task WhilePausedAsync(CancellationToken ct)
+    {
+        while (channels.Get(Operations.Channels.Mqtt).IsPaused)
+            await Task.WhenAny(channels.Changed, Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, ct)).WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// Completes with true when ops pauses the channel (after what was received is decided, at most 5 s), or when a
+    /// drain has taken everything the broker had (nothing received for a second and nothing left to decide; the drain
+    /// then ends as a pause). Completes with false when <paramref name="ct"/> ends it (the connection was lost).
+    /// </summary>
+    private async Task<bool> HoldRequestedAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                var state = channels.Get(Operations.Channels.Mqtt);
+                var idle = Volatile.Read(ref undecided) == 0;
+                if (state.IsPaused)
+                {
+                    for (var waited = 0; waited < 50 && Volatile.Read(ref undecided) > 0; waited++)
+                        await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, ct);
+                    return true;
+                }
+
+                if (state.IsDraining && idle && Environment.TickCount64 - Volatile.Read(ref lastReceivedAt) >= 1000)
+                {
+                    await channels.CompleteDrainAsync(state, ct);
+                    return true;
+                }
+
+                await Task.WhenAny(channels.Changed, Task.Delay(TimeSpan.FromMilliseconds(250), TimeProvider.System, ct)).WaitAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
@@ -196,6 +255,7 @@ public sealed partial class MqttIntake(
                         await client.TryDisconnectAsync();
                 }
 
+                Interlocked.Add(ref undecided, -batch.Count);
                 batch.Clear();
             }
         }
@@ -378,6 +438,9 @@ public sealed partial class MqttIntake(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT: connected to {Broker} (session present: {SessionPresent})")]
     private static partial void LogConnected(ILogger logger, string broker, bool sessionPresent);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT: the intake is {State} by ops; disconnected, the broker keeps the session's messages")]
+    private static partial void LogHeld(ILogger logger, string state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: lost the connection to {Broker}; reconnecting")]
     private static partial void LogLost(ILogger logger, string broker);

@@ -26,6 +26,18 @@ public sealed class WebhookOptions
 
     /// <summary>How often to look for due retries when no commit wakes the worker. Default 1 s.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Circuit breaker: the share of failed attempts within <see cref="BreakSamplingDuration"/> that opens a subscription's circuit.</summary>
+    public double BreakFailureRatio { get; set; } = 0.8;
+
+    /// <summary>Circuit breaker: the fewest attempts within the sampling period before the circuit may open.</summary>
+    public int BreakMinimumThroughput { get; set; } = 10;
+
+    /// <summary>Circuit breaker: the period over which failures are counted.</summary>
+    public TimeSpan BreakSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Circuit breaker: how long an open circuit makes no attempt before one trial delivery.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(20);
 }
 
 /// <summary>
@@ -43,6 +55,8 @@ public sealed partial class WebhookWorker(
     WebhookOptions options,
     IHttpClientFactory httpClients,
     TimeProvider clock,
+    Operations.ChannelControl channels,
+    WebhookCircuits circuits,
     ILogger<WebhookWorker> logger) : BackgroundService
 {
     public const string HttpClientName = "takt-webhooks";
@@ -73,7 +87,16 @@ public sealed partial class WebhookWorker(
                 }
 
                 foreach (var target in targets)
-                    sent += await TurnAsync(target, stoppingToken);
+                {
+                    // Ops may hold a subscription paused (nothing is sent, not even retries) or drain it: deliver up
+                    // to the outbox position of the drain's moment, then pause.
+                    var channel = channels.Get(Operations.Channels.Webhook(target.Webhook.Id));
+                    if (channel.IsPaused)
+                        continue;
+                    sent += await TurnAsync(target, channel.IsDraining ? channel.DrainTo ?? 0 : null, stoppingToken);
+                    if (channel.IsDraining && await DrainedAsync(target, channel.DrainTo ?? 0, stoppingToken))
+                        await channels.CompleteDrainAsync(channel, stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -99,9 +122,16 @@ public sealed partial class WebhookWorker(
         }
     }
 
-    /// <summary>One subscription's turn: due retries first, then new messages. Returns the attempts made.</summary>
-    internal async Task<int> TurnAsync(WebhookTarget target, CancellationToken ct)
+    /// <summary>
+    /// One subscription's turn: due retries first, then new messages (up to outbox position <paramref name="upTo"/>
+    /// while it drains). Returns the attempts made.
+    /// </summary>
+    internal async Task<int> TurnAsync(WebhookTarget target, long? upTo, CancellationToken ct)
     {
+        // An open circuit makes no attempt at all: the messages wait in the log and their retries keep their attempts.
+        if (circuits.IsOpen(target.Webhook.Id))
+            return 0;
+
         // One connection serves the whole turn: its reads, its writes and the attempt log of every request.
         await using var connection = await store.OpenConnectionAsync(ct);
         var attempts = await RetryDueAsync(connection, target, ct);
@@ -112,8 +142,8 @@ public sealed partial class WebhookWorker(
             "SELECT position FROM store_outbox_cursor WHERE subscriber = @subscriber", new { subscriber = target.Subscriber }, cancellationToken: ct)) ?? 0;
         var visible = SettledReads.Condition(store.Engine);
         var batch = (await connection.QueryAsync<(long Seq, string Id, string Type, string Source, string? Subject, string? Plant, long TimeUs, string Data)>(new CommandDefinition(
-                $"SELECT seq, id, type, source, subject, plant, time_us, data FROM store_outbox_message WHERE seq > @position{visible} ORDER BY seq LIMIT @limit",
-                new { position, limit = options.BatchSize }, cancellationToken: ct)))
+                $"SELECT seq, id, type, source, subject, plant, time_us, data FROM store_outbox_message WHERE seq > @position{(upTo is null ? "" : " AND seq <= @upTo")}{visible} ORDER BY seq LIMIT @limit",
+                new { position, upTo, limit = options.BatchSize }, cancellationToken: ct)))
             .Select(r => new Logged(r.Seq, new OutboxMessage(r.Id, r.Type, r.Source, r.Subject, r.Plant, Instants.FromUnixMicroseconds(r.TimeUs), r.Data)))
             .ToList();
         if (batch.Count == 0)
@@ -123,6 +153,8 @@ public sealed partial class WebhookWorker(
         var reached = position;
         foreach (var logged in batch)
         {
+            if (circuits.IsOpen(target.Webhook.Id))
+                break; // the circuit opened during this turn: what is left waits at the position
             if (target.Accepts(logged.Message))
             {
                 attempts++;
@@ -176,6 +208,8 @@ public sealed partial class WebhookWorker(
         var attempts = 0;
         foreach (var r in due)
         {
+            if (circuits.IsOpen(target.Webhook.Id))
+                break;
             attempts++;
             var attempt = (int)r.Attempts + 1;
             var message = new OutboxMessage(r.MessageId, r.Type, r.Source, r.Subject, r.Plant, Instants.FromUnixMicroseconds(r.TimeUs), r.Data);
@@ -211,6 +245,19 @@ public sealed partial class WebhookWorker(
         }
 
         return attempts;
+    }
+
+    /// <summary>A drain is done when the position has reached its mark and no delivery up to the mark waits for a retry.</summary>
+    private async Task<bool> DrainedAsync(WebhookTarget target, long upTo, CancellationToken ct)
+    {
+        await using var connection = await store.OpenConnectionAsync(ct);
+        var (position, waiting) = await connection.QuerySingleAsync<(long Position, long Waiting)>(new CommandDefinition(
+            """
+            SELECT COALESCE((SELECT position FROM store_outbox_cursor WHERE subscriber = @subscriber), 0),
+                   (SELECT COUNT(*) FROM store_outbox_retry WHERE subscriber = @subscriber AND status = 'pending' AND message_seq <= @upTo)
+            """,
+            new { subscriber = target.Subscriber, upTo }, cancellationToken: ct));
+        return position >= upTo && waiting == 0;
     }
 
     private static async Task<long> WaitingRetriesAsync(System.Data.Common.DbConnection connection, WebhookTarget target, CancellationToken ct) =>
@@ -270,20 +317,23 @@ public sealed partial class WebhookWorker(
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             timeout.CancelAfter(options.Timeout);
-            try
+            error = await circuits.AttemptAsync(target.Webhook.Id, async token =>
             {
-                using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-                status = (int)response.StatusCode;
-                error = response.IsSuccessStatusCode ? null : $"HTTP {status} {response.ReasonPhrase}";
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                error = $"No answer within {options.Timeout.TotalSeconds:0.#} s";
-            }
-            catch (HttpRequestException ex)
-            {
-                error = $"{ex.HttpRequestError}: {ex.Message}";
-            }
+                try
+                {
+                    using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+                    status = (int)response.StatusCode;
+                    return response.IsSuccessStatusCode ? null : $"HTTP {status} {response.ReasonPhrase}";
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return $"No answer within {options.Timeout.TotalSeconds:0.#} s";
+                }
+                catch (HttpRequestException ex)
+                {
+                    return $"{ex.HttpRequestError}: {ex.Message}";
+                }
+            }, timeout.Token);
         }
 
         var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;

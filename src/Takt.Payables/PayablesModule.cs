@@ -1,0 +1,105 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Takt.Contracts;
+using Takt.Integration.Access;
+using Takt.Integration.Gateway;
+using Takt.Payables.Invoices;
+using Takt.Store;
+
+namespace Takt.Payables;
+
+/// <summary>Accounts payable: supplier invoice and credit note intake (UBL 2.1 / Peppol BIS Billing 3.0 and a JSON form).</summary>
+public static class PayablesModule
+{
+    public static SchemaModule Schema { get; } = new("payables", typeof(PayablesModule).Assembly);
+
+    private static readonly string[] XmlTypes = ["application/xml", "text/xml"];
+
+    public static IServiceCollection AddPayables(this IServiceCollection services, PayablesOptions? options = null) =>
+        services
+            .AddSingleton(options ?? new PayablesOptions())
+            .AddSingleton<IPayables, InvoiceIntake>();
+
+    public static RouteGroupBuilder MapPayables(this RouteGroupBuilder api)
+    {
+        api.MapPost("/payables/invoices", ReceiveAsync)
+            .WithName("ReceiveSupplierInvoice")
+            .WithSummary("Receive a supplier invoice or credit note for a plant: UBL 2.1 / Peppol BIS Billing 3.0 XML (application/xml) or its JSON form (application/json). " +
+                "It is read without DTDs or external entities, checked against the EN 16931 rules (each broken rule reported with its XPath or JSON Pointer) and stored with its duplicate flag; " +
+                "the same document again is a replay (docs/payables.md).")
+            .Accepts<SupplierInvoice>("application/json", "application/xml", "text/xml")
+            .Produces<InvoiceReceipt>(201)
+            .Produces<InvoiceReceipt>(200)
+            .ProducesProblem(400)
+            .ProducesProblem(403)
+            .ProducesProblem(413)
+            .ProducesProblem(415)
+            .ProducesProblem(422);
+        api.MapGet("/payables/invoices", async (IPayables payables, TaktStore store, string? plant, string? status, int? limit, CancellationToken ct) =>
+                status is not (null or "received" or "blocked")
+                    ? Answer(Problem.Malformed([new Violation("/query/status", "payables.status-unknown", "status is received or blocked.")]))
+                    : Results.Ok(await payables.InvoicesAsync(store, plant, status, Math.Clamp(limit ?? 100, 1, 1000), ct)))
+            .WithName("ListSupplierInvoices")
+            .WithSummary("Received supplier invoices and credit notes, newest first, with their totals, status and duplicate flag.")
+            .Produces<IReadOnlyList<InvoiceReceipt>>(200)
+            .ProducesProblem(400);
+        api.MapGet("/payables/invoices/{id}", async (IPayables payables, TaktStore store, string id, CancellationToken ct) =>
+                await payables.InvoiceAsync(store, id, ct) is { } invoice
+                    ? Results.Ok(invoice)
+                    : Answer(Problem.NotFound(new Violation("/id", "invoice.unknown", $"Supplier invoice '{id}' does not exist."))))
+            .WithName("GetSupplierInvoice")
+            .WithSummary("One received supplier invoice with its whole document (JSON form).")
+            .Produces<InvoiceDetail>(200)
+            .ProducesProblem(404);
+        return api;
+    }
+
+    private static async Task<IResult> ReceiveAsync(HttpContext http, string? plant, IPayables payables, TaktStore store, PayablesOptions options, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(plant))
+            return Answer(Problem.Malformed([new Violation("/plant", "payables.plant-required", "Name the plant the invoice is for: ?plant=PA01.")]));
+        var request = http.Request;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var media) || media.MediaType?.ToLowerInvariant() is not { } type
+            || !(type == "application/json" || XmlTypes.Contains(type) || type.EndsWith("+xml", StringComparison.Ordinal)))
+        {
+            return Answer(Problem.UnsupportedMediaType(new Violation("", "content-type.unsupported",
+                $"'{request.ContentType}' is not accepted here; send UBL as application/xml or the JSON form as application/json.")));
+        }
+
+        if (request.ContentLength > options.MaxDocumentBytes)
+            return TooLarge(options);
+        var body = await ReadBodyAsync(request.Body, options.MaxDocumentBytes, ct);
+        if (body is null)
+            return TooLarge(options);
+        var document = type == "application/json" ? InvoiceDocuments.CheckJson(body, options) : InvoiceDocuments.CheckUbl(body, options);
+        var client = http.Features.Get<AccessDecision>()?.Client?.ClientId;
+        var (receipt, problem) = await payables.ReceiveAsync(store, plant, document, client, ct);
+        if (problem is not null)
+            return Answer(problem);
+        return receipt!.Replayed ? Results.Ok(receipt) : Results.Created($"/api/v1/payables/invoices/{receipt.Id}", receipt);
+    }
+
+    private static IResult Answer(Problem problem) => Results.Json(problem, Problem.Json, Problem.ContentType, problem.Status);
+
+    private static IResult TooLarge(PayablesOptions options) =>
+        Answer(Problem.TooLarge(new Violation("", "payload.too-large", $"An invoice document may have at most {options.MaxDocumentBytes} bytes.")));
+
+    /// <summary>The body, or null as soon as it grows past the limit (nothing more is read).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit)
+                return null;
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}
