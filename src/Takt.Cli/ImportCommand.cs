@@ -16,7 +16,7 @@ internal static class ImportCommand
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
 
-    public static Command Create()
+    public static Command MasterData()
     {
         var file = new Argument<FileInfo>("file") { Description = "A master-data file: .json (a document) or .csv (kind,columns… per line)." };
         var db = new Option<string>("--db") { Description = "The database: a SQLite file or a PostgreSQL connection string.", DefaultValueFactory = _ => "takt.db" };
@@ -63,7 +63,7 @@ internal static class ImportCommand
             AnsiConsole.MarkupLineInterpolated($"[green]{(parse.GetValue(dryRun) ? "Checked" : "Imported")}[/] {s.Companies} companies, {s.Plants} plants, {s.Items} items, {s.Conversions} conversions, {s.WorkCenters} work centers, {s.Boms} BOM versions ({s.BomLines} lines), {s.Routings} routings ({s.Operations} operations), {s.StandardCosts} standard costs, {s.Overheads} overhead rates.");
             return 0;
         });
-        return new Command("import", "Import files into a Takt database.") { masterdata };
+        return masterdata;
     }
 
     private static int Fail(IReadOnlyList<Violation> violations)

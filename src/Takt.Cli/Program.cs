@@ -18,9 +18,9 @@ root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());
 root.Subcommands.Add(OpsCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
-root.Subcommands.Add(ImportCommand.Create());
 foreach (var command in LedgerCommand.Create())
     root.Subcommands.Add(command);
 root.Subcommands.Add(PayablesCommand.Invoices());
 root.Subcommands.Add(PayablesCommand.Import());
+root.Subcommands.First(c => c.Name == "import").Subcommands.Add(ImportCommand.MasterData());
 return await root.Parse(args).InvokeAsync();
