@@ -24,4 +24,5 @@ root.Subcommands.Add(PayablesCommand.Invoices());
 root.Subcommands.Add(PayablesCommand.Import());
 root.Subcommands.Add(InventoryCommand.Stock());
 root.Subcommands.Add(InventoryCommand.Reconcile());
+root.Subcommands.First(c => c.Name == "import").Subcommands.Add(ImportCommand.MasterData());
 return await root.Parse(args).InvokeAsync();

@@ -60,4 +60,18 @@ public interface IInventory
     /// date, replayed from the movements.
     /// </summary>
     Task<IReadOnlyList<BinBalance>> BinsAsync(TaktStore store, string? plant, string? item, DateOnly? asOf, CancellationToken ct);
+
+    /// <summary>
+    /// Stock of some items at a plant read inside the caller's transaction (release checks, revaluation); items
+    /// without stock are absent.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, StockBalance>> OnHandAsync(StoreTransaction transaction, string plant, IReadOnlyCollection<string> items, CancellationToken ct)
+    {
+        var result = new Dictionary<string, StockBalance>(StringComparer.Ordinal);
+        var (itemIn, itemArg) = SqlList.In(transaction, "item", items, 2);
+        await using var reader = await transaction.Command($"SELECT item, quantity_e6, value_e4 FROM inventory_stock WHERE plant = $1 AND {itemIn}", plant, itemArg).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            result[reader.GetString(0)] = new StockBalance(plant, reader.GetString(0), Fixed.FromE6(reader.GetInt64(1)), Fixed.FromE4(reader.GetInt64(2)));
+        return result;
+    }
 }

@@ -58,4 +58,19 @@ public interface IMasterData
 
     /// <summary>Every plant (small; for lists and KPIs).</summary>
     Task<IReadOnlyList<Plant>> PlantsAsync(TaktStore store, CancellationToken ct);
+
+    /// <summary>
+    /// Checks a whole document (references, units, conversions, BOM cycles, effective-date overlaps, released
+    /// versions) and stages all of it in the transaction, or nothing with every violation.
+    /// </summary>
+    Task<Outcome<ImportSummary>> ImportAsync(StoreTransaction transaction, MasterDataDocument document, ChangeReason reason, CancellationToken ct);
+
+    /// <summary>Everything, in the import format (a round trip imports unchanged).</summary>
+    Task<MasterDataDocument> ExportAsync(TaktStore store, CancellationToken ct);
+
+    /// <summary>A plant's items, BOMs effective on <paramref name="on"/> (released ones only), routings, costs and rates.</summary>
+    Task<ProductStructure> LoadStructureAsync(StoreTransaction transaction, string plant, DateOnly on, CancellationToken ct);
+
+    /// <summary>Sets standard costs at a plant (a released cost version), logging each change with who, when and why.</summary>
+    Task SetStandardCostsAsync(StoreTransaction transaction, string plant, IReadOnlyDictionary<string, decimal> costs, ChangeReason reason, CancellationToken ct);
 }

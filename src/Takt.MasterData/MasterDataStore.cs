@@ -110,4 +110,42 @@ internal sealed class MasterDataStore : IMasterData
             new CommandDefinition("SELECT p.code, p.name, c.code, c.name, c.currency, p.time_zone FROM masterdata_plant p JOIN masterdata_company c ON c.code = p.company ORDER BY p.code", cancellationToken: ct));
         return [.. rows.Select(r => new Plant(r.Code, r.Name, new Company(r.CompanyCode, r.CompanyName, Currency.Of(r.Currency)), TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone)))];
     }
+    public async Task<Outcome<ImportSummary>> ImportAsync(StoreTransaction transaction, MasterDataDocument document, ChangeReason reason, CancellationToken ct)
+    {
+        var existing = await MasterDataImport.LoadAsync(transaction, ct);
+        var violations = MasterDataImport.Validate(document, existing);
+        if (violations.Count > 0)
+            return Outcome<ImportSummary>.FromViolations(violations);
+        var summary = MasterDataImport.Stage(transaction, document, existing, reason);
+        await transaction.FlushAsync(ct);
+        return summary;
+    }
+
+    public Task<MasterDataDocument> ExportAsync(TaktStore store, CancellationToken ct) => MasterDataExport.ReadAsync(store, ct);
+
+    public Task<ProductStructure> LoadStructureAsync(StoreTransaction transaction, string plant, DateOnly on, CancellationToken ct) =>
+        MasterDataExport.StructureAsync(transaction, plant, on, ct);
+
+    public async Task SetStandardCostsAsync(StoreTransaction transaction, string plant, IReadOnlyDictionary<string, decimal> costs, ChangeReason reason, CancellationToken ct)
+    {
+        var before = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        await using (var reader = await transaction.Command("SELECT item, standard_cost_e4 FROM masterdata_item_plant WHERE plant = $1", plant).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+                before[reader.GetString(0)] = Fixed.FromE4(reader.GetInt64(1));
+        }
+
+        var now = transaction.Clock.GetUtcNow().ToUnixMicroseconds();
+        foreach (var (item, cost) in costs)
+        {
+            var old = before.TryGetValue(item, out var b) ? b : (decimal?)null;
+            if (old == cost)
+                continue;
+            transaction.Stage(
+                "INSERT INTO masterdata_item_plant (plant, item, standard_cost_e4) VALUES ($1, $2, $3) ON CONFLICT (plant, item) DO UPDATE SET standard_cost_e4 = excluded.standard_cost_e4",
+                plant, item, Fixed.ToE4(cost));
+            MasterDataImport.LogChange(transaction, "standard-cost", $"{plant}/{item}", "standardCost",
+                old?.ToString(System.Globalization.CultureInfo.InvariantCulture), cost.ToString(System.Globalization.CultureInfo.InvariantCulture), reason, now);
+        }
+    }
 }

@@ -1,4 +1,6 @@
 using Takt.Contracts;
+using Takt.MasterData;
+using Takt.Production.Costing;
 using Takt.Store;
 
 namespace Takt.Production;
@@ -35,7 +37,41 @@ public sealed record ProductionOrderView(
     decimal Scrap,
     decimal Wip,
     IReadOnlyList<ComponentView> Components,
-    IReadOnlyList<OperationView> Operations);
+    IReadOnlyList<OperationView> Operations,
+    string? Hold = null);
+
+/// <summary>A production order to create: the BOM and routing valid today at the plant are snapshot into it.</summary>
+public sealed record CreateProductionOrder(string Number, string Plant, string Item, decimal Quantity, DateOnly DueDate, int Priority = 1);
+
+/// <summary>
+/// The body of an order action; each action reads its fields: issue (item, quantity, unit), confirm (operation,
+/// good, scrap, rework, machineHours, labourHours), yield (quantity), scrap (quantity, reasonCode), hold and
+/// release-hold (reason). Quantities are in the item's base unit unless a unit is given.
+/// </summary>
+public sealed record OrderAction(
+    string? Item = null,
+    decimal? Quantity = null,
+    string? Unit = null,
+    string? Operation = null,
+    decimal? Good = null,
+    decimal? Scrap = null,
+    decimal? Rework = null,
+    decimal? MachineHours = null,
+    decimal? LabourHours = null,
+    string? Reason = null,
+    string? ReasonCode = null);
+
+/// <summary>What an order action did: the order's state afterwards, the events, entries and (settlement) variances.</summary>
+public sealed record OrderActionResult(
+    string Order,
+    string Status,
+    string? Hold,
+    IReadOnlyList<string> Events,
+    IReadOnlyList<string> JournalEntries,
+    IReadOnlyDictionary<string, decimal>? Variances = null);
+
+/// <summary>A settled variance of an order (positive: unfavourable).</summary>
+public sealed record VarianceRow(string Order, string Plant, string Item, int Period, string Category, decimal Amount, string Currency);
 
 /// <summary>Production orders: release, shop-floor events (issue, confirmation, yield), queries.</summary>
 public interface IProduction
@@ -45,4 +81,30 @@ public interface IProduction
     Task<ProductionOrderView?> OrderAsync(TaktStore store, string number, CancellationToken ct);
 
     Task<IReadOnlyList<ProductionOrderView>> OrdersAsync(TaktStore store, string? plant, int limit, CancellationToken ct);
+
+    /// <summary>
+    /// Creates an order with a snapshot of the BOM and routing valid today (plan prices and rates included).
+    /// <paramref name="structure"/> reuses a plant structure already read (bulk creation); null reads it.
+    /// </summary>
+    Task<Outcome<OrderActionResult>> CreateAsync(StoreTransaction transaction, CreateProductionOrder request, ProductStructure? structure, CancellationToken ct);
+
+    /// <summary>
+    /// One step of an order's life: release, issue, confirm, yield, scrap, hold, release-hold, complete, settle.
+    /// A step the order's state does not allow is refused with the state and the rule.
+    /// </summary>
+    Task<Outcome<OrderActionResult>> ActAsync(StoreTransaction transaction, string number, string action, OrderAction body, string actor, CancellationToken ct);
+
+    /// <summary>Settled variances, filtered by plant, order, item and period (yyyymm).</summary>
+    Task<IReadOnlyList<VarianceRow>> VariancesAsync(TaktStore store, string? plant, string? order, string? item, int? period, CancellationToken ct);
+
+    /// <summary>Rolls up the plant's standard costs as of a date and keeps them as a simulated cost version.</summary>
+    Task<Outcome<CostVersionView>> SimulateCostsAsync(TaktStore store, string plant, DateOnly validFrom, ChangeReason reason, CancellationToken ct);
+
+    /// <summary>simulated → marked (chosen for release).</summary>
+    Task<Outcome<CostVersionView>> MarkCostsAsync(TaktStore store, string version, string actor, CancellationToken ct);
+
+    /// <summary>marked → released: the estimates become standard costs and stock on hand is revalued (one transaction).</summary>
+    Task<Outcome<CostVersionView>> ReleaseCostsAsync(TaktStore store, string version, ChangeReason reason, CancellationToken ct);
+
+    Task<CostVersionView?> CostVersionAsync(TaktStore store, string version, CancellationToken ct);
 }

@@ -12,6 +12,9 @@ public static class ProductionModule
 
     public static IServiceCollection AddProduction(this IServiceCollection services) =>
         services
+            .AddSingleton<ProductionEvents>()
+            .AddSingleton<Orders.OrderLifecycle>()
+            .AddSingleton<Costing.CostVersions>()
             .AddSingleton<IProduction, ProductionOrders>()
             .AddSingleton<IInboundEventHandler, ShopFloorEvents>();
 
@@ -26,6 +29,7 @@ public static class ProductionModule
                     statusCode: 404, title: "Not found.", type: "urn:takt:problem:not-found", detail: $"Production order '{number}' does not exist."))
             .WithName("GetProductionOrder")
             .WithSummary("One production order.");
+        ProductionEndpoints.Map(api);
         return api;
     }
 }

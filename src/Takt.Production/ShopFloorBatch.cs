@@ -60,11 +60,13 @@ internal sealed class ShopFloorBatch(
             return new Violation("/data/item", "item.unknown", $"Item '{data.Item}' does not exist.");
         if (!order.Components.Contains(item.Number))
             return new Violation("/data/item", "order.component-unknown", $"Item {item.Number} is not a component of order {order.Number}.");
+        if (order.Hold is { } hold)
+            return OnHold(order, hold);
         var moved = MoveStock(inbound, plant, postingDate, order, item, data.Quantity, GoodsIssueToOrder, "material-issue", leavesStock: true);
         if (moved.IsRejected)
             return Outcome<EventEffects>.FromViolations(moved.Violations);
         var (entry, journalEntry, movement, quantity, value) = moved.Value;
-        transaction.Stage("UPDATE production_order_component SET issued_e6 = issued_e6 + $1 WHERE order_number = $2 AND item = $3", Fixed.ToE6(quantity), order.Number, item.Number);
+        transaction.Stage("UPDATE production_order_component SET issued_e6 = issued_e6 + $1, issued_value_e4 = issued_value_e4 + $2 WHERE order_number = $3 AND item = $4", Fixed.ToE6(quantity), Fixed.ToE4(value.Amount), order.Number, item.Number);
         transaction.Stage("UPDATE production_order SET wip_e4 = wip_e4 + $1, version = version + 1 WHERE number = $2", Fixed.ToE4(value.Amount), order.Number);
         return Record(inbound, plant, entry, journalEntry, movement,
         [
@@ -72,6 +74,10 @@ internal sealed class ShopFloorBatch(
             new ObjectLink("item", item.Number, "component"),
         ]);
     }
+
+    /// <summary>A quality hold blocks the order's goods movements (issues, yield) until it is released.</summary>
+    private static Violation OnHold(OrderRow order, string reason) =>
+        new("/data/order", "order.on-hold", $"Order {order.Number} is on quality hold ({reason}); goods movements wait until the hold is released.");
 
     private Outcome<EventEffects> Confirm(InboundEvent inbound, OperationConfirmed data)
     {
@@ -126,8 +132,8 @@ internal sealed class ShopFloorBatch(
 
         JournalEntryId? journalEntry = entry is null ? null : ledger.Stage(transaction, entry);
         transaction.Stage(
-            "UPDATE production_order_operation SET good_e6 = good_e6 + $1, scrap_e6 = scrap_e6 + $2, machine_hours_e6 = machine_hours_e6 + $3, labour_hours_e6 = labour_hours_e6 + $4 WHERE order_number = $5 AND operation = $6",
-            Fixed.ToE6(good), Fixed.ToE6(scrap), Fixed.ToE6(machine), Fixed.ToE6(labour), order.Number, operation.Operation);
+            "UPDATE production_order_operation SET good_e6 = good_e6 + $1, scrap_e6 = scrap_e6 + $2, machine_hours_e6 = machine_hours_e6 + $3, labour_hours_e6 = labour_hours_e6 + $4, activity_value_e4 = activity_value_e4 + $5 WHERE order_number = $6 AND operation = $7",
+            Fixed.ToE6(good), Fixed.ToE6(scrap), Fixed.ToE6(machine), Fixed.ToE6(labour), Fixed.ToE4((machineValue + labourValue).Amount), order.Number, operation.Operation);
         transaction.Stage(
             "UPDATE production_order SET scrap_e6 = scrap_e6 + $1, wip_e4 = wip_e4 + $2, version = version + 1 WHERE number = $3",
             Fixed.ToE6(scrap), Fixed.ToE4((machineValue + labourValue - scrapValue).Amount), order.Number);
@@ -149,6 +155,8 @@ internal sealed class ShopFloorBatch(
             return new Violation("/data/item", "item.unknown", $"Item '{data.Item}' does not exist.");
         if (item.Number != order.Item)
             return new Violation("/data/item", "order.item-mismatch", $"Order {order.Number} produces {order.Item}, not {item.Number}.");
+        if (order.Hold is { } hold)
+            return OnHold(order, hold);
         var moved = MoveStock(inbound, plant, postingDate, order, item, data.Quantity, GoodsReceiptFromOrder, "production-receipt", leavesStock: false);
         if (moved.IsRejected)
             return Outcome<EventEffects>.FromViolations(moved.Violations);

@@ -157,6 +157,23 @@ public static class ApiAccess
         ["SaveSupplier"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants), // PUT: idempotent by itself
         ["SetProcurementBudget"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants), // PUT: idempotent by itself
         ["ProcurementKpis"] = new(Scopes.KpisRead, PlantBinding.Query),
+        // Master data, production orders and costing (issue 6): master data and cost versions are company-wide; the
+        // order lifecycle names its plant in the order, which the access layer does not read: unrestricted clients.
+        ["ImportMasterData"] = new(Scopes.MasterDataManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ExportMasterData"] = new(Scopes.MasterDataManage, PlantBinding.AllPlants),
+        ["GetItem"] = new(Scopes.ProductionRead, PlantBinding.AllPlants),
+        ["SaveItem"] = new(Scopes.MasterDataManage, PlantBinding.AllPlants), // PUT: idempotent by itself
+        ["SaveWorkCenter"] = new(Scopes.MasterDataManage, PlantBinding.AllPlants),
+        ["SaveRouting"] = new(Scopes.MasterDataManage, PlantBinding.AllPlants),
+        ["SaveBom"] = new(Scopes.MasterDataManage, PlantBinding.AllPlants),
+        ["ListBomVersions"] = new(Scopes.ProductionRead, PlantBinding.AllPlants),
+        ["ListMasterDataChanges"] = new(Scopes.MasterDataManage, PlantBinding.AllPlants),
+        ["CreateProductionOrder"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ActOnProductionOrder"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListProductionVariances"] = new(Scopes.ProductionRead, PlantBinding.Query),
+        ["SimulateCostVersion"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ActOnCostVersion"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["GetCostVersion"] = new(Scopes.ProductionRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Production.Costing.CostVersionView)?.Plant),
         // Payables: a supplier (or its service provider) is a client with invoices:write for the plants it bills; the
         // plant is a query parameter. An invoice names itself (supplier, number, content): the same document again is a
         // replay without an Idempotency-Key, like the adapters' documents.

@@ -113,6 +113,7 @@ public static class DemoData
         await DemoLedger.SeedAsync(ledger, tx, Company, today, ct);
 
         await DemoInventory.SeedAsync(tx, ledger, [PlantA, PlantB], ct);
+        await DemoProduction.SeedAsync(services, tx, today, ct);
 
         // Opening stock, posted so that the inventory accounts equal the stock value from the first day.
         var rules = await ledger.LoadRulesAsync(tx, ct);

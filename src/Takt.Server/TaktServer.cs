@@ -135,6 +135,7 @@ public static class TaktServer
         var api = app.MapGroup("/api/v1").RequireAccess(ApiAccess.Table);
         api.MapGroup("").WithTags("Integration").MapIntegration();
         api.MapGroup("").WithTags("Production").MapProduction();
+        api.MapGroup("").MapMasterData();
         api.MapGroup("").WithTags("Inventory").MapInventory();
         api.MapGroup("").WithTags("Ledger").MapLedger();
         api.MapGroup("").WithTags("Intelligence").MapIntelligence();

@@ -53,13 +53,14 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     /// <summary>Supplier invoices received before the refused calls run, one per plant.</summary>
     private sealed record InvoiceState(string Pa01, string Pb01);
 
-    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null, InvoiceState? invoices = null, ProcurementState? procurement = null) =>
+    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null, InvoiceState? invoices = null, ProcurementState? procurement = null, string costVersion = "cv") =>
     [
         .. FlowCalls(flows ?? new FlowState("i1", "i2", "t1", "t2")),
         .. LedgerCalls(ledger ?? new LedgerState("e", "a1", "a2")),
         .. ProcurementCalls(procurement ?? new ProcurementState("r1", "r2", "r3", "o1", "o2", "g1")),
         .. PayablesCalls(invoices ?? new InvoiceState("v1", "v2")),
         .. InventoryCalls((flows ?? new FlowState("i1", "i2", "t1", "t2")).Inventory),
+        .. ProductionCalls(costVersion),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production-orders?plant=PA01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production-orders?plant=PB01"),
         Get("ListProductionOrders", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/production-orders"),
@@ -126,6 +127,36 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("ReplayWebhook", Scopes.WebhooksManage, Binding.Owned, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/webhooks/{webhook}/replay", new { messageIds = NoMessages }, Guid.NewGuid().ToString())),
         new("DeleteWebhook", Scopes.WebhooksManage, Binding.Owned, null, (http, _) => http.DeleteAsync($"/api/v1/webhooks/{webhook}", TestContext.Current.CancellationToken)),
     ];
+
+    // Master data, production orders and costing (issue 6): each allowed call succeeds once (a new item, a draft BOM
+    // version, a new order, a hold on an order no other call uses, a cost version prepared as simulated).
+    private static IEnumerable<Call> ProductionCalls(string costVersion) =>
+    [
+        new("ImportMasterData", Scopes.MasterDataManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/masterdata/import", new { items = new[] { new { number = $"MX-{n}", description = "Matrix item", type = "raw", baseUnit = "H87", itemClass = "RAW" } } }, Guid.NewGuid().ToString())),
+        Get("ExportMasterData", Scopes.MasterDataManage, Binding.AllPlants, null, "/api/v1/masterdata/export"),
+        Get("GetItem", Scopes.ProductionRead, Binding.AllPlants, null, "/api/v1/masterdata/items/RM-3001"),
+        new("SaveItem", Scopes.MasterDataManage, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/masterdata/items/MX-PUT", new { description = "Matrix item", type = "raw", baseUnit = "KGM", itemClass = "RAW" }, TestContext.Current.CancellationToken)),
+        new("SaveWorkCenter", Scopes.MasterDataManage, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/masterdata/work-centers/PA01-MX", new { plant = "PA01", name = "Matrix press", machineRate = 10, labourRate = 20 }, TestContext.Current.CancellationToken)),
+        new("SaveRouting", Scopes.MasterDataManage, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/masterdata/routings/PB01/FG-1000", new { operations = new[] { new { operation = "0010", workCenter = "PB01-ASM1", description = "Assemble pump", setupHours = 0.5, machineHoursPerUnit = 0.2, labourHoursPerUnit = 0.4 } } }, TestContext.Current.CancellationToken)),
+        new("SaveBom", Scopes.MasterDataManage, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/masterdata/boms/PB01/SF-2000/9", new { validFrom = "2040-01-01", baseQuantity = 1, status = "draft", lines = new[] { new { component = "RM-3001", quantity = 1, unit = "H87" } } }, TestContext.Current.CancellationToken)),
+        Get("ListBomVersions", Scopes.ProductionRead, Binding.AllPlants, null, "/api/v1/masterdata/boms/PA01/FG-1000"),
+        Get("ListMasterDataChanges", Scopes.MasterDataManage, Binding.AllPlants, null, "/api/v1/masterdata/changes"),
+        new("CreateProductionOrder", Scopes.ProductionWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/production-orders", new { number = $"MX-{n}", plant = "PA01", item = "FG-1000", quantity = 1, dueDate = "2099-12-31" }, Guid.NewGuid().ToString())),
+        new("ActOnProductionOrder", Scopes.ProductionWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/production-orders/PB01-100004/hold", new { reason = "matrix" }, Guid.NewGuid().ToString())),
+        Get("ListProductionVariances", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production/variances?plant=PA01"),
+        Get("ListProductionVariances", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production/variances?plant=PB01"),
+        Get("ListProductionVariances", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/production/variances"),
+        new("SimulateCostVersion", Scopes.ProductionWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/costing/versions", new { plant = "PB01", validFrom = "2026-01-01" }, Guid.NewGuid().ToString())),
+        new("ActOnCostVersion", Scopes.ProductionWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/costing/versions/{costVersion}/mark", new { }, Guid.NewGuid().ToString())),
+        Get("GetCostVersion", Scopes.ProductionRead, Binding.Plant, "PA01", $"/api/v1/costing/versions/{costVersion}"),
+    ];
+
+    private async Task<string> PrepareCostVersionAsync()
+    {
+        using var response = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/costing/versions", new { plant = "PA01", validFrom = "2026-01-01" }, Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("id").GetString()!;
+    }
 
     private static IEnumerable<Call> PayablesCalls(InvoiceState v) =>
     [
@@ -462,7 +493,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             }
         }
 
-        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync(), await PrepareProcurementAsync());
+        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync(), await PrepareProcurementAsync(), await PrepareCostVersionAsync());
         var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
         var mismatches = new List<string>();
         var n = 0;

@@ -44,6 +44,30 @@ public static class EventTypes
     /// <summary><see cref="Events.PurchaseOrderConfirmed"/>.</summary>
     public const string PurchaseOrderConfirmed = "takt.procurement.purchase-order-confirmed.v1";
 
+    /// <summary><see cref="Events.ProductionOrderCreated"/>.</summary>
+    public const string ProductionOrderCreated = "takt.production.order-created.v1";
+
+    /// <summary><see cref="Events.ProductionOrderReleased"/>.</summary>
+    public const string ProductionOrderReleased = "takt.production.order-released.v1";
+
+    /// <summary><see cref="Events.ProductionOrderHeld"/>.</summary>
+    public const string ProductionOrderHeld = "takt.production.order-held.v1";
+
+    /// <summary><see cref="Events.ProductionOrderHoldReleased"/>.</summary>
+    public const string ProductionOrderHoldReleased = "takt.production.order-hold-released.v1";
+
+    /// <summary><see cref="Events.ProductionScrapRecorded"/>.</summary>
+    public const string ProductionScrapRecorded = "takt.production.scrap-recorded.v1";
+
+    /// <summary><see cref="Events.ProductionOrderTechnicallyCompleted"/>.</summary>
+    public const string ProductionOrderTechnicallyCompleted = "takt.production.order-technically-completed.v1";
+
+    /// <summary><see cref="Events.ProductionOrderSettled"/>.</summary>
+    public const string ProductionOrderSettled = "takt.production.order-settled.v1";
+
+    /// <summary><see cref="Events.CostVersionReleased"/>.</summary>
+    public const string CostVersionReleased = "takt.production.cost-released.v1";
+
     /// <summary><see cref="Events.SupplierInvoiceReceived"/>.</summary>
     public const string SupplierInvoiceReceived = "takt.payables.invoice-received.v1";
 
@@ -81,6 +105,14 @@ public static class EventTypes
         new(OrchestrationInstanceCompleted, typeof(OrchestrationInstanceCompleted), Inbound: false),
         new(PurchaseOrderIssued, typeof(PurchaseOrderIssued), Inbound: false),
         new(PurchaseOrderConfirmed, typeof(PurchaseOrderConfirmed), Inbound: false),
+        new(ProductionOrderCreated, typeof(ProductionOrderCreated), Inbound: false),
+        new(ProductionOrderReleased, typeof(ProductionOrderReleased), Inbound: false),
+        new(ProductionOrderHeld, typeof(ProductionOrderHeld), Inbound: false),
+        new(ProductionOrderHoldReleased, typeof(ProductionOrderHoldReleased), Inbound: false),
+        new(ProductionScrapRecorded, typeof(ProductionScrapRecorded), Inbound: false),
+        new(ProductionOrderTechnicallyCompleted, typeof(ProductionOrderTechnicallyCompleted), Inbound: false),
+        new(ProductionOrderSettled, typeof(ProductionOrderSettled), Inbound: false),
+        new(CostVersionReleased, typeof(CostVersionReleased), Inbound: false),
         new(SupplierInvoiceReceived, typeof(SupplierInvoiceReceived), Inbound: false),
         new(PickInstructed, typeof(PickInstructed), Inbound: false),
         new(PickChanged, typeof(PickChanged), Inbound: false),

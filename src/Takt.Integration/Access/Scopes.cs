@@ -62,6 +62,12 @@ public static class Scopes
     /// <summary>Supplier messages (order acknowledgements, shipping notices): a supplier's client for its own orders.</summary>
     public const string ProcurementSupplier = "procurement:supplier";
 
+    /// <summary>Master data: import, export, save items, work centers, routings and BOMs (company-wide).</summary>
+    public const string MasterDataManage = "masterdata:manage";
+
+    /// <summary>Production orders through their life (create, release, issue, confirm, hold, yield, scrap, complete, settle) and cost versions (company-wide).</summary>
+    public const string ProductionWrite = "production:write";
+
     /// <summary><c>POST /api/v1/payables/invoices</c>: supplier invoices and credit notes (UBL or JSON), for the client's plants.</summary>
     public const string InvoicesWrite = "invoices:write";
 
@@ -88,6 +94,8 @@ public static class Scopes
         (AuditRead, "Read the audit log of authorization decisions (all plants)."),
         (FlowsManage, "Manage flow standards, plant variants, approval matrices, roles and calendars; migrate instances (all plants)."),
         (FlowsRun, "Start flow instances (all plants) and read those of the client's plants."),
+        (MasterDataManage, "Import, export and change master data (all plants)."),
+        (ProductionWrite, "Run production orders through their life and manage cost versions (all plants)."),
         (TasksWork, "Read the task inbox of the client's plants; claim, approve, reject, delegate and reassign tasks (all plants)."),
         (ProcurementRead, "Read requisitions and purchase orders of the client's plants."),
         (ProcurementWrite, "Create requisitions, purchase orders, goods receipts and returns; manage suppliers and budgets (all plants)."),
