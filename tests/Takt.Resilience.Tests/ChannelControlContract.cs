@@ -18,52 +18,10 @@ namespace Takt.Resilience.Tests;
 /// after the resume; a drain delivers what waited at its moment and then pauses; a pause survives a restart; every
 /// change is in the history with who and why.
 /// </summary>
-public abstract class ChannelControlContract(string engine) : IAsyncLifetime
+// A circuit opens after 3 attempts mostly failing and stays open 5 s (the circuit breaker test).
+public abstract class ChannelControlContract(string engine) : WebhookHostContract(engine, 3, TimeSpan.FromSeconds(5))
 {
     private const string Reason = "MES upgrade at Plant A, change 4711";
-    private TaktDatabase? database;
-    private TaktHost? host;
-
-    private TaktHost Host => host!;
-
-    public async ValueTask InitializeAsync()
-    {
-        if (engine == "postgres" && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("TAKT_TEST_POSTGRES"))
-            && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            return;
-        database = await TaktDatabase.CreateAsync(engine);
-        host = await StartHostAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (host is not null)
-            await host.DisposeAsync();
-        if (database is not null)
-            await database.DisposeAsync();
-        GC.SuppressFinalize(this);
-    }
-
-    private async Task<TaktHost> StartHostAsync() =>
-        await TaktHost.StartAsync(database!, settings =>
-        {
-            settings.MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Critical;
-            settings.ConfigureServices = services => services.AddSingleton(new WebhookOptions
-            {
-                Timeout = TimeSpan.FromSeconds(1),
-                BaseDelay = TimeSpan.FromMilliseconds(50),
-                MaxDelay = TimeSpan.FromMilliseconds(400),
-                PollInterval = TimeSpan.FromMilliseconds(100),
-                BreakMinimumThroughput = 3,
-                BreakDuration = TimeSpan.FromSeconds(5),
-            });
-        });
-
-    private void SkipWithoutPostgres()
-    {
-        if (host is null)
-            Assert.Skip("PostgreSQL tests need TAKT_TEST_POSTGRES (./test.sh starts PostgreSQL and sets it).");
-    }
 
     [Fact]
     public async Task a_paused_gateway_answers_503_with_retry_after_and_writes_nothing_until_resumed()
@@ -216,9 +174,7 @@ public abstract class ChannelControlContract(string engine) : IAsyncLifetime
     {
         SkipWithoutPostgres();
         await ActAsync("gateway", "pause", Reason);
-        await host!.DisposeAsync();
-        host = null;
-        host = await StartHostAsync();
+        await RestartHostAsync();
 
         using var refused = await Host.PostStructuredAsync(Events.MaterialIssued(DemoData.PlantA, "PA01-100001", "RM-3002", 1m, "H87"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
@@ -321,31 +277,8 @@ public abstract class ChannelControlContract(string engine) : IAsyncLifetime
         return (body.GetProperty("webhook").GetProperty("id").GetString()!, body.GetProperty("secret").GetString()!);
     }
 
-    private async Task PostAsync(params System.Text.Json.Nodes.JsonObject[] events)
-    {
-        using var response = await Host.PostBatchAsync(events);
-        var body = await TaktHost.JsonAsync(response);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToString());
-    }
+    private Task<IReadOnlyList<string>> PublishedAsync() => PublishedAsync([EventTypes.StockMoved], plant: null);
 
-    private async Task<List<string>> PublishedAsync() =>
-        [.. (await Tables.QueryAsync<(long Seq, string Id, string Type)>(Host.Store, "SELECT seq, id, type FROM store_outbox_message ORDER BY seq"))
-            .Where(m => m.Type == EventTypes.StockMoved)
-            .Select(m => m.Id)];
-
-    private static async Task WaitAsync(Func<bool> done, string what) => await WaitAsync(() => Task.FromResult(done()), what);
-
-    /// <summary>Waits for a state (generous limit; no timing is asserted).</summary>
-    private static async Task WaitAsync(Func<Task<bool>> done, string what)
-    {
-        var waited = Stopwatch.StartNew();
-        while (!await done())
-        {
-            if (waited.Elapsed > TimeSpan.FromSeconds(60))
-                throw new TimeoutException($"Waited a minute for {what}.");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
 }
 
 public sealed class ChannelControlOnSqlite() : ChannelControlContract("sqlite");

@@ -16,54 +16,11 @@ namespace Takt.Resilience.Tests;
 /// everything published after the subscription arrives, in the log's order, once each after the receiver's
 /// dedupe, signed with the subscription's secret; dead deliveries replay; state survives a server restart.
 /// </summary>
-public abstract class WebhookContract(string engine) : IAsyncLifetime
+// The circuit breaker never opens here: these tests are about retries, backoff and dead letters, and the breaker
+// (ChannelControlContract) would hold a failing receiver's deliveries instead.
+public abstract class WebhookContract(string engine) : WebhookHostContract(engine, int.MaxValue, TimeSpan.FromSeconds(20))
 {
     private static readonly string[] UnknownMessage = ["x"];
-    private TaktDatabase? database;
-    private TaktHost? host;
-
-    private TaktHost Host => host!;
-
-    public async ValueTask InitializeAsync()
-    {
-        if (engine == "postgres" && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("TAKT_TEST_POSTGRES"))
-            && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            return;
-        database = await TaktDatabase.CreateAsync(engine);
-        host = await StartHostAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (host is not null)
-            await host.DisposeAsync();
-        if (database is not null)
-            await database.DisposeAsync();
-        GC.SuppressFinalize(this);
-    }
-
-    private async Task<TaktHost> StartHostAsync() =>
-        await TaktHost.StartAsync(database!, settings =>
-        {
-            settings.MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Critical;
-            settings.ConfigureServices = services => services.AddSingleton(new WebhookOptions
-            {
-                Timeout = TimeSpan.FromSeconds(1),
-                BaseDelay = TimeSpan.FromMilliseconds(50),
-                MaxDelay = TimeSpan.FromMilliseconds(400),
-                PollInterval = TimeSpan.FromMilliseconds(100),
-                // These tests are about retries, backoff and dead letters: the circuit breaker (ChannelControlContract)
-                // would hold a failing receiver's deliveries instead, so here it never opens.
-                BreakMinimumThroughput = int.MaxValue,
-            });
-        });
-
-    private void SkipWithoutPostgres()
-    {
-        if (host is null)
-            Assert.Skip("PostgreSQL tests need TAKT_TEST_POSTGRES (./test.sh starts PostgreSQL and sets it).");
-    }
-
     [Fact]
     public async Task a_receiver_that_fails_hangs_and_recovers_gets_every_event_once_in_order_and_signed()
     {
@@ -163,10 +120,7 @@ public abstract class WebhookContract(string engine) : IAsyncLifetime
             Events.MaterialIssued(DemoData.PlantA, "PA01-100006", "RM-3001", 1m, "H87"));
         await WaitAsync(() => receiver.All.Count >= 2, "failed attempts before the restart");
 
-        await host!.DisposeAsync();
-        host = null;
-        receiver.Otherwise = WebhookReceiver.Mode.Accept;
-        host = await StartHostAsync();
+        await RestartHostAsync(() => receiver.Otherwise = WebhookReceiver.Mode.Accept);
 
         var expected = await PublishedAsync([EventTypes.JournalEntryPosted], plant: null);
         await WaitAsync(() => receiver.Delivered.Count >= 3, "every delivery after the restart");
@@ -327,38 +281,12 @@ public abstract class WebhookContract(string engine) : IAsyncLifetime
         return (body.GetProperty("webhook").GetProperty("id").GetString()!, body.GetProperty("secret").GetString()!);
     }
 
-    private async Task PostAsync(params System.Text.Json.Nodes.JsonObject[] events)
-    {
-        using var response = await Host.PostBatchAsync(events);
-        var body = await TaktHost.JsonAsync(response);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToString());
-    }
-
-    /// <summary>The ids of the published messages of these types (and plant), in log order.</summary>
-    private async Task<List<string>> PublishedAsync(string[] types, string? plant) =>
-        [.. (await Tables.QueryAsync<(long Seq, string Id, string Type, string? Plant)>(Host.Store, "SELECT seq, id, type, plant FROM store_outbox_message ORDER BY seq"))
-            .Where(m => types.Contains(m.Type) && (plant is null || m.Plant == plant))
-            .Select(m => m.Id)];
-
     private async Task<long> PendingRetriesAsync(string id) =>
         await Tables.CountAsync(Host.Store, "SELECT COUNT(*) FROM store_outbox_retry WHERE subscriber = @s AND status = 'pending'", new { s = WebhookSubscriptions.SubscriberOf(id) });
 
     private async Task<long> DeadAsync(string id) =>
         await Tables.CountAsync(Host.Store, "SELECT COUNT(*) FROM store_outbox_retry WHERE subscriber = @s AND status = 'dead'", new { s = WebhookSubscriptions.SubscriberOf(id) });
 
-    private static async Task WaitAsync(Func<bool> done, string what) => await WaitAsync(() => Task.FromResult(done()), what);
-
-    /// <summary>Waits for a state (generous limit; no timing is asserted).</summary>
-    private static async Task WaitAsync(Func<Task<bool>> done, string what)
-    {
-        var waited = Stopwatch.StartNew();
-        while (!await done())
-        {
-            if (waited.Elapsed > TimeSpan.FromSeconds(60))
-                throw new TimeoutException($"Waited a minute for {what}.");
-            await Task.Delay(25, TestContext.Current.CancellationToken);
-        }
-    }
 }
 
 public sealed class WebhookOnSqlite() : WebhookContract("sqlite");
