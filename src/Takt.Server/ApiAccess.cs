@@ -57,6 +57,8 @@ public static class ApiAccess
         ["PauseChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["DrainChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ResumeChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListClientFreshness"] = new(Scopes.OpsManage, PlantBinding.AllPlants),
+        ["SetClientFreshness"] = new(Scopes.OpsManage, PlantBinding.AllPlants),
 
         // Production, Inventory, Ledger, Intelligence
         ["ListProductionOrders"] = new(Scopes.ProductionRead, PlantBinding.Query),

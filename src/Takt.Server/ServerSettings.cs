@@ -35,6 +35,9 @@ public sealed class ServerSettings
     /// <summary>Limits of the document adapters (B2MML, CSV).</summary>
     public AdapterOptions Adapters { get; set; } = new();
 
+    /// <summary>How often client freshness is checked (silence alarms).</summary>
+    public Takt.Integration.Operations.FreshnessOptions Freshness { get; set; } = new();
+
     /// <summary>The shop-floor MQTT broker; the intake is off while its host is not set (the default).</summary>
     public MqttOptions Mqtt { get; set; } = new();
     /// <summary>Supplier invoice intake: document limits and the suspected-duplicate window.</summary>

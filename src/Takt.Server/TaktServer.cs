@@ -68,7 +68,7 @@ public static class TaktServer
 
         if (store.Engine == StoreEngine.Sqlite)
             services.AddHostedService<SqliteCheckpointer>();
-        services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
+        services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest, freshness: settings.Freshness);
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         services.AddOrchestration(settings.Orchestration);
         services.AddProcurement(settings.Procurement);

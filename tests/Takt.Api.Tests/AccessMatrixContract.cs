@@ -108,6 +108,8 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("PauseChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/pause", new { reason = "access matrix" }, Guid.NewGuid().ToString())),
         new("DrainChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/drain", new { reason = "access matrix" }, Guid.NewGuid().ToString())),
         new("ResumeChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/resume", new { }, Guid.NewGuid().ToString())),
+        Get("ListClientFreshness", Scopes.OpsManage, Binding.AllPlants, null, "/api/v1/ops/freshness"),
+        new("SetClientFreshness", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/ops/freshness/victim", new { expectEventsWithinMinutes = 30 }, TestContext.Current.CancellationToken)),
         new("RegisterClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients", Api.Tests.Calls.NewClient($"new-{n}", [Scopes.KpisRead], ["PA01"]), Guid.NewGuid().ToString())),
         Get("ListClients", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients"),
         Get("GetClient", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients/victim"),

@@ -25,6 +25,8 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(OrchestrationInstanceCompleted))]
 [JsonSerializable(typeof(PurchaseOrderIssued))]
 [JsonSerializable(typeof(PurchaseOrderConfirmed))]
+[JsonSerializable(typeof(ClientSilent))]
+[JsonSerializable(typeof(ClientResumed))]
 [JsonSerializable(typeof(ProductionOrderCreated))]
 [JsonSerializable(typeof(ProductionOrderReleased))]
 [JsonSerializable(typeof(ProductionOrderHeld))]

@@ -92,6 +92,12 @@ public static class EventTypes
     /// <summary><see cref="Events.StockAdjustmentRequested"/>.</summary>
     public const string StockAdjustmentRequested = "takt.inventory.stock-adjustment-requested.v1";
 
+    /// <summary><see cref="Events.ClientSilent"/>.</summary>
+    public const string ClientSilent = "takt.integration.client-silent.v1";
+
+    /// <summary><see cref="Events.ClientResumed"/>.</summary>
+    public const string ClientResumed = "takt.integration.client-resumed.v1";
+
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
     {
@@ -105,6 +111,8 @@ public static class EventTypes
         new(OrchestrationInstanceCompleted, typeof(OrchestrationInstanceCompleted), Inbound: false),
         new(PurchaseOrderIssued, typeof(PurchaseOrderIssued), Inbound: false),
         new(PurchaseOrderConfirmed, typeof(PurchaseOrderConfirmed), Inbound: false),
+        new(ClientSilent, typeof(ClientSilent), Inbound: false),
+        new(ClientResumed, typeof(ClientResumed), Inbound: false),
         new(ProductionOrderCreated, typeof(ProductionOrderCreated), Inbound: false),
         new(ProductionOrderReleased, typeof(ProductionOrderReleased), Inbound: false),
         new(ProductionOrderHeld, typeof(ProductionOrderHeld), Inbound: false),
