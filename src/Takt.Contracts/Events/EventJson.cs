@@ -41,4 +41,5 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(WmsPutAway))]
 [JsonSerializable(typeof(WmsMoved))]
 [JsonSerializable(typeof(StockAdjustmentRequested))]
+[JsonSerializable(typeof(AnomalyDetected))]
 public sealed partial class EventJson : JsonSerializerContext;

@@ -92,6 +92,9 @@ public static class EventTypes
     /// <summary><see cref="Events.StockAdjustmentRequested"/>.</summary>
     public const string StockAdjustmentRequested = "takt.inventory.stock-adjustment-requested.v1";
 
+    /// <summary><see cref="Events.AnomalyDetected"/>.</summary>
+    public const string AnomalyDetected = "takt.assist.anomaly-detected.v1";
+
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
     {
@@ -121,6 +124,7 @@ public static class EventTypes
         new(WmsPutAway, typeof(WmsPutAway), Inbound: true),
         new(WmsMoved, typeof(WmsMoved), Inbound: true),
         new(StockAdjustmentRequested, typeof(StockAdjustmentRequested), Inbound: false),
+        new(AnomalyDetected, typeof(AnomalyDetected), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>
