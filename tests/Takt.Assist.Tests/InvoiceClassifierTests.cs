@@ -49,12 +49,14 @@ public sealed class InvoiceClassifierTests(TrainedClassifier fixture) : IClassFi
     [Fact]
     public void permutation_importance_ranks_the_rule_features_first_and_the_noise_features_near_zero()
     {
+        // The generated rule: one signal feature per category, and category hints in half of the descriptions.
         var importance = fixture.Trained.Importance;
-        var rule = Driver.Values.ToHashSet(StringComparer.Ordinal);
+        var rule = Driver.Values.Append("description").ToHashSet(StringComparer.Ordinal);
         var ranked = importance.Select(i => i.Feature).ToList();
-        Assert.All(ranked.Take(5), f => Assert.Contains(f, rule));
+        Assert.All(ranked.Take(6), f => Assert.Contains(f, rule));
         Assert.All(importance.Where(i => i.Feature is "supplierExceptionRate" or "invoiceValue"), i => Assert.True(Math.Abs(i.MacroF1Drop) < 0.02, $"{i.Feature}: {i.MacroF1Drop}"));
-        Assert.All(importance.Where(i => rule.Contains(i.Feature)), i => Assert.True(i.MacroF1Drop > 0.05, $"{i.Feature}: {i.MacroF1Drop}"));
+        var noise = importance.Where(i => !rule.Contains(i.Feature)).Max(i => i.MacroF1Drop);
+        Assert.All(importance.Where(i => rule.Contains(i.Feature)), i => Assert.True(i.MacroF1Drop > 0.02 && i.MacroF1Drop > noise + 0.02, $"{i.Feature}: {i.MacroF1Drop}"));
     }
 
     [Theory]

@@ -28,7 +28,7 @@ public sealed record AnomalyReport(string Plant, string WorkCenter, string Model
 /// <summary>Scans work-center streams for spikes, level shifts and multivariate anomalies (docs/assist.md).</summary>
 public sealed class AnomalyService(SuggestionLog suggestions, IIntelligence intelligence, Outbox outbox, IOrchestration orchestration, AssistOptions options)
 {
-    public const string Algorithm = "spike: median/MAD z > 5 on 30 trailing points; level shift: CUSUM k=0.5σ h=8σ; multivariate: ml.net RandomizedPca, score z > 8";
+    public const string Algorithm = "spike: median/MAD z > 5 on 30 trailing points; level shift: CUSUM k=1σ h=8σ (reference 50 points); multivariate: ml.net randomized PCA, reconstruction error > 6 × median";
     public const string Source = "/takt/assist";
     public const int MinimumPoints = 40;
 
@@ -108,7 +108,7 @@ public sealed class AnomalyService(SuggestionLog suggestions, IIntelligence inte
             var at = scan.Points[anomaly.Index].At;
             DateTimeOffset? since = anomaly.Since is { } s ? scan.Points[s].At : null;
             // Confidence: how far past the alarm line the score is (1 at twice the line).
-            var line = anomaly.Kind switch { "spike" => 5.0, "level-shift" => 8.0, _ => 8.0 };
+            var line = anomaly.Kind switch { "spike" => 5.0, "level-shift" => 8.0, _ => 6.0 };
             var confidence = Math.Clamp(Math.Abs(anomaly.Score) / (2 * line), 0, 1);
             var output = new JsonObject { ["kind"] = anomaly.Kind, ["metric"] = anomaly.Metric, ["at"] = at, ["value"] = anomaly.Value, ["baseline"] = anomaly.Baseline, ["score"] = anomaly.Score, ["since"] = since };
             var inputs = new JsonObject { ["workCenter"] = scan.WorkCenter, ["points"] = scan.Points.Count, ["from"] = scan.Points[0].At, ["to"] = scan.Points[^1].At, ["index"] = anomaly.Index };

@@ -56,20 +56,28 @@ public static class SpikeDetector
 }
 
 /// <summary>
-/// Level shifts: a two-sided CUSUM on points standardized against a reference window (median, 1.4826 MAD) at the start
-/// of each segment; z is clipped at ±4 and spikes are left out, so a single outlier cannot raise an alarm. After an
-/// alarm a new segment (and reference) starts.
+/// Level shifts: a two-sided CUSUM on points standardized against the level of a reference window (its median) at the
+/// start of each segment and the stream's noise (1.4826 MAD of successive differences ÷ √2, which level shifts and
+/// single spikes hardly move). z is clipped at ±4 and spikes are left out, so one outlier cannot raise an alarm. After
+/// an alarm the next segment's reference starts right after the alarm point. k = 1σ tunes it to shifts of 2σ and more
+/// (and keeps the level's estimation error from adding up to false alarms).
 /// </summary>
 public static class LevelShiftDetector
 {
-    public static IReadOnlyList<Anomaly> Detect(string metric, IReadOnlyList<double> values, int reference = 30, double k = 0.5, double h = 8.0, double spikeThreshold = 5.0)
+    public static IReadOnlyList<Anomaly> Detect(string metric, IReadOnlyList<double> values, int reference = 50, double k = 1.0, double h = 8.0, double spikeThreshold = 5.0)
     {
         var found = new List<Anomaly>();
         var data = values.ToArray();
+        if (data.Length < reference + 2)
+            return found;
+        var differences = new double[data.Length - 1];
+        for (var i = 1; i < data.Length; i++)
+            differences[i - 1] = data[i] - data[i - 1];
+        var sigma = Math.Max(Robust.Location(differences, 0).Sigma / Math.Sqrt(2), Robust.Floor(Robust.Median(data)));
         var start = 0;
         while (start + reference < data.Length)
         {
-            var (level, sigma) = Robust.Location(data.AsSpan(start, reference), Robust.Floor(Robust.Median(data.AsSpan(start, reference))));
+            var level = Robust.Median(data.AsSpan(start, reference));
             double up = 0, down = 0;
             int upSince = start + reference, downSince = start + reference;
             var alarm = -1;
@@ -87,16 +95,15 @@ public static class LevelShiftDetector
                 down = Math.Max(0, down - z - k);
                 if (up > h || down > h)
                 {
-                    var since = up > h ? upSince : downSince;
-                    found.Add(new Anomaly(i, metric, "level-shift", data[i], level, Math.Round(up > h ? up : -down, 3), since));
-                    alarm = since;
+                    found.Add(new Anomaly(i, metric, "level-shift", data[i], level, Math.Round(up > h ? up : -down, 3), up > h ? upSince : downSince));
+                    alarm = i;
                     break;
                 }
             }
 
             if (alarm < 0)
                 break;
-            start = alarm; // the new level is the next segment's reference (alarm > start: progress)
+            start = alarm + 1;
         }
 
         return found;
@@ -104,31 +111,35 @@ public static class LevelShiftDetector
 }
 
 /// <summary>
-/// Multivariate anomalies: ML.NET's randomized PCA on the metrics (standardized), trained on the stream itself; a point
-/// whose reconstruction score is far above the stream's usual scores (robust z over the threshold) is unusual.
+/// Multivariate anomalies: the metrics are standardized and projected on their first principal components (ML.NET's
+/// randomized PCA); a point's score is its distance from that subspace (the reconstruction error). A point scoring
+/// more than <c>ratio</c> times the stream's median score breaks the usual relation between the metrics. (ML.NET's
+/// RandomizedPca anomaly trainer divides the error by the point's own norm, which flags points near the mean; hence
+/// the error is computed here from the projection.)
 /// </summary>
 public static class MultivariateDetector
 {
-    public static IReadOnlyList<Anomaly> Detect(IReadOnlyList<float[]> rows, int seed, double threshold = 8.0)
+    public static IReadOnlyList<Anomaly> Detect(IReadOnlyList<float[]> rows, int seed, double ratio = 6.0)
     {
         if (rows.Count < 40 || rows[0].Length < 2)
             return [];
         var dimensions = rows[0].Length;
+        var rank = Math.Max(1, dimensions - 2);
         var ml = new MLContext(seed);
         var schema = SchemaDefinition.Create(typeof(Row));
         schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimensions);
         var data = ml.Data.LoadFromEnumerable(rows.Select(r => new Row { Features = r }), schema);
-        var pipeline = ml.Transforms.NormalizeMeanVariance(nameof(Row.Features))
-            .Append(ml.AnomalyDetection.Trainers.RandomizedPca(nameof(Row.Features), rank: dimensions - 1, seed: seed));
-        var scored = pipeline.Fit(data).Transform(data);
-        var scores = scored.GetColumn<float>("Score").Select(s => (double)s).ToArray();
-        var (median, sigma) = Robust.Location(scores, Robust.Floor(Robust.Median(scores)));
+        var standardized = ml.Transforms.NormalizeMeanVariance("Standardized", nameof(Row.Features), fixZero: false).Fit(data).Transform(data);
+        var projected = ml.Transforms.ProjectToPrincipalComponents("Projection", "Standardized", rank: rank, seed: seed).Fit(standardized).Transform(standardized);
+        var x = projected.GetColumn<float[]>("Standardized").ToList();
+        var p = projected.GetColumn<float[]>("Projection").ToList();
+        var scores = x.Select((v, i) => Math.Sqrt(Math.Max(0, v.Sum(a => (double)a * a) - p[i].Sum(a => (double)a * a)))).ToArray();
+        var median = Math.Max(Robust.Median(scores), 1e-9);
         var found = new List<Anomaly>();
         for (var i = 0; i < scores.Length; i++)
         {
-            var z = (scores[i] - median) / sigma;
-            if (z > threshold)
-                found.Add(new Anomaly(i, "all", "multivariate", scores[i], median, Math.Round(z, 3)));
+            if (scores[i] > ratio * median)
+                found.Add(new Anomaly(i, "all", "multivariate", Math.Round(scores[i], 6), Math.Round(median, 6), Math.Round(scores[i] / median, 3)));
         }
 
         return found;

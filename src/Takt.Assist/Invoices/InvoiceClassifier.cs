@@ -17,12 +17,13 @@ public sealed record TrainedInvoiceClassifier(InvoiceClassifier Classifier, Mode
 
 /// <summary>
 /// The invoice exception classifier: ML.NET multiclass maximum entropy (SDCA) on the bag of words of the line
-/// descriptions and seven numeric features scaled to [−1, 1]. Explanations are the linear model's own terms
-/// (weight × feature value), grouped per input feature.
+/// descriptions and seven numeric features standardized on the training data. Explanations are the linear model's own
+/// terms: (weight of the class − mean weight of all classes) × standardized value, i.e. each feature's push towards the
+/// suggested category compared with an average case (linear SHAP values), grouped per input feature.
 /// </summary>
 public sealed class InvoiceClassifier
 {
-    public const string Algorithm = "ml.net SdcaMaximumEntropy (FeaturizeText(description) + 7 numeric features, min-max scaled)";
+    public const string Algorithm = "ml.net SdcaMaximumEntropy (FeaturizeText(description) + 7 standardized numeric features)";
 
     /// <summary>The numeric features in the order they enter the feature vector (the description's words follow).</summary>
     public static readonly string[] NumericFeatures = ["priceDeviation", "quantityDeviation", "receiptMissing", "sameAmountRecent", "taxRateDelta", "supplierExceptionRate", "invoiceValue"];
@@ -88,7 +89,7 @@ public sealed class InvoiceClassifier
             .Append(context.Transforms.Text.FeaturizeText("DescriptionFeatures", text, nameof(Row.Description)))
             .Append(context.Transforms.Concatenate("Numeric", nameof(Row.PriceDeviation), nameof(Row.QuantityDeviation), nameof(Row.ReceiptMissing), nameof(Row.SameAmountRecent),
                 nameof(Row.TaxRateDelta), nameof(Row.SupplierExceptionRate), nameof(Row.InvoiceValue)))
-            .Append(context.Transforms.NormalizeMinMax("Numeric"))
+            .Append(context.Transforms.NormalizeMeanVariance("Numeric", fixZero: false))
             .Append(context.Transforms.Concatenate("Features", "Numeric", "DescriptionFeatures"))
             .Append(context.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Features"))
             .Append(context.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
@@ -224,8 +225,9 @@ public sealed class InvoiceClassifier
     private static Row ToRow(InvoiceExceptionCase c, string label) => new()
     {
         Description = c.Description,
-        PriceDeviation = (float)c.PriceDeviation,
-        QuantityDeviation = (float)c.QuantityDeviation,
+        // Deviations enter as magnitudes: an over- and an under-delivery are the same exception for a linear model.
+        PriceDeviation = (float)Math.Abs(c.PriceDeviation),
+        QuantityDeviation = (float)Math.Abs(c.QuantityDeviation),
         ReceiptMissing = c.ReceiptMissing ? 1f : 0f,
         SameAmountRecent = c.SameAmountRecent,
         TaxRateDelta = (float)c.TaxRateDelta,
