@@ -133,7 +133,7 @@ public abstract class AssistContract<TFixture>(TFixture fixture) : IClassFixture
         await Problems.AssertAsync(await fixture.PostAsync("/api/v1/assist/anomalies/scan", new { plant = "PA01", workCenter = "PA01-TST1", points = points.Take(20) }), HttpStatusCode.UnprocessableEntity, "/points", "assist.stream-too-short");
         await Problems.AssertAsync(await fixture.PostAsync("/api/v1/assist/anomalies/scan", new { plant = "PA01", workCenter = "PA01-TST1", points, flow = "no-such-flow" }), HttpStatusCode.UnprocessableEntity, "/flow", "flow.not-published");
         Assert.Equal(suggestions, await fixture.CountAsync("SELECT COUNT(*) FROM assist_suggestion"));
-        Assert.Equal(0, await fixture.CountAsync("SELECT COUNT(*) FROM store_outbox_message WHERE type = 'takt.assist.anomaly-detected.v1'"));
+        Assert.Equal(0, await fixture.CountAsync("SELECT COUNT(*) FROM store_outbox_message WHERE type = 'takt.assist.anomaly-detected.v1' AND data LIKE '%PA01-TST1%'"));
 
         using var scanned = await fixture.PostAsync("/api/v1/assist/anomalies/scan", new { plant = "PA01", workCenter = "PA01-TST1", points });
         Assert.Equal(HttpStatusCode.Created, scanned.StatusCode);
@@ -142,9 +142,31 @@ public abstract class AssistContract<TFixture>(TFixture fixture) : IClassFixture
         var spike = Assert.Single(anomalies, a => a.GetProperty("output").GetProperty("metric").GetString() == "scrapRate" && a.GetProperty("output").GetProperty("kind").GetString() == "spike");
         Assert.Equal(points[90].at, spike.GetProperty("output").GetProperty("at").GetDateTimeOffset());
         Assert.True(anomalies.Count <= 3, $"{anomalies.Count} anomalies");
-        Assert.Equal(anomalies.Count, await fixture.CountAsync("SELECT COUNT(*) FROM store_outbox_message WHERE type = 'takt.assist.anomaly-detected.v1'"));
+        Assert.Equal(anomalies.Count, await fixture.CountAsync("SELECT COUNT(*) FROM store_outbox_message WHERE type = 'takt.assist.anomaly-detected.v1' AND data LIKE '%PA01-TST1%'"));
         Assert.Equal(suggestions + anomalies.Count, await fixture.CountAsync("SELECT COUNT(*) FROM assist_suggestion"));
         Assert.Equal("production-anomalies@1", report.GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public async Task a_scan_with_anomalies_opens_one_instance_of_the_named_flow_for_a_person()
+    {
+        var flows = fixture.Host.Service<Takt.Orchestration.IOrchestration>();
+        const string Standard = "flow: anomaly-review\nversion: 1\ntitle: Review a production anomaly\nowner: production-owner\ncategory: exception\n" +
+            "inputs:\n  workCenter: text\n  anomalies: number\n  suggestion: text\n  summary: text\nroles: [shift-supervisor, production-owner]\n" +
+            "steps:\n  - id: review\n    type: task\n    title: Review the anomaly\n    role: shift-supervisor\n";
+        var saved = await flows.SaveStandardAsync(fixture.Store, Standard, "pia.owner", Ct);
+        Assert.False(saved.IsRejected, string.Join("; ", saved.Violations.Select(v => $"{v.Field} {v.Rule} {v.Detail}")));
+        Assert.False((await flows.PublishStandardAsync(fixture.Store, "anomaly-review", 1, Ct)).IsRejected);
+        var points = Enumerable.Range(0, 60).Select(i => new { at = AssistHost.Start.AddHours(i - 60), downtimeMinutes = 5.0 + (i % 3 * 0.1) + (i == 50 ? 90 : 0) }).ToList();
+        using var scanned = await fixture.PostAsync("/api/v1/assist/anomalies/scan", new { plant = "PB01", workCenter = "PB01-CNC2", points, flow = "anomaly-review", requester = "sam.supervisor" });
+        Assert.Equal(HttpStatusCode.Created, scanned.StatusCode);
+        var report = await TaktHost.JsonAsync(scanned);
+        var instanceId = report.GetProperty("flowInstance").GetString()!;
+        var instance = (await flows.InstanceAsync(fixture.Store, instanceId, Ct))!;
+        Assert.Equal(("anomaly-review", "PB01", "sam.supervisor"), (instance.Flow, instance.Plant, instance.Requester));
+        Assert.Equal("PB01-CNC2", instance.Variables["workCenter"]!.GetValue<string>());
+        Assert.Equal(report.GetProperty("anomalies")[0].GetProperty("id").GetString(), instance.Variables["suggestion"]!.GetValue<string>());
+        Assert.Equal(1, await fixture.CountAsync($"SELECT COUNT(*) FROM orch_instance WHERE flow = 'anomaly-review'"));
     }
 
     [Fact]
