@@ -182,5 +182,19 @@ public static class ApiAccess
         ["ReceiveSupplierInvoice"] = new(Scopes.InvoicesWrite, PlantBinding.Query),
         ["ListSupplierInvoices"] = new(Scopes.PayablesRead, PlantBinding.Query),
         ["GetSupplierInvoice"] = new(Scopes.PayablesRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Payables.InvoiceDetail)?.Invoice.Plant),
+        // Assist (issue 15): advice only. Asking for a suggestion records it (a POST with an Idempotency-Key: a repeat is
+        // one suggestion); requests name their plant in the body, so they are for unrestricted clients. Suggestions are
+        // read per plant; model versions are company-wide and list no plant data.
+        ["ListAssistModels"] = new(Scopes.AssistRead, PlantBinding.None),
+        ["ApproveAssistModel"] = new(Scopes.AssistManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["TrainInvoiceExceptionModel"] = new(Scopes.AssistManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ClassifyInvoiceException"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListSuggestions"] = new(Scopes.AssistRead, PlantBinding.Query),
+        ["GetSuggestion"] = new(Scopes.AssistRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Assist.Registry.Suggestion)?.Plant),
+        ["DecideSuggestion"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ScanWorkCenterStream"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ForecastDemand"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ScoreWorkCenterRisk"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["PrioritizeOpenItems"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
     };
 }

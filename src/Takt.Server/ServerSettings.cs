@@ -49,6 +49,9 @@ public sealed class ServerSettings
     /// <summary>Procurement tolerances and controls.</summary>
     public Takt.Procurement.ProcurementOptions Procurement { get; set; } = new();
 
+    /// <summary>The assist module: confidence threshold, cold-start training size (docs/assist.md).</summary>
+    public Takt.Assist.AssistOptions Assist { get; set; } = new();
+
     /// <summary>Clients, tokens, rate limits, idempotency keys (and the clock tests move to expire them).</summary>
     public AccessOptions Access { get; set; } = new();
 

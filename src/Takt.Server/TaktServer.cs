@@ -4,6 +4,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Scalar.AspNetCore;
+using Takt.Assist;
 using Takt.Integration;
 using Takt.Integration.Access;
 using Takt.Integration.Gateway;
@@ -35,6 +36,7 @@ public static class TaktServer
         ProcurementModule.Schema,
         PayablesModule.Schema,
         Web.ConsoleModule.Schema,
+        AssistModule.Schema,
     ];
 
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
@@ -74,6 +76,7 @@ public static class TaktServer
         services.AddProcurement(settings.Procurement);
         services.AddSingleton<ISubledgers, Subledgers>();
         services.AddPayables(settings.Payables);
+        services.AddAssist(settings.Assist);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
         Web.ConsoleModule.AddConsole(services);
@@ -142,6 +145,7 @@ public static class TaktServer
         api.MapOrchestration();
         api.MapProcurement();
         api.MapGroup("").WithTags("Payables").MapPayables();
+        api.MapAssist();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");

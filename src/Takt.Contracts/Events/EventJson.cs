@@ -43,4 +43,5 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(WmsPutAway))]
 [JsonSerializable(typeof(WmsMoved))]
 [JsonSerializable(typeof(StockAdjustmentRequested))]
+[JsonSerializable(typeof(AnomalyDetected))]
 public sealed partial class EventJson : JsonSerializerContext;

@@ -98,6 +98,9 @@ public static class EventTypes
     /// <summary><see cref="Events.ClientResumed"/>.</summary>
     public const string ClientResumed = "takt.integration.client-resumed.v1";
 
+    /// <summary><see cref="Events.AnomalyDetected"/>.</summary>
+    public const string AnomalyDetected = "takt.assist.anomaly-detected.v1";
+
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
     {
@@ -129,6 +132,7 @@ public static class EventTypes
         new(WmsPutAway, typeof(WmsPutAway), Inbound: true),
         new(WmsMoved, typeof(WmsMoved), Inbound: true),
         new(StockAdjustmentRequested, typeof(StockAdjustmentRequested), Inbound: false),
+        new(AnomalyDetected, typeof(AnomalyDetected), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>
