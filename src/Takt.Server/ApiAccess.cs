@@ -180,5 +180,13 @@ public static class ApiAccess
         ["ReceiveSupplierInvoice"] = new(Scopes.InvoicesWrite, PlantBinding.Query),
         ["ListSupplierInvoices"] = new(Scopes.PayablesRead, PlantBinding.Query),
         ["GetSupplierInvoice"] = new(Scopes.PayablesRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Payables.InvoiceDetail)?.Invoice.Plant),
+        // Payables matching (issue 9 phase 2): re-matching and tolerances are company-wide operations; reads are per plant.
+        ["MatchSupplierInvoice"] = new(Scopes.PayablesWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["GetInvoiceMatch"] = new(Scopes.PayablesRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Payables.Matching.InvoiceMatchView)?.Plant),
+        ["ListInvoiceExceptions"] = new(Scopes.PayablesRead, PlantBinding.Query),
+        ["GetPaymentProposal"] = new(Scopes.PayablesRead, PlantBinding.Query),
+        ["GetPayablesKpis"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["ListInvoiceTolerances"] = new(Scopes.PayablesRead, PlantBinding.AllPlants),
+        ["SetInvoiceTolerance"] = new(Scopes.PayablesWrite, PlantBinding.AllPlants),
     };
 }
