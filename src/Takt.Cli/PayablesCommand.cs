@@ -205,6 +205,7 @@ internal static class PayablesCommand
                     [.. lines.Select(l => new Takt.Procurement.DirectOrderLine(l.Item, l.Quantity, l.Unit, l.Price, issue.AddDays(7)))]), ct);
                 if (order.IsRejected || order.Value.Status != "issued")
                     throw new InvalidOperationException("Bench order not issued: " + string.Join("; ", order.Violations.Select(v => v.Rule)));
+                await tx.FlushAsync(ct);
                 foreach (var l in lines)
                 {
                     var received = await procurement.ReceiveAsync(tx, new Takt.Procurement.ReceiveGoods(order.Value.Number, l.Line, l.Quantity, l.Unit, "bench"), ct);

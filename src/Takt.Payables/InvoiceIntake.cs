@@ -143,8 +143,8 @@ internal sealed class InvoiceIntake(IMasterData masterData, IIntelligence intell
         var found = await FindAsync(tx, "WHERE id = $1", ct, id);
         if (found.Count == 0)
             return null;
-        await using var command = tx.Command("SELECT document FROM payables_invoice WHERE id = $1", id);
-        var document = (string)(await command.ExecuteScalarAsync(ct))!;
+        // The command is the session's prepared one: not disposed here.
+        var document = (string)(await tx.Command("SELECT document FROM payables_invoice WHERE id = $1", id).ExecuteScalarAsync(ct))!;
         return (found[0], JsonSerializer.Deserialize<SupplierInvoice>(document, InvoiceDocuments.Json)!);
     }
 

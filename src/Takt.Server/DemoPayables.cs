@@ -46,11 +46,11 @@ public static class DemoPayables
                     (p, "input-tax-reversal", "*", "160000", InputTax),
                 })],
                 []), ct);
-            tx.Stage("INSERT INTO payables_tax_rate (plant, category, percent) VALUES ($1, 'S', '19'), ($2, 'S', '21')", DemoData.PlantA, DemoData.PlantB);
+            await tx.ExecuteAsync("INSERT INTO payables_tax_rate (plant, category, percent) VALUES ($1, 'S', '19'), ($2, 'S', '21')", ct, DemoData.PlantA, DemoData.PlantB);
             foreach (var (supplier, vat) in SupplierVat)
                 tx.Stage("INSERT INTO payables_supplier_key (supplier_key, supplier) VALUES ($1, $2)", "vat:" + vat, supplier);
             // The high-risk supplier gets half the default price tolerance; MRO is matched against the order only.
-            tx.Stage("INSERT INTO payables_tolerance (supplier, category, match_kind, quantity_percent, quantity_absolute, price_percent, price_absolute) VALUES ('SUP-300', '*', 'three-way', '0', '0', '1', '25'), ('*', 'MRO', 'two-way', '0', '0', '2', '50')");
+            await tx.ExecuteAsync("INSERT INTO payables_tolerance (supplier, category, match_kind, quantity_percent, quantity_absolute, price_percent, price_absolute) VALUES ('SUP-300', '*', 'three-way', '0', '0', '1', '25'), ('*', 'MRO', 'two-way', '0', '0', '2', '50')", ct);
             await tx.CommitAsync(ct);
         }
 
@@ -82,6 +82,7 @@ public static class DemoPayables
             await using var tx = await session.BeginAsync(ct);
             var order = Check(await procurement.CreateDirectOrderAsync(tx, new DirectOrder(DemoData.PlantA, supplier, "direct", "CC-4100", "FCA Augsburg", "anna.buyer",
                 [new DirectOrderLine(item, quantity, "H87", price, today.AddDays(7))]), ct));
+            await tx.FlushAsync(ct); // the receipt reads the order
             if (received > 0)
                 Check(await procurement.ReceiveAsync(tx, new ReceiveGoods(order.Number, 1, received, "H87", "marta.wh"), ct));
             await tx.CommitAsync(ct);

@@ -45,6 +45,7 @@ public abstract class MatchingHost(string engine) : HostFixture(engine)
         var order = (await Procurement.CreateDirectOrderAsync(tx, new DirectOrder(plant, supplier, category, "CC-4100", "FCA Augsburg", "anna.buyer",
             [new DirectOrderLine(item, quantity, "H87", price, Today.AddDays(10))]), Ct)).Ok();
         Assert.Equal("issued", order.Status);
+        await tx.FlushAsync(Ct); // the receipt reads the order
         if (received > 0)
             (await Procurement.ReceiveAsync(tx, new ReceiveGoods(order.Number, 1, received, "H87", "wim.warehouse"), Ct)).Ok();
         await tx.CommitAsync(Ct);
