@@ -12,7 +12,7 @@ namespace Takt.Server;
 /// <summary>
 /// The demo's accounts payable: account determination of supplier invoices (GR/IR → AP, invoice price variance, input
 /// tax), the tax rates each plant expects, which seller is which supplier, a stricter tolerance for the high-risk
-/// supplier, the roles exceptions are routed to, and a few invoices at Plant A: matched and posted, and exceptions
+/// supplier, the roles exceptions are routed to, and (with <see cref="ServerSettings.DemoInvoices"/>, as <c>takt run</c>) a few invoices at Plant A: matched and posted, and exceptions
 /// (price variance, missing receipt, missing PO) in their flows. Runs after <see cref="DemoProcurement"/>.
 /// </summary>
 public static class DemoPayables
@@ -23,7 +23,8 @@ public static class DemoPayables
     /// <summary>The suppliers' VAT ids as their invoices carry them.</summary>
     public static readonly (string Supplier, string Vat)[] SupplierVat = [("SUP-100", "DE811000100"), ("SUP-200", "CZ26000200"), ("SUP-300", "GB300000300")];
 
-    public static async Task SeedAsync(IServiceProvider services, CancellationToken ct)
+    /// <summary>Seeds the setup always; the invoices only when <paramref name="invoices"/> (<see cref="ServerSettings.DemoInvoices"/>): their exception flows open tasks.</summary>
+    public static async Task SeedAsync(IServiceProvider services, bool invoices, CancellationToken ct)
     {
         var store = services.GetRequiredService<TaktStore>();
         var clock = services.GetRequiredService<TimeProvider>();
@@ -63,7 +64,8 @@ public static class DemoPayables
             Check(await flows.AssignRoleAsync(store, person, ct));
         }
 
-        await InvoicesAsync(services, ct);
+        if (invoices)
+            await InvoicesAsync(services, ct);
     }
 
     /// <summary>Plant A's invoices: two matched and posted, a price variance, a missing receipt and a missing PO.</summary>

@@ -58,6 +58,20 @@ public abstract class MatchingContract<TFixture>(TFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task the_demo_shows_matched_invoices_and_exceptions_at_plant_a()
+    {
+        var invoices = await Host.GetAsync<JsonElement>("/api/v1/payables/invoices?plant=PA01&limit=1000");
+        string State(string number) => invoices.EnumerateArray().Single(i => i.GetProperty("number").GetString() == number).GetProperty("matchState").GetString()!;
+        Assert.Equal(("posted", "posted", "exception", "exception", "exception"), (State("MEI-2026-0412"), State("HB-88120"), State("MEI-2026-0419"), State("HB-88131"), State("MEI-2026-0425")));
+        var open = await Host.GetAsync<JsonElement>("/api/v1/payables/exceptions?plant=PA01&limit=1000");
+        foreach (var (number, category) in new[] { ("MEI-2026-0419", "price-variance"), ("HB-88131", "missing-receipt"), ("MEI-2026-0425", "missing-po") })
+        {
+            var id = invoices.EnumerateArray().Single(i => i.GetProperty("number").GetString() == number).GetProperty("id").GetString();
+            Assert.Equal(category, open.EnumerateArray().First(e => e.GetProperty("invoice").GetString() == id).GetProperty("category").GetString());
+        }
+    }
+
+    [Fact]
     public async Task tolerances_hold_exactly_at_their_limit_and_not_just_over_it()
     {
         // Price, percent (default 2 % and 50.00): 10.20 against 10.00 is exactly 2 %; 10.21 is over.

@@ -29,6 +29,7 @@ public abstract class MatchingHost(string engine) : HostFixture(engine)
         settings.Clock = Clock;
         settings.Access.Clock = TimeProvider.System; // credentials stay on real time
         settings.Orchestration.RunWorker = false;
+        settings.DemoInvoices = true; // as takt run: Plant A's demo invoices, matched and exceptions
     }
 
     public DateOnly Today => DateOnly.FromDateTime(Clock.GetUtcNow().UtcDateTime);
