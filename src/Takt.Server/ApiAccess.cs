@@ -196,5 +196,14 @@ public static class ApiAccess
         ["ForecastDemand"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ScoreWorkCenterRisk"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
         ["PrioritizeOpenItems"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+
+        // Payables matching (issue 9 phase 2): re-matching and tolerances are company-wide operations; reads are per plant.
+        ["MatchSupplierInvoice"] = new(Scopes.PayablesWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["GetInvoiceMatch"] = new(Scopes.PayablesRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Payables.Matching.InvoiceMatchView)?.Plant),
+        ["ListInvoiceExceptions"] = new(Scopes.PayablesRead, PlantBinding.Query),
+        ["GetPaymentProposal"] = new(Scopes.PayablesRead, PlantBinding.Query),
+        ["GetPayablesKpis"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["ListInvoiceTolerances"] = new(Scopes.PayablesRead, PlantBinding.AllPlants),
+        ["SetInvoiceTolerance"] = new(Scopes.PayablesWrite, PlantBinding.AllPlants),
     };
 }

@@ -23,6 +23,12 @@ public sealed class ServerSettings
     /// </summary>
     public bool DemoOpenTasks { get; set; }
 
+    /// <summary>
+    /// With the demo data, receive the payables demo's supplier invoices (matched and posted, and exceptions whose flows
+    /// open tasks). Off by default for the same reason; <c>takt run</c> turns it on.
+    /// </summary>
+    public bool DemoInvoices { get; set; }
+
     /// <summary>Demo production orders per plant.</summary>
     public int DemoOrdersPerPlant { get; set; } = 12;
 

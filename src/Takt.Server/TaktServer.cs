@@ -173,6 +173,7 @@ public static class TaktServer
         {
             await DemoFlows.SeedAsync(services, ct);
             await DemoProcurement.SeedAsync(services, ct);
+            await DemoPayables.SeedAsync(services, settings.DemoInvoices, ct);
             await DemoConsole.SeedAsync(services, settings.DemoOpenTasks, ct);
         }
 

@@ -169,6 +169,18 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("ListSupplierInvoices", Scopes.PayablesRead, Binding.NoPlant, null, "/api/v1/payables/invoices"),
         Get("GetSupplierInvoice", Scopes.PayablesRead, Binding.Plant, "PA01", $"/api/v1/payables/invoices/{v.Pa01}"),
         Get("GetSupplierInvoice", Scopes.PayablesRead, Binding.Plant, "PB01", $"/api/v1/payables/invoices/{v.Pb01}"),
+        new("MatchSupplierInvoice", Scopes.PayablesWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/payables/invoices/{v.Pa01}/match", new { }, Guid.NewGuid().ToString())),
+        Get("GetInvoiceMatch", Scopes.PayablesRead, Binding.Plant, "PA01", $"/api/v1/payables/invoices/{v.Pa01}/match"),
+        Get("GetInvoiceMatch", Scopes.PayablesRead, Binding.Plant, "PB01", $"/api/v1/payables/invoices/{v.Pb01}/match"),
+        Get("ListInvoiceExceptions", Scopes.PayablesRead, Binding.Plant, "PA01", "/api/v1/payables/exceptions?plant=PA01"),
+        Get("ListInvoiceExceptions", Scopes.PayablesRead, Binding.NoPlant, null, "/api/v1/payables/exceptions"),
+        Get("GetPaymentProposal", Scopes.PayablesRead, Binding.Plant, "PB01", "/api/v1/payables/payment-proposal?plant=PB01&dueBy=2099-12-31"),
+        Get("GetPaymentProposal", Scopes.PayablesRead, Binding.NoPlant, null, "/api/v1/payables/payment-proposal?dueBy=2099-12-31"),
+        Get("GetPayablesKpis", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/payables/kpis?plant=PA01"),
+        Get("GetPayablesKpis", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/payables/kpis"),
+        Get("ListInvoiceTolerances", Scopes.PayablesRead, Binding.AllPlants, null, "/api/v1/payables/tolerances"),
+        new("SetInvoiceTolerance", Scopes.PayablesWrite, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/payables/tolerances",
+            new { supplier = "SUP-MX", category = "*", matchKind = "three-way", quantityPercent = 0, quantityAbsolute = 0, pricePercent = 2, priceAbsolute = 50 }, TestContext.Current.CancellationToken)),
     ];
 
     /// <summary>Assist (issue 15): a suggestion per plant (an inbox ranking) and the candidate model version that made them.</summary>

@@ -71,6 +71,15 @@ public static class EventTypes
     /// <summary><see cref="Events.SupplierInvoiceReceived"/>.</summary>
     public const string SupplierInvoiceReceived = "takt.payables.invoice-received.v1";
 
+    /// <summary><see cref="Events.InvoiceExceptionRaised"/>.</summary>
+    public const string InvoiceExceptionRaised = "takt.payables.invoice-exception-raised.v1";
+
+    /// <summary><see cref="Events.SupplierInvoicePosted"/>.</summary>
+    public const string SupplierInvoicePosted = "takt.payables.invoice-posted.v1";
+
+    /// <summary><see cref="Events.GoodsReceived"/>.</summary>
+    public const string GoodsReceived = "takt.procurement.goods-received.v1";
+
     /// <summary><see cref="Events.PickInstructed"/>.</summary>
     public const string PickInstructed = "takt.inventory.pick-instructed.v1";
 
@@ -125,6 +134,9 @@ public static class EventTypes
         new(ProductionOrderSettled, typeof(ProductionOrderSettled), Inbound: false),
         new(CostVersionReleased, typeof(CostVersionReleased), Inbound: false),
         new(SupplierInvoiceReceived, typeof(SupplierInvoiceReceived), Inbound: false),
+        new(InvoiceExceptionRaised, typeof(InvoiceExceptionRaised), Inbound: false),
+        new(SupplierInvoicePosted, typeof(SupplierInvoicePosted), Inbound: false),
+        new(GoodsReceived, typeof(GoodsReceived), Inbound: false),
         new(PickInstructed, typeof(PickInstructed), Inbound: false),
         new(PickChanged, typeof(PickChanged), Inbound: false),
         new(PickCancelled, typeof(PickCancelled), Inbound: false),

@@ -74,6 +74,9 @@ public static class Scopes
     /// <summary>Received supplier invoices: list and read, for the client's plants.</summary>
     public const string PayablesRead = "payables:read";
 
+    /// <summary>Re-match supplier invoices and set matching tolerances (all plants).</summary>
+    public const string PayablesWrite = "payables:write";
+
     /// <summary>Queue management: pause, drain and resume channels, read their status and history (company-wide).</summary>
     public const string OpsManage = "ops:manage";
 
@@ -111,6 +114,7 @@ public static class Scopes
         (ProcurementSupplier, "Send order acknowledgements and shipping notices: a supplier's client for its own orders, an unrestricted client for any."),
         (InvoicesWrite, "Send supplier invoices and credit notes (UBL 2.1 / Peppol BIS Billing 3.0 or JSON) for the client's plants."),
         (PayablesRead, "Read received supplier invoices of the client's plants."),
+        (PayablesWrite, "Re-match supplier invoices and set matching tolerances (all plants)."),
         (OpsManage, "Pause, drain and resume inbound channels and webhook subscriptions; read their queues and history (all plants)."),
         (AssistRead, "Read the assist module's suggestions of the client's plants and its model versions."),
         (AssistUse, "Ask for suggestions (invoice exceptions, anomalies, forecasts, risk, priorities) and record a person's decision on one (all plants)."),
