@@ -13,6 +13,7 @@ using Takt.Ledger;
 using Takt.MasterData;
 using Takt.Orchestration;
 using Takt.Payables;
+using Takt.Planning;
 using Takt.Procurement;
 using Takt.Production;
 using Takt.Store;
@@ -34,6 +35,7 @@ public static class TaktServer
         OrchestrationModule.Schema,
         ProcurementModule.Schema,
         PayablesModule.Schema,
+        PlanningModule.Schema,
         Web.ConsoleModule.Schema,
     ];
 
@@ -74,6 +76,7 @@ public static class TaktServer
         services.AddProcurement(settings.Procurement);
         services.AddSingleton<ISubledgers, Subledgers>();
         services.AddPayables(settings.Payables);
+        services.AddPlanning(settings.Planning);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
         Web.ConsoleModule.AddConsole(services);
@@ -142,6 +145,7 @@ public static class TaktServer
         api.MapOrchestration();
         api.MapProcurement();
         api.MapGroup("").WithTags("Payables").MapPayables();
+        api.MapGroup("").WithTags("Planning").MapPlanning();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");
