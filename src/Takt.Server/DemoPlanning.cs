@@ -44,7 +44,7 @@ public static class DemoPlanning
         var boughtCost = new decimal[208];
         for (var b = 0; b < 208; b++)
         {
-            boughtCost[b] = 2m + (b * 37 % 58);
+            boughtCost[b] = 8m + (b * 37 % 90);
             items.Add(new ItemRecord(Bought(b), $"Gear pump part {b + 1:000}", "raw", "H87", "RAW"));
         }
 

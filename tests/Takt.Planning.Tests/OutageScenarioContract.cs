@@ -180,7 +180,7 @@ public abstract class OutageScenarioContract<TFixture>(TFixture fixture) : IClas
         }
 
         var pending = requisitions.Where(r => r.GetProperty("status").GetString() == "pending-approval").ToList();
-        Assert.NotEmpty(pending);
+        Assert.True(pending.Count > 0, "values: " + string.Join(", ", requisitions.Select(r => $"{r.GetProperty("number")} {r.GetProperty("estimatedValue")} {r.GetProperty("status")}")));
         Assert.Contains(requisitions, r => r.GetProperty("status").GetString() == "approved"); // small ones within the plant threshold
         Assert.Equal(disruption.Requisitions, await CountAsync("SELECT COUNT(*) FROM orch_instance WHERE flow = 'expedite-procurement-approval'"));
         var inbox = await Host.GetAsync<List<JsonElement>>("/api/v1/tasks?user=pavel.controller");
@@ -203,7 +203,9 @@ public abstract class OutageScenarioContract<TFixture>(TFixture fixture) : IClas
         // 4. The WMS received the withdrawn picks of the orders that moved to the sister plant, retried until acknowledged.
         var withdrawn = await Tables.QueryAsync<string>(Host.Store, "SELECT a.id FROM inventory_allocation a JOIN inventory_reservation r ON r.id = a.reservation_id WHERE a.status = 'cancelled'", null);
         Assert.NotEmpty(withdrawn);
-        var movedOrders = movedAway.Where(s => s.WorkPlant == "PB01").Select(s => s.Order).ToHashSet(StringComparer.Ordinal);
+        // (The older demo orders on PA01-CNC1 had no reservations: only the gear-pump parts' picks are withdrawn.)
+        var movedOrders = movedAway.Where(s => s.WorkPlant == "PB01" && orders.Any(o => o.Number == s.Order)).Select(s => s.Order).ToHashSet(StringComparer.Ordinal);
+        Assert.NotEmpty(movedOrders);
         Assert.Equal(movedOrders.Count * 8, withdrawn.Count);
         await WaitAsync(() => Task.FromResult(wms.State.Locked(s => withdrawn.All(id => s.Picks.TryGetValue(id, out var p) && p.Cancelled))), "the WMS to acknowledge every cancellation");
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM store_outbox_retry WHERE status <> 'delivered'"));
@@ -230,7 +232,7 @@ public abstract class OutageScenarioContract<TFixture>(TFixture fixture) : IClas
         Assert.NotNull(disruption.CycleTimeSeconds);
 
         // Machine up: planned again; everything back on its routing's work centers.
-        using (var up = await Host.PostStructuredAsync(MachineUp("PA01-CNC1", now.AddHours(5))))
+        using (var up = await Host.PostStructuredAsync(MachineUp("PA01-CNC1", Host.Settings.Clock.GetUtcNow())))
             Assert.True(up.IsSuccessStatusCode, await up.Content.ReadAsStringAsync(Ct));
         await WaitAsync(async () => (await Host.GetAsync<List<DisruptionView>>("/api/v1/planning/disruptions?plant=PA01")).Single().ReplannedUpAt is not null, "the re-plan after machine-up");
         await Host.DrainOutboxAsync();
