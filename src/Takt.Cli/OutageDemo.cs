@@ -109,7 +109,7 @@ internal static class OutageDemo
         await wms.SeedFromTaktAsync("PA01", ct);
         await wms.StartAsync(ct);
         var subscription = await PostAsync(http, "/api/v1/webhooks", new { url = new Uri(wms.Address!, "webhook"), eventTypes = PickEvents, ordered = true, maxAttempts = 50 }, ct);
-        timeline.Add("WMS connected", $"webhook {subscription.GetProperty("id")}", $"simulator at {wms.Address} (answers 10 % of deliveries 503: Takt retries)");
+        timeline.Add("WMS connected", subscription.TryGetProperty("id", out var sid) ? $"webhook {sid}" : "webhook subscription", $"simulator at {wms.Address} (answers 10 % of deliveries 503: Takt retries)");
 
         // Material for the gear-pump parts, instructed to the WMS.
         var orders = (await http.GetFromJsonAsync<List<JsonElement>>("/api/v1/production-orders?plant=PA01&limit=1000", web, ct))!
@@ -158,7 +158,7 @@ internal static class OutageDemo
         {
             var list = (await http.GetFromJsonAsync<List<JsonElement>>($"/api/v1/planning/disruptions?plant={workCenter[..4]}", web, ct))!;
             disruption = list.FirstOrDefault(d => d.GetProperty("workCenter").GetString() == workCenter && d.GetProperty("status").GetString() == "open");
-            return disruption.ValueKind == JsonValueKind.Object && disruption.GetProperty("committedAt").ValueKind == JsonValueKind.String;
+            return disruption.ValueKind == JsonValueKind.Object && Has(disruption, "committedAt");
         }, TimeSpan.FromSeconds(120), ct);
         var id = disruption.GetProperty("id").GetString()!;
         var schedule = (await http.GetFromJsonAsync<List<JsonElement>>($"/api/v1/planning/schedule?workCenter={workCenter}", web, ct))!;
@@ -211,7 +211,7 @@ internal static class OutageDemo
         timeline.Add("4 WMS instructions updated", $"{cancelled} picks withdrawn", "orders moved to the sister plant: their picks at PA01 cancelled, delivered by webhook and acknowledged");
 
         // 5. Finance.
-        var accruals = (await http.GetFromJsonAsync<List<JsonElement>>("/api/v1/ledger/accruals?company=TK01", web, ct))!.Where(a => a.GetProperty("source").GetString() == $"disruption:{id}").ToList();
+        var accruals = (await http.GetFromJsonAsync<List<JsonElement>>("/api/v1/ledger/accruals?company=TK01", web, ct))!.Where(a => a.TryGetProperty("source", out var source) && source.GetString() == $"disruption:{id}").ToList();
         timeline.Add("5 Expected cost variance", string.Join(", ", accruals.Select(a => $"accrual {a.GetProperty("id")}")),
             $"efficiency {Format(disruption.GetProperty("efficiencyVariance").GetDecimal())} EUR, premium freight {Format(disruption.GetProperty("premiumFreight").GetDecimal())} EUR; proposed: " +
             string.Join(", ", accruals.Select(a => $"{a.GetProperty("category")} {Format(a.GetProperty("amount").GetDecimal())} ({a.GetProperty("status")})")));
@@ -232,7 +232,7 @@ internal static class OutageDemo
         };
         using (var response = await http.PostAsync("/api/v1/events", new StringContent(up.ToJsonString(), Encoding.UTF8, "application/cloudevents+json"), ct))
             response.EnsureSuccessStatusCode();
-        await WaitAsync(async () => (await http.GetFromJsonAsync<JsonElement>($"/api/v1/planning/disruptions/{id}", web, ct)).GetProperty("replannedUpAt").ValueKind == JsonValueKind.String, TimeSpan.FromSeconds(120), ct);
+        await WaitAsync(async () => Has(await http.GetFromJsonAsync<JsonElement>($"/api/v1/planning/disruptions/{id}", web, ct), "replannedUpAt"), TimeSpan.FromSeconds(120), ct);
         var back = (await http.GetFromJsonAsync<List<JsonElement>>($"/api/v1/planning/schedule?workCenter={workCenter}", web, ct))!;
         timeline.Add("Machine up: planned again", $"work center {workCenter}",
             $"{back.Count(s => s.GetProperty("workCenter").GetString() == workCenter)} operations back on {workCenter} (before the outage: {scheduleBefore.Count(s => s.GetProperty("workCenter").GetString() == workCenter)}); KPIs: {(await KpisAsync(http, ct)).Text}");
@@ -250,7 +250,7 @@ internal static class OutageDemo
     {
         var planning = await http.GetFromJsonAsync<JsonElement>("/api/v1/planning/kpis?plant=PA01", DemoCommand.Web, ct);
         var turnaround = await http.GetFromJsonAsync<JsonElement>("/api/v1/kpis/approval-turnaround", DemoCommand.Web, ct);
-        var cycle = planning.GetProperty("cycleTimeP50Seconds") is { ValueKind: JsonValueKind.Number } c ? $"{c.GetDouble():0.000} s" : "—";
+        var cycle = planning.TryGetProperty("cycleTimeP50Seconds", out var c) && c.ValueKind == JsonValueKind.Number ? $"{c.GetDouble():0.000} s" : "—";
         var approvals = turnaround.TryGetProperty("rows", out var rows) ? rows.GetArrayLength() : turnaround.ValueKind == JsonValueKind.Object ? turnaround.EnumerateObject().Count() : 0;
         return new Kpis($"schedule change cycle time p50 {cycle} ({planning.GetProperty("disruptions")} disruptions); late orders {planning.GetProperty("lateOrders")}; " +
             $"orders on alternates {planning.GetProperty("ordersOnAlternates")}; approval turnaround groups {approvals}");
@@ -275,6 +275,9 @@ internal static class OutageDemo
             await Task.Delay(100, ct);
         }
     }
+
+    private static bool Has(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
 
     private static string Format(decimal value) => value.ToString("#,##0.##", CultureInfo.InvariantCulture);
 }
