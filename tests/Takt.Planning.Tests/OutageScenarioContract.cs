@@ -200,6 +200,17 @@ public abstract class OutageScenarioContract<TFixture>(TFixture fixture) : IClas
         var approvedNumber = pending.First(p => p.GetProperty("approvalInstance").GetString() == task.GetProperty("instanceId").GetString()).GetProperty("number").GetString();
         await WaitAsync(async () => (await Host.GetAsync<JsonElement>($"/api/v1/procurement/requisitions/{approvedNumber}")).GetProperty("status").GetString() == "approved", "the approved requisition");
 
+        // The expedite standard waits for the supplier's confirmation of its requisition: ordering a policy-approved expedite
+        // and the supplier confirming the purchase order (whose subject is the order number) ends that wait.
+        var small = requisitions.First(r => r.GetProperty("status").GetString() == "approved").GetProperty("number").GetString()!;
+        var expediteFlow = $"SELECT COUNT(*) FROM orch_instance WHERE flow = 'expedite-procurement-approval' AND status = 'completed' AND variables LIKE '%{small}%'";
+        Assert.Equal(0, await CountAsync(expediteFlow));
+        var ordered = await PostAsync("/api/v1/procurement/purchase-orders", new { requisitions = new[] { small }, buyer = "anna.buyer", incoterms = "FCA Brno" });
+        var po = ordered.EnumerateArray().Single().GetProperty("number").GetString();
+        await PostAsync($"/api/v1/procurement/purchase-orders/{po}/acknowledgements", new { messageId = Guid.NewGuid().ToString(), sequence = 1, status = "accepted" });
+        await Host.DrainOutboxAsync();
+        await WaitAsync(async () => await CountAsync(expediteFlow) == 1, "the expedite flow to end on the purchase order's confirmation");
+
         // 4. The WMS received the withdrawn picks of the orders that moved to the sister plant, retried until acknowledged.
         var withdrawn = await Tables.QueryAsync<string>(Host.Store, "SELECT a.id FROM inventory_allocation a JOIN inventory_reservation r ON r.id = a.reservation_id WHERE a.status = 'cancelled'", null);
         Assert.NotEmpty(withdrawn);
