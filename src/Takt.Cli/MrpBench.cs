@@ -43,7 +43,7 @@ internal static class MrpBench
     public static Result Run(int count, int perItem, int orderCount)
     {
         var random = new Random(42);
-        // The first half are made (finished and semi-finished, in four levels), the second half bought.
+        // The first half are made (finished and semi-finished), the second half bought.
         var made = count / 2;
         var starts = new int[count + 1];
         var components = new int[made * perItem];
@@ -51,18 +51,17 @@ internal static class MrpBench
         var k = 0;
         for (var i = 0; i < made; i++)
         {
-            // Components come from further down the list (no cycles): the next made items or bought ones.
+            // Four levels of made items (10 %, 20 %, 30 %, 40 % of them); components from the next level or bought ones.
+            var level = i < made / 10 ? 0 : i < made * 3 / 10 ? 1 : i < made * 6 / 10 ? 2 : 3;
+            var (nextFrom, nextTo) = level switch { 0 => (made / 10, made * 3 / 10), 1 => (made * 3 / 10, made * 6 / 10), 2 => (made * 6 / 10, made), _ => (0, 0) };
             var picked = new SortedSet<int>();
             while (picked.Count < perItem)
-            {
-                var from = Math.Min(count - 1, i + 1);
-                picked.Add(random.Next(2) == 0 && i + 1 < made ? random.Next(from, Math.Min(made, i + 2000)) : random.Next(made, count));
-            }
+                picked.Add(level < 3 && random.Next(2) == 0 ? random.Next(nextFrom, nextTo) : random.Next(made, count));
 
             foreach (var c in picked)
             {
                 components[k] = c;
-                per[k++] = 1 + random.Next(0, 4);
+                per[k++] = 1 + random.Next(0, 2);
             }
 
             starts[i + 1] = k;
