@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json.Nodes;
 using Takt.Testing;
 using Xunit;
@@ -32,6 +34,30 @@ public abstract class RejectionContract<TFixture>(TFixture fixture) : IClassFixt
     public async Task invalid_json_is_rejected_as_malformed() =>
         await AssertRejectedAsync(() => Host.PostRawAsync("""{ "specversion": "1.0", "id": """, Structured),
             HttpStatusCode.BadRequest, "", "json.malformed");
+
+    /// <summary>
+    /// Found by the fuzz run: a bad UTF-8 sequence inside a string passes the JSON parser and used to fail (500)
+    /// only when the value was read. Structured, batch and binary mode refuse it up front.
+    /// </summary>
+    [Theory]
+    [InlineData(Structured)]
+    [InlineData("application/cloudevents-batch+json")]
+    [InlineData("application/json")]
+    public async Task a_body_with_invalid_utf8_inside_a_string_is_rejected_as_malformed(string contentType)
+    {
+        var text = contentType == Structured ? Good().ToJsonString() : contentType == "application/json" ? Good()["data"]!.ToJsonString() : new JsonArray(Good()).ToJsonString();
+        var at = Encoding.UTF8.GetBytes(text[..(text.IndexOf("PA01", StringComparison.Ordinal) + 2)]).Length;
+        var body = Encoding.UTF8.GetBytes(text).ToList();
+        body.InsertRange(at, new byte[] { 0xC3, 0x28 });
+        await AssertRejectedAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events") { Content = new ByteArrayContent([.. body]) };
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            foreach (var (name, value) in new[] { ("ce-specversion", "1.0"), ("ce-id", Guid.NewGuid().ToString()), ("ce-source", "/mes/pa01/line-1"), ("ce-type", "takt.production.material-issued.v1") })
+                request.Headers.Add(name, value);
+            return await Host.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        }, HttpStatusCode.BadRequest, "", "json.malformed");
+    }
 
     [Theory]
     [InlineData("specversion")]

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -66,6 +67,10 @@ internal static class ReceiveEvents
         var body = await ReadBodyAsync(request.Body, options.MaxBodyBytes, ct);
         if (body is null)
             return TooLarge(options);
+        // JSON is UTF-8 (RFC 8259 §8.1). The parser checks structure only and would fail on a bad sequence inside a
+        // string when the value is read, long after validation: refuse such a body as a whole, up front.
+        if (!Utf8.IsValid(body))
+            return Respond(Problem.Malformed([new Violation("", "json.malformed", "The body is not valid UTF-8, so it is not JSON.")]));
 
         switch (media.MediaType.ToLowerInvariant())
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Takt.Contracts;
 using Takt.Integration.Gateway;
 
@@ -49,6 +50,8 @@ internal static class MqttMessages
             return Rejected(topic, Problem.Malformed([new Violation("", "mqtt.topic-invalid", $"'{topicName}' is not {options.TopicPrefix}/<plant>/<line>/<event>/<client>.")]));
         if (payload.Length > ingest.MaxBodyBytes)
             return Rejected(topic, Problem.TooLarge(new Violation("", "payload.too-large", $"The message exceeds {ingest.MaxBodyBytes} bytes.")));
+        if (!Utf8.IsValid(payload))
+            return Rejected(topic, Problem.Malformed([new Violation("", "json.malformed", "The payload is not valid UTF-8, so it is not JSON: send a CloudEvent in structured mode.")]));
         JsonDocument document;
         try
         {

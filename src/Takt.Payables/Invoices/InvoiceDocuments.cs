@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Unicode;
 using Takt.Contracts;
 using Takt.Integration.Gateway;
 
@@ -66,6 +67,8 @@ public static class InvoiceDocuments
     public static CheckedInvoice CheckJson(byte[] body, PayablesOptions options)
     {
         var hash = Sha256(body);
+        if (!Utf8.IsValid(body))
+            return new CheckedInvoice(InvoiceFormat.Json, null, null, hash, Problem.Malformed([new Violation("", "json.malformed", "The body is not valid UTF-8, so it is not JSON.")]), []);
         SupplierInvoice? invoice;
         try
         {

@@ -209,7 +209,13 @@ public static class UblInvoiceReader
         private decimal? Number(XElement? e)
         {
             if (Text(e) is not { } text)
+            {
+                // Absent is absent; present but empty is not a number (UBL's amounts and quantities are xsd:decimal).
+                if (e is not null)
+                    malformed.Add(new Violation(SecurePath(e), "ubl.number-invalid", "The element is empty; it needs a decimal number (digits, one '.', optional sign)."));
                 return null;
+            }
+
             if (decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
                 return value;
             malformed.Add(new Violation(SecurePath(e!), "ubl.number-invalid", $"'{Clip(text)}' is not a decimal number (digits, one '.', optional sign)."));
