@@ -232,7 +232,7 @@ internal static class OutageDemo
         };
         using (var response = await http.PostAsync("/api/v1/events", new StringContent(up.ToJsonString(), Encoding.UTF8, "application/cloudevents+json"), ct))
             response.EnsureSuccessStatusCode();
-        await WaitAsync(async () => Has(await http.GetFromJsonAsync<JsonElement>($"/api/v1/planning/disruptions/{id}", web, ct), "replannedUpAt"), TimeSpan.FromSeconds(120), ct);
+        await WaitAsync(async () => (await http.GetFromJsonAsync<List<JsonElement>>($"/api/v1/planning/disruptions?plant={workCenter[..4]}", web, ct))!.Any(d => d.GetProperty("id").GetString() == id && Has(d, "replannedUpAt")), TimeSpan.FromSeconds(120), ct);
         var back = (await http.GetFromJsonAsync<List<JsonElement>>($"/api/v1/planning/schedule?workCenter={workCenter}", web, ct))!;
         timeline.Add("Machine up: planned again", $"work center {workCenter}",
             $"{back.Count(s => s.GetProperty("workCenter").GetString() == workCenter)} operations back on {workCenter} (before the outage: {scheduleBefore.Count(s => s.GetProperty("workCenter").GetString() == workCenter)}); KPIs: {(await KpisAsync(http, ct)).Text}");

@@ -61,16 +61,6 @@ internal static class PlanningEndpoints
             })
             .WithName("ListDisruptions")
             .WithSummary("Work center outages and what re-planning did: affected and late orders, expedites, expected variance, cycle time.");
-        api.MapGet("/planning/disruptions/{id}", async (string id, TaktStore store, TimeProvider clock, CancellationToken ct) =>
-            {
-                await using var session = await store.OpenSessionAsync(clock, ct);
-                await using var tx = await session.BeginAsync(ct);
-                var found = await DisruptionsAsync(tx, null, id, ct);
-                return found.Count == 1 ? Results.Json(found[0], Problem.Json)
-                    : Answer(Outcome<DisruptionView>.FromViolations([new Violation("/id", "disruption.unknown", $"No disruption '{id}'.")]));
-            })
-            .WithName("GetDisruption")
-            .WithSummary("One work center outage with its expedites.");
         api.MapGet("/planning/schedule", async (TaktStore store, TimeProvider clock, string? plant, string? workCenter, CancellationToken ct) =>
             {
                 await using var session = await store.OpenSessionAsync(clock, ct);
@@ -170,7 +160,7 @@ internal static class PlanningEndpoints
     {
         if (!outcome.IsRejected)
             return Results.Json(outcome.Value, Problem.Json, statusCode: status);
-        var problem = outcome.Violations.All(v => v.Rule == "disruption.unknown") ? Problem.NotFound(outcome.Violations[0]) : Problem.RuleViolated(outcome.Violations);
+        var problem = Problem.RuleViolated(outcome.Violations);
         return Results.Json(problem, Problem.Json, Problem.ContentType, problem.Status);
     }
 }

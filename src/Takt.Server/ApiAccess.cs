@@ -181,10 +181,9 @@ public static class ApiAccess
         ["ListSupplierInvoices"] = new(Scopes.PayablesRead, PlantBinding.Query),
         ["GetSupplierInvoice"] = new(Scopes.PayablesRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Payables.InvoiceDetail)?.Invoice.Plant),
         // Planning (issue 11): a run may span plants (a disruption reaches the sister plant), so it is for unrestricted
-        // clients; reads bind to ?plant= or to the disruption's plant.
+        // clients; reads bind to ?plant=.
         ["RunPlanning"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ListDisruptions"] = new(Scopes.ProductionRead, PlantBinding.Query),
-        ["GetDisruption"] = new(Scopes.ProductionRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Planning.DisruptionView)?.Plant),
         ["GetSchedule"] = new(Scopes.ProductionRead, PlantBinding.Query),
         ["ListPlannedOrders"] = new(Scopes.ProductionRead, PlantBinding.Query),
         ["PlanningKpis"] = new(Scopes.KpisRead, PlantBinding.Query),
