@@ -117,7 +117,7 @@ internal static class KpiCommand
             AnsiConsole.Write(table);
             return 0;
         });
-        return new Command("kpi", "Key performance indicators (DESIGN §5).") { latency, integration, approvals, resolution, InventoryCommand.Kpi(), ProcurementCommand.Kpi() };
+        return new Command("kpi", "Key performance indicators (DESIGN §5).") { latency, integration, approvals, resolution, InventoryCommand.Kpi(), ProcurementCommand.Kpi(), PayablesCommand.Kpi() };
     }
 
     public static async Task PrintLatencyAsync(HttpClient http, CancellationToken ct)

@@ -32,10 +32,51 @@ internal static class OpsCommand
             return 0;
         });
 
-        return new Command("ops", "Operations: pause, drain and resume channels for a controlled restart (see docs/operations.md).")
+        var freshness = new Command("freshness", "Which clients must send events how often, their last event and open silence alarms; --client … --minutes N sets an objective (--off removes it).") { db };
+        var client = new Option<string?>("--client") { Description = "The client whose objective to set." };
+        var minutes = new Option<int?>("--minutes") { Description = "Expect an accepted event at least every N minutes (1–10080)." };
+        var off = new Option<bool>("--off") { Description = "Stop watching the client." };
+        freshness.Options.Add(client);
+        freshness.Options.Add(minutes);
+        freshness.Options.Add(off);
+        freshness.SetAction(async (parse, ct) =>
+        {
+            var store = TaktStore.Open(parse.GetValue(db)!);
+            if (parse.GetValue(client) is { } id)
+            {
+                if (parse.GetValue(minutes) is null == !parse.GetValue(off))
+                {
+                    AnsiConsole.MarkupLine("[red]ops.freshness-arguments[/] With --client give either --minutes N or --off.");
+                    return 1;
+                }
+
+                var set = await ClientFreshness.SetAsync(store, TimeProvider.System, id, parse.GetValue(off) ? null : parse.GetValue(minutes), ct);
+                if (set.IsRejected)
+                {
+                    foreach (var v in set.Violations)
+                        AnsiConsole.MarkupLineInterpolated($"[red]{v.Rule}[/] {v.Detail}");
+                    return 1;
+                }
+            }
+
+            var table = new Table().AddColumns("client", "plants", "objective", "last event (UTC)", "state", "silent since (UTC)");
+            foreach (var f in await ClientFreshness.ReadAsync(store, ct))
+            {
+                table.AddRow(Markup.Escape(f.Client), string.Join(' ', f.Plants), f.ExpectEventsWithinMinutes is { } m ? $"≤ {m} min" : "",
+                    f.LastEventAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "",
+                    f.State switch { "silent" => "[red]silent[/]", "fresh" => "[green]fresh[/]", _ => "[grey]unwatched[/]" },
+                    f.SilentSince?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "");
+            }
+
+            AnsiConsole.Write(table);
+            return 0;
+        });
+
+        return new Command("ops", "Operations: pause, drain and resume channels for a controlled restart; client freshness (see docs/operations.md).")
         {
             channels,
             history,
+            freshness,
             Action("pause", ChannelAction.Pause, "Stop a channel now: inbound answers 503 with Retry-After (MQTT leaves messages with the broker); outbound sends nothing."),
             Action("drain", ChannelAction.Drain, "Finish what waits in a channel, then pause it (--wait follows it until it has)."),
             Action("resume", ChannelAction.Resume, "Run a channel again."),

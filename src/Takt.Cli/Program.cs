@@ -18,6 +18,7 @@ root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());
 root.Subcommands.Add(OpsCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
+root.Subcommands.Add(AssistCommand.Create());
 foreach (var command in LedgerCommand.Create())
     root.Subcommands.Add(command);
 root.Subcommands.Add(PayablesCommand.Invoices());

@@ -32,6 +32,7 @@ internal static class RunCommand
                 Urls = parse.GetValue(urls),
                 SeedDemo = !parse.GetValue(noDemo),
                 DemoOpenTasks = true,
+                DemoInvoices = true,
             };
             if (parse.GetValue(mqtt) is { } broker)
             {

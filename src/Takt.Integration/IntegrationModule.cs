@@ -17,9 +17,12 @@ public static class IntegrationModule
 {
     public static SchemaModule Schema { get; } = new("integration", typeof(IntegrationModule).Assembly);
 
-    public static IServiceCollection AddIntegration(this IServiceCollection services, IngestOptions options, WebhookOptions? webhooks = null)
+    public static IServiceCollection AddIntegration(this IServiceCollection services, IngestOptions options, WebhookOptions? webhooks = null, Operations.FreshnessOptions? freshness = null)
     {
         services.AddSingleton(options);
+        services.AddSingleton(freshness ?? new Operations.FreshnessOptions());
+        services.AddSingleton<Operations.ClientFreshness>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Operations.ClientFreshness>());
         services.AddSingleton(webhooks ?? new WebhookOptions());
         services.AddSingleton<WebhookCircuits>();
         // Channel states first: they are read when it starts, before any worker or intake runs.
@@ -63,6 +66,7 @@ public static class IntegrationModule
             .WithSummary("The MQTT intake: whether a broker is configured and connected.");
         Health.IntegrationHealth.Map(api);
         Operations.ChannelEndpoints.Map(api);
+        Operations.FreshnessEndpoints.Map(api);
         return api;
     }
 }

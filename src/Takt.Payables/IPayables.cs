@@ -10,6 +10,7 @@ namespace Takt.Payables;
 /// <param name="Status"><c>received</c> (waits for matching) or <c>blocked</c> (a duplicate, see <paramref name="Duplicate"/>).</param>
 /// <param name="Duplicate"><c>exact</c> (same supplier, kind and number as <paramref name="DuplicateOf"/>) or <c>suspected</c> (same supplier, kind and amount due, issue dates within the window).</param>
 /// <param name="Replayed">True when this answer is for a document received before (the same bytes for the same plant): nothing was written.</param>
+/// <param name="MatchState">What matching made of it: <c>posted</c> (matched and posted, payable on its due date) or <c>exception</c> (blocked, routed to its flow).</param>
 public sealed record InvoiceReceipt(
     string Id,
     string Plant,
@@ -32,12 +33,13 @@ public sealed record InvoiceReceipt(
     string? OrderReference,
     string Format,
     DateTimeOffset ReceivedAt,
-    bool Replayed = false);
+    bool Replayed = false,
+    string? MatchState = null);
 
 /// <summary>One invoice with the whole document as received (JSON form).</summary>
 public sealed record InvoiceDetail(InvoiceReceipt Invoice, SupplierInvoice Document);
 
-/// <summary>Accounts payable: supplier invoice intake (matching and payment are to follow).</summary>
+/// <summary>Accounts payable: supplier invoice intake; each received invoice is matched in the same transaction (<see cref="Matching.IInvoiceMatching"/>).</summary>
 public interface IPayables
 {
     /// <summary>

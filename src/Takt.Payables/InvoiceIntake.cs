@@ -16,12 +16,13 @@ namespace Takt.Payables;
 /// same supplier, kind and amount due with issue dates within <see cref="PayablesOptions.SuspectedDuplicateDays"/>),
 /// then the invoice, its lines, the process-log event and the outbox event in ONE transaction (DESIGN §2.1, §2.2).
 /// </summary>
-internal sealed class InvoiceIntake(IMasterData masterData, IIntelligence intelligence, Outbox outbox, PayablesOptions options, TimeProvider clock) : IPayables
+internal sealed class InvoiceIntake(IMasterData masterData, IIntelligence intelligence, Outbox outbox, Matching.InvoiceMatcher matcher, PayablesOptions options, TimeProvider clock) : IPayables
 {
     private const string Source = "/takt/payables";
 
     private const string Columns =
-        "id, plant, kind, number, supplier_key, supplier_name, issue_date, due_date, currency, line_extension, tax_exclusive, tax_total, tax_inclusive, payable, line_count, status, duplicate, duplicate_of, order_reference, format, received_at_us";
+        "id, plant, kind, number, supplier_key, supplier_name, issue_date, due_date, currency, line_extension, tax_exclusive, tax_total, tax_inclusive, payable, line_count, status, duplicate, duplicate_of, order_reference, format, received_at_us, " +
+        "(SELECT m.state FROM payables_match m WHERE m.invoice_id = payables_invoice.id)";
 
     public async Task<(InvoiceReceipt? Receipt, Problem? Problem)> ReceiveAsync(TaktStore store, string plant, CheckedInvoice document, string? clientId, CancellationToken ct)
     {
@@ -104,8 +105,14 @@ internal sealed class InvoiceIntake(IMasterData masterData, IIntelligence intell
             objects.Add(new ObjectLink("supplier-invoice", d.Of, d.Kind == "exact" ? "duplicates" : "suspected-duplicate-of"));
         intelligence.Append(tx, new ProcessEventDraft(EventTypes.SupplierInvoiceReceived, Source, id, plant, now, json, 0, objects));
         outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), EventTypes.SupplierInvoiceReceived, Source, id, plant, now, json));
+
+        // Matching in the same transaction: posted, or an exception routed to its flow. A posting the ledger refuses
+        // (a closed period) refuses the whole delivery: nothing is written.
+        var matched = await matcher.MatchAsync(tx, receipt, invoice, null, matcher.NewRules(), ct);
+        if (matched.IsRejected)
+            return (null, Problem.RuleViolated(matched.Violations));
         await tx.CommitAsync(ct);
-        return (receipt, null);
+        return (receipt with { MatchState = matched.Value }, null);
     }
 
     public async Task<IReadOnlyList<InvoiceReceipt>> InvoicesAsync(TaktStore store, string? plant, string? status, int limit, CancellationToken ct)
@@ -128,6 +135,17 @@ internal sealed class InvoiceIntake(IMasterData masterData, IIntelligence intell
 
         var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
         return await FindAsync(tx, $"{where} ORDER BY received_at_us DESC, id DESC LIMIT {limit.ToString(CultureInfo.InvariantCulture)}", ct, [.. args]);
+    }
+
+    /// <summary>A received invoice with its document, in the caller's transaction.</summary>
+    internal static async Task<(InvoiceReceipt Receipt, SupplierInvoice Document)?> LoadAsync(StoreTransaction tx, string id, CancellationToken ct)
+    {
+        var found = await FindAsync(tx, "WHERE id = $1", ct, id);
+        if (found.Count == 0)
+            return null;
+        // The command is the session's prepared one: not disposed here.
+        var document = (string)(await tx.Command("SELECT document FROM payables_invoice WHERE id = $1", id).ExecuteScalarAsync(ct))!;
+        return (found[0], JsonSerializer.Deserialize<SupplierInvoice>(document, InvoiceDocuments.Json)!);
     }
 
     public async Task<InvoiceDetail?> InvoiceAsync(TaktStore store, string id, CancellationToken ct)
@@ -159,7 +177,7 @@ internal sealed class InvoiceIntake(IMasterData masterData, IIntelligence intell
         r.IsDBNull(7) ? null : DateOnly.ParseExact(r.GetString(7), "yyyy-MM-dd", CultureInfo.InvariantCulture),
         r.GetString(8), Dec(r.GetString(9)), Dec(r.GetString(10)), Dec(r.GetString(11)), Dec(r.GetString(12)), Dec(r.GetString(13)),
         checked((int)r.GetInt64(14)), r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16), r.IsDBNull(17) ? null : r.GetString(17),
-        r.IsDBNull(18) ? null : r.GetString(18), r.GetString(19), Instants.FromUnixMicroseconds(r.GetInt64(20)));
+        r.IsDBNull(18) ? null : r.GetString(18), r.GetString(19), Instants.FromUnixMicroseconds(r.GetInt64(20)), MatchState: r.IsDBNull(21) ? null : r.GetString(21));
 
     internal static string Kind(InvoiceKind kind) => kind == InvoiceKind.CreditNote ? "credit-note" : "invoice";
 

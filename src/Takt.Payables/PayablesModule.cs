@@ -6,7 +6,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Takt.Contracts;
 using Takt.Integration.Access;
 using Takt.Integration.Gateway;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Takt.Payables.Invoices;
+using Takt.Payables.Matching;
 using Takt.Store;
 
 namespace Takt.Payables;
@@ -21,7 +23,18 @@ public static class PayablesModule
     public static IServiceCollection AddPayables(this IServiceCollection services, PayablesOptions? options = null) =>
         services
             .AddSingleton(options ?? new PayablesOptions())
-            .AddSingleton<IPayables, InvoiceIntake>();
+            .AddSingleton<Matching.InvoiceMatcher>()
+            .AddSingleton<IInvoiceMatching, InvoiceMatching>()
+            .AddSingleton<IOutboxSubscriber, GoodsReceiptRematch>()
+            .AddSingleton<IPayables, InvoiceIntake>()
+            .TryAddInvoiceExceptionAdvisor();
+
+    /// <summary>The default advisor (none) unless an AI service registered one before.</summary>
+    private static IServiceCollection TryAddInvoiceExceptionAdvisor(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IInvoiceExceptionAdvisor, NoAdvisor>();
+        return services;
+    }
 
     public static RouteGroupBuilder MapPayables(this RouteGroupBuilder api)
     {
@@ -54,6 +67,54 @@ public static class PayablesModule
             .WithSummary("One received supplier invoice with its whole document (JSON form).")
             .Produces<InvoiceDetail>(200)
             .ProducesProblem(404);
+        api.MapPost("/payables/invoices/{id}/match", async (IInvoiceMatching matching, TaktStore store, string id, MatchRequest? body, CancellationToken ct) =>
+                await matching.MatchAsync(store, id, body ?? new MatchRequest(), ct) is { Problem: { } problem } ? Answer(problem) : Results.Ok((await matching.MatchViewAsync(store, id, ct))!))
+            .WithName("MatchSupplierInvoice")
+            .WithSummary("Match a received invoice again (after its data, the order or the tolerances changed): it is posted (GR/IR → AP with invoice price variance and input tax) or stays an exception with what was found now. " +
+                "A posted invoice answers 409; a posting the ledger refuses (a closed period) answers 422 and changes nothing.")
+            .Produces<InvoiceMatchView>(200)
+            .ProducesProblem(404)
+            .ProducesProblem(409)
+            .ProducesProblem(422);
+        api.MapGet("/payables/invoices/{id}/match", async (IInvoiceMatching matching, TaktStore store, string id, CancellationToken ct) =>
+                await matching.MatchViewAsync(store, id, ct) is { } match
+                    ? Results.Ok(match)
+                    : Answer(Problem.NotFound(new Violation("/id", "invoice.unmatched", $"Supplier invoice '{id}' does not exist or was never matched."))))
+            .WithName("GetInvoiceMatch")
+            .WithSummary("An invoice's match: posted (with its journal entry, GR/IR, price variance, tax, due date) or blocked, with its exceptions (categories, route, findings, ERP context, advice).")
+            .Produces<InvoiceMatchView>(200)
+            .ProducesProblem(404);
+        api.MapGet("/payables/exceptions", async (IInvoiceMatching matching, TaktStore store, string? plant, string? status, int? limit, CancellationToken ct) =>
+                status is not (null or "open" or "resolved")
+                    ? Answer(Problem.Malformed([new Violation("/query/status", "payables.exception-status-unknown", "status is open or resolved.")]))
+                    : Results.Ok(await matching.ExceptionsAsync(store, plant, status, Math.Clamp(limit ?? 100, 1, 1000), ct)))
+            .WithName("ListInvoiceExceptions")
+            .WithSummary("Invoice exceptions, newest first: category, the role they are routed to, every finding and the ERP context (order, buyer, receipts, other invoices).")
+            .Produces<IReadOnlyList<InvoiceExceptionView>>(200)
+            .ProducesProblem(400);
+        api.MapGet("/payables/payment-proposal", async (IInvoiceMatching matching, TaktStore store, string? plant, string? dueBy, CancellationToken ct) =>
+                !DateOnly.TryParseExact(dueBy, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date)
+                    ? Answer(Problem.Malformed([new Violation("/query/dueBy", "payables.due-by-required", "dueBy is a date (YYYY-MM-DD): what is due by then.")]))
+                    : Results.Ok(await matching.PaymentProposalAsync(store, plant, date, ct)))
+            .WithName("GetPaymentProposal")
+            .WithSummary("What is due for payment by a date: posted invoices and credit notes with their due dates (payment terms), totals per supplier, and the blocked invoices with their reason. No bank file.")
+            .Produces<PaymentProposal>(200)
+            .ProducesProblem(400);
+        api.MapGet("/payables/kpis", async (IInvoiceMatching matching, TaktStore store, string? plant, CancellationToken ct) =>
+                Results.Ok(await matching.KpisAsync(store, plant, ct)))
+            .WithName("GetPayablesKpis")
+            .WithSummary("Invoice exception rate, touchless rate, exception categories and cycle time goods receipt → invoice posted, by plant and by supplier (DESIGN §5).")
+            .Produces<PayablesKpis>(200);
+        api.MapGet("/payables/tolerances", async (IInvoiceMatching matching, TaktStore store, CancellationToken ct) => Results.Ok(await matching.TolerancesAsync(store, ct)))
+            .WithName("ListInvoiceTolerances")
+            .WithSummary("Matching tolerances per supplier and spend category (* for any) and whether the match is three-way or two-way.")
+            .Produces<IReadOnlyList<InvoiceTolerance>>(200);
+        api.MapPut("/payables/tolerances", async (IInvoiceMatching matching, TaktStore store, InvoiceTolerance body, CancellationToken ct) =>
+                await matching.SetToleranceAsync(store, body, ct) is { Problem: { } problem } ? Answer(problem) : Results.Ok(body))
+            .WithName("SetInvoiceTolerance")
+            .WithSummary("Set the matching tolerance of a supplier and spend category (* for any): quantity and price, each as percent and absolute (both limits hold), and the match kind.")
+            .Produces<InvoiceTolerance>(200)
+            .ProducesProblem(422);
         return api;
     }
 

@@ -17,4 +17,24 @@ public sealed class PayablesOptions
     /// suspected duplicate. Default 7.
     /// </summary>
     public int SuspectedDuplicateDays { get; set; } = 7;
+
+    /// <summary>Days after the issue date an invoice is due when it names no due date and its supplier has no payment terms. Default 30.</summary>
+    public int DefaultPaymentTermsDays { get; set; } = 30;
+
+    /// <summary>
+    /// The role each exception category is routed to (the invoice-exception flow's <c>route</c> input): the buyer for
+    /// price and supplier data, the plant (its controller) for quantities and receipts, the cost center's owner when
+    /// there is no order, accounts payable for duplicates, tax and arithmetic.
+    /// </summary>
+    public IDictionary<string, string> ExceptionRoutes { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [Matching.ExceptionCategories.PriceVariance] = "buyer",
+        [Matching.ExceptionCategories.SupplierDataMismatch] = "buyer",
+        [Matching.ExceptionCategories.QuantityVariance] = "plant-controller",
+        [Matching.ExceptionCategories.MissingReceipt] = "plant-controller",
+        [Matching.ExceptionCategories.MissingPo] = "cost-center-owner",
+        [Matching.ExceptionCategories.DuplicateSuspected] = "ap-clerk",
+        [Matching.ExceptionCategories.TaxMismatch] = "ap-clerk",
+        [Matching.ExceptionCategories.ArithmeticError] = "ap-clerk",
+    };
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Takt.Contracts;
 using Takt.Intelligence;
 using Takt.Inventory;
@@ -99,6 +100,9 @@ internal sealed partial class ProcurementService
             objects.Add(new ObjectLink("journal-entry", je.ToString(), "posted-as"));
         Log(tx, "takt.procurement.goods-received.v1", id, plant.Code, new { receipt = id, order = order.View.Number, line = line.Line, quantity = request.Quantity, unit = line.Unit, stockType, inventory = inventoryValue.Amount, grir = grir.Amount, ppv = grir.Amount - inventoryValue.Amount, complete },
             objects, posted.Value is null ? 0 : 1);
+        var received = JsonSerializer.Serialize(new Contracts.Events.GoodsReceived(id, order.View.Number, line.Line, plant.Code, line.Item,
+            new Contracts.Events.QuantityValue(request.Quantity, line.Unit), new Contracts.Events.MoneyValue(grir.Amount, currency.Code), date), Contracts.Events.EventJson.Default.GoodsReceived);
+        outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), Contracts.Events.EventTypes.GoodsReceived, Source, order.View.Number, plant.Code, now, received));
         return new GoodsReceiptView(id, "receipt", order.View.Number, line.Line, request.Asn, plant.Code, line.Item, request.Quantity, line.Unit, stockType, currency.Code,
             grir.Amount, inventoryValue.Amount, grir.Amount - inventoryValue.Amount, posted.Value?.ToString(), null, date, now);
     }

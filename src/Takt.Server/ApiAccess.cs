@@ -57,6 +57,8 @@ public static class ApiAccess
         ["PauseChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["DrainChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ResumeChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListClientFreshness"] = new(Scopes.OpsManage, PlantBinding.AllPlants),
+        ["SetClientFreshness"] = new(Scopes.OpsManage, PlantBinding.AllPlants),
 
         // Production, Inventory, Ledger, Intelligence
         ["ListProductionOrders"] = new(Scopes.ProductionRead, PlantBinding.Query),
@@ -187,5 +189,28 @@ public static class ApiAccess
         ["GetSchedule"] = new(Scopes.ProductionRead, PlantBinding.Query),
         ["ListPlannedOrders"] = new(Scopes.ProductionRead, PlantBinding.Query),
         ["PlanningKpis"] = new(Scopes.KpisRead, PlantBinding.Query),
+        // Assist (issue 15): advice only. Asking for a suggestion records it (a POST with an Idempotency-Key: a repeat is
+        // one suggestion); requests name their plant in the body, so they are for unrestricted clients. Suggestions are
+        // read per plant; model versions are company-wide and list no plant data.
+        ["ListAssistModels"] = new(Scopes.AssistRead, PlantBinding.None),
+        ["ApproveAssistModel"] = new(Scopes.AssistManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["TrainInvoiceExceptionModel"] = new(Scopes.AssistManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ClassifyInvoiceException"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListSuggestions"] = new(Scopes.AssistRead, PlantBinding.Query),
+        ["GetSuggestion"] = new(Scopes.AssistRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Assist.Registry.Suggestion)?.Plant),
+        ["DecideSuggestion"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ScanWorkCenterStream"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ForecastDemand"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ScoreWorkCenterRisk"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["PrioritizeOpenItems"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+
+        // Payables matching (issue 9 phase 2): re-matching and tolerances are company-wide operations; reads are per plant.
+        ["MatchSupplierInvoice"] = new(Scopes.PayablesWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["GetInvoiceMatch"] = new(Scopes.PayablesRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Payables.Matching.InvoiceMatchView)?.Plant),
+        ["ListInvoiceExceptions"] = new(Scopes.PayablesRead, PlantBinding.Query),
+        ["GetPaymentProposal"] = new(Scopes.PayablesRead, PlantBinding.Query),
+        ["GetPayablesKpis"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["ListInvoiceTolerances"] = new(Scopes.PayablesRead, PlantBinding.AllPlants),
+        ["SetInvoiceTolerance"] = new(Scopes.PayablesWrite, PlantBinding.AllPlants),
     };
 }

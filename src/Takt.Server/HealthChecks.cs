@@ -30,7 +30,8 @@ internal static class HealthChecks
             .AddCheck<OutboxCheck>("outbox", tags: [Ready])
             .AddCheck<ChannelsCheck>("channels", tags: [Ready])
             .AddCheck<BrokerCheck>("broker", tags: [Ready])
-            .AddCheck<WebhookTargetsCheck>("webhook-targets", tags: [Ready]);
+            .AddCheck<WebhookTargetsCheck>("webhook-targets", tags: [Ready])
+            .AddCheck<FreshnessCheck>("client-freshness", tags: [Ready]);
         return services;
     }
 
@@ -135,6 +136,19 @@ internal static class HealthChecks
                 : status.Connected ? HealthCheckResult.Healthy($"Connected to {status.Broker}.", data: data)
                 : !channels.Get(Channels.Mqtt).IsRunning ? HealthCheckResult.Healthy($"Away from {status.Broker}: ops holds the MQTT intake {channels.Get(Channels.Mqtt).State}.", data: data)
                 : HealthCheckResult.Degraded($"Not connected to {status.Broker}; reconnecting (the broker keeps the session's messages).", data: data));
+        }
+    }
+
+    /// <summary>Every watched client (a plant's MES, the WMS) sent an event within its objective: a silent one makes readiness degraded.</summary>
+    private sealed class FreshnessCheck(Takt.Integration.Operations.ClientFreshness freshness) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            var silent = freshness.Silent;
+            var data = silent.ToDictionary(s => s.Client, s => (object)new { since = s.SilentSince, lastEventAt = s.LastEventAt, expectEventsWithinMinutes = s.ExpectEventsWithinMinutes });
+            return Task.FromResult(silent.Count == 0
+                ? HealthCheckResult.Healthy("Every watched client sent an event within its objective.")
+                : HealthCheckResult.Degraded($"Silent (no event within the objective; integration exception raised): {string.Join(", ", silent.Select(s => $"{s.Client} for {s.ExpectEventsWithinMinutes}+ min"))}.", data: data));
         }
     }
 

@@ -23,6 +23,12 @@ public sealed class ServerSettings
     /// </summary>
     public bool DemoOpenTasks { get; set; }
 
+    /// <summary>
+    /// With the demo data, receive the payables demo's supplier invoices (matched and posted, and exceptions whose flows
+    /// open tasks). Off by default for the same reason; <c>takt run</c> turns it on.
+    /// </summary>
+    public bool DemoInvoices { get; set; }
+
     /// <summary>Demo production orders per plant.</summary>
     public int DemoOrdersPerPlant { get; set; } = 12;
 
@@ -34,6 +40,9 @@ public sealed class ServerSettings
 
     /// <summary>Limits of the document adapters (B2MML, CSV).</summary>
     public AdapterOptions Adapters { get; set; } = new();
+
+    /// <summary>How often client freshness is checked (silence alarms).</summary>
+    public Takt.Integration.Operations.FreshnessOptions Freshness { get; set; } = new();
 
     /// <summary>The shop-floor MQTT broker; the intake is off while its host is not set (the default).</summary>
     public MqttOptions Mqtt { get; set; } = new();
@@ -48,6 +57,9 @@ public sealed class ServerSettings
 
     /// <summary>Procurement tolerances and controls.</summary>
     public Takt.Procurement.ProcurementOptions Procurement { get; set; } = new();
+
+    /// <summary>The assist module: confidence threshold, cold-start training size (docs/assist.md).</summary>
+    public Takt.Assist.AssistOptions Assist { get; set; } = new();
 
     /// <summary>Clients, tokens, rate limits, idempotency keys (and the clock tests move to expire them).</summary>
     public AccessOptions Access { get; set; } = new();

@@ -4,6 +4,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Scalar.AspNetCore;
+using Takt.Assist;
 using Takt.Integration;
 using Takt.Integration.Access;
 using Takt.Integration.Gateway;
@@ -37,6 +38,7 @@ public static class TaktServer
         PayablesModule.Schema,
         PlanningModule.Schema,
         Web.ConsoleModule.Schema,
+        AssistModule.Schema,
     ];
 
     public static WebApplication Build(ServerSettings settings, string[]? args = null)
@@ -70,13 +72,14 @@ public static class TaktServer
 
         if (store.Engine == StoreEngine.Sqlite)
             services.AddHostedService<SqliteCheckpointer>();
-        services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest);
+        services.AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence().AddIntegration(settings.Ingest, freshness: settings.Freshness);
         services.AddAdapters(settings.Adapters, settings.Mqtt).AddSingleton<Takt.Integration.Adapters.B2mml.IProductionSchedule, ProductionSchedule>();
         services.AddOrchestration(settings.Orchestration);
         services.AddProcurement(settings.Procurement);
         services.AddSingleton<ISubledgers, Subledgers>();
         services.AddPayables(settings.Payables);
         services.AddPlanning(settings.Planning);
+        services.AddAssist(settings.Assist);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
         Web.ConsoleModule.AddConsole(services);
@@ -146,6 +149,7 @@ public static class TaktServer
         api.MapProcurement();
         api.MapGroup("").WithTags("Payables").MapPayables();
         api.MapGroup("").WithTags("Planning").MapPlanning();
+        api.MapAssist();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -173,6 +177,7 @@ public static class TaktServer
         {
             await DemoFlows.SeedAsync(services, ct);
             await DemoProcurement.SeedAsync(services, ct);
+            await DemoPayables.SeedAsync(services, settings.DemoInvoices, ct);
             await DemoConsole.SeedAsync(services, settings.DemoOpenTasks, ct);
         }
 

@@ -53,8 +53,9 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     /// <summary>Supplier invoices received before the refused calls run, one per plant.</summary>
     private sealed record InvoiceState(string Pa01, string Pb01);
 
-    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null, InvoiceState? invoices = null, ProcurementState? procurement = null, string costVersion = "cv") =>
+    private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null, InvoiceState? invoices = null, ProcurementState? procurement = null, string costVersion = "cv", AssistState? assist = null) =>
     [
+        .. AssistCalls(assist ?? new AssistState("s1", "s2", "m")),
         .. FlowCalls(flows ?? new FlowState("i1", "i2", "t1", "t2")),
         .. LedgerCalls(ledger ?? new LedgerState("e", "a1", "a2")),
         .. ProcurementCalls(procurement ?? new ProcurementState("r1", "r2", "r3", "o1", "o2", "g1")),
@@ -108,6 +109,8 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("PauseChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/pause", new { reason = "access matrix" }, Guid.NewGuid().ToString())),
         new("DrainChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/drain", new { reason = "access matrix" }, Guid.NewGuid().ToString())),
         new("ResumeChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/resume", new { }, Guid.NewGuid().ToString())),
+        Get("ListClientFreshness", Scopes.OpsManage, Binding.AllPlants, null, "/api/v1/ops/freshness"),
+        new("SetClientFreshness", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/ops/freshness/victim", new { expectEventsWithinMinutes = 30 }, TestContext.Current.CancellationToken)),
         new("RegisterClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients", Api.Tests.Calls.NewClient($"new-{n}", [Scopes.KpisRead], ["PA01"]), Guid.NewGuid().ToString())),
         Get("ListClients", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients"),
         Get("GetClient", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients/victim"),
@@ -166,7 +169,60 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("ListSupplierInvoices", Scopes.PayablesRead, Binding.NoPlant, null, "/api/v1/payables/invoices"),
         Get("GetSupplierInvoice", Scopes.PayablesRead, Binding.Plant, "PA01", $"/api/v1/payables/invoices/{v.Pa01}"),
         Get("GetSupplierInvoice", Scopes.PayablesRead, Binding.Plant, "PB01", $"/api/v1/payables/invoices/{v.Pb01}"),
+        new("MatchSupplierInvoice", Scopes.PayablesWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/payables/invoices/{v.Pa01}/match", new { }, Guid.NewGuid().ToString())),
+        Get("GetInvoiceMatch", Scopes.PayablesRead, Binding.Plant, "PA01", $"/api/v1/payables/invoices/{v.Pa01}/match"),
+        Get("GetInvoiceMatch", Scopes.PayablesRead, Binding.Plant, "PB01", $"/api/v1/payables/invoices/{v.Pb01}/match"),
+        Get("ListInvoiceExceptions", Scopes.PayablesRead, Binding.Plant, "PA01", "/api/v1/payables/exceptions?plant=PA01"),
+        Get("ListInvoiceExceptions", Scopes.PayablesRead, Binding.NoPlant, null, "/api/v1/payables/exceptions"),
+        Get("GetPaymentProposal", Scopes.PayablesRead, Binding.Plant, "PB01", "/api/v1/payables/payment-proposal?plant=PB01&dueBy=2099-12-31"),
+        Get("GetPaymentProposal", Scopes.PayablesRead, Binding.NoPlant, null, "/api/v1/payables/payment-proposal?dueBy=2099-12-31"),
+        Get("GetPayablesKpis", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/payables/kpis?plant=PA01"),
+        Get("GetPayablesKpis", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/payables/kpis"),
+        Get("ListInvoiceTolerances", Scopes.PayablesRead, Binding.AllPlants, null, "/api/v1/payables/tolerances"),
+        new("SetInvoiceTolerance", Scopes.PayablesWrite, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/payables/tolerances",
+            new { supplier = "SUP-MX", category = "*", matchKind = "three-way", quantityPercent = 0, quantityAbsolute = 0, pricePercent = 2, priceAbsolute = 50 }, TestContext.Current.CancellationToken)),
     ];
+
+    /// <summary>Assist (issue 15): a suggestion per plant (an inbox ranking) and the candidate model version that made them.</summary>
+    private sealed record AssistState(string SuggestionPa01, string SuggestionPb01, string Candidate);
+
+    private async Task<AssistState> PrepareAssistAsync()
+    {
+        async Task<(string Id, string Model)> RankAsync(string plant)
+        {
+            using var response = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/assist/priorities", new[] { new { id = "matrix-" + plant, kind = "task", plant, valueAtRisk = 100m } }, Guid.NewGuid().ToString());
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            var suggestion = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("suggestion");
+            return (suggestion.GetProperty("id").GetString()!, suggestion.GetProperty("modelId").GetString()!);
+        }
+
+        var (pa01, model) = await RankAsync("PA01");
+        return new AssistState(pa01, (await RankAsync("PB01")).Id, model);
+    }
+
+    private static IEnumerable<Call> AssistCalls(AssistState a)
+    {
+        static Task<HttpResponseMessage> Post(HttpClient http, string path, object body) => Api.Tests.Calls.PostJsonAsync(http, path, body, Guid.NewGuid().ToString());
+        var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        var points = Enumerable.Range(0, 40).Select(i => new { at = start.AddHours(i), scrapRate = 0.02, cycleTimeSeconds = 60.0 }).ToArray();
+        var history = Enumerable.Range(0, 56).Select(d => new { date = new DateOnly(2026, 9, 1).AddDays(d), quantity = 10.0 + (d % 7) }).ToArray();
+        return
+        [
+            Get("ListAssistModels", Scopes.AssistRead, Binding.Plant, "PA01", "/api/v1/assist/models"), // company-wide, no plant data: any restriction
+            Get("ListSuggestions", Scopes.AssistRead, Binding.Plant, "PA01", "/api/v1/assist/suggestions?plant=PA01"),
+            Get("ListSuggestions", Scopes.AssistRead, Binding.NoPlant, null, "/api/v1/assist/suggestions"),
+            Get("GetSuggestion", Scopes.AssistRead, Binding.Plant, "PA01", $"/api/v1/assist/suggestions/{a.SuggestionPa01}"),
+            Get("GetSuggestion", Scopes.AssistRead, Binding.Plant, "PB01", $"/api/v1/assist/suggestions/{a.SuggestionPb01}"),
+            new("ApproveAssistModel", Scopes.AssistManage, Binding.AllPlants, null, (http, _) => Post(http, $"/api/v1/assist/models/{a.Candidate}/approve", new { approver = "matrix-person", scope = "*" })),
+            new("TrainInvoiceExceptionModel", Scopes.AssistManage, Binding.AllPlants, null, (http, _) => Post(http, "/api/v1/assist/models/invoice-exceptions/train", new { rows = 100, trainedBy = "matrix-trainer" })),
+            new("ClassifyInvoiceException", Scopes.AssistUse, Binding.AllPlants, null, (http, n) => Post(http, "/api/v1/assist/invoice-exceptions/classify", new { subject = $"M-{n}", plant = "PA01", supplier = "SUP-100", description = "drive shaft", priceDeviation = 0.2 })),
+            new("DecideSuggestion", Scopes.AssistUse, Binding.AllPlants, null, (http, _) => Post(http, $"/api/v1/assist/suggestions/{a.SuggestionPb01}/decision", new { outcome = "accepted", decidedBy = "matrix-person" })),
+            new("ScanWorkCenterStream", Scopes.AssistUse, Binding.AllPlants, null, (http, _) => Post(http, "/api/v1/assist/anomalies/scan", new { plant = "PA01", workCenter = "PA01-CNC1", points })),
+            new("ForecastDemand", Scopes.AssistUse, Binding.AllPlants, null, (http, _) => Post(http, "/api/v1/assist/forecasts/demand", new { plant = "PA01", item = "FG-1000", unit = "H87", history, horizonDays = 7, coverage = 0.8 })),
+            new("ScoreWorkCenterRisk", Scopes.AssistUse, Binding.AllPlants, null, (http, _) => Post(http, "/api/v1/assist/risk/work-centers", new[] { new { workCenter = "PA01-CNC1", plant = "PA01", downtimeMinutesLast7Days = 10.0, downtimeMinutesWeeklyAverage = 10.0, anomaliesLast7Days = 0, loadPercent = 90.0, lateOrders = 0, daysSinceMaintenance = 5.0, maintenanceIntervalDays = 90.0 } })),
+            new("PrioritizeOpenItems", Scopes.AssistUse, Binding.AllPlants, null, (http, n) => Post(http, "/api/v1/assist/priorities", new[] { new { id = $"M-{n}", kind = "task", plant = "PA01", valueAtRisk = 10m } })),
+        ];
+    }
 
     private async Task<InvoiceState> PrepareInvoicesAsync()
     {
@@ -505,7 +561,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             }
         }
 
-        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync(), await PrepareProcurementAsync(), await PrepareCostVersionAsync());
+        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync(), await PrepareProcurementAsync(), await PrepareCostVersionAsync(), await PrepareAssistAsync());
         var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
         var mismatches = new List<string>();
         var n = 0;

@@ -31,14 +31,14 @@ public abstract class AnonymousContract<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task readiness_names_the_database_intake_outbox_channels_and_broker_checks_and_a_quiet_server_is_healthy()
+    public async Task readiness_names_the_database_intake_outbox_channels_broker_webhook_and_freshness_checks_and_a_quiet_server_is_healthy()
     {
         await Host.DrainOutboxAsync();
         using var response = await Host.Anonymous.GetAsync("/health/ready", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var report = await TaktHost.JsonAsync(response);
         var checks = report.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
-        Assert.Equal(new Dictionary<string, string?> { ["database"] = "Healthy", ["intake"] = "Healthy", ["outbox"] = "Healthy", ["channels"] = "Healthy", ["broker"] = "Healthy", ["webhook-targets"] = "Healthy" }, checks);
+        Assert.Equal(new Dictionary<string, string?> { ["database"] = "Healthy", ["intake"] = "Healthy", ["outbox"] = "Healthy", ["channels"] = "Healthy", ["broker"] = "Healthy", ["webhook-targets"] = "Healthy", ["client-freshness"] = "Healthy" }, checks);
         Assert.Equal("Healthy", report.GetProperty("status").GetString());
     }
 

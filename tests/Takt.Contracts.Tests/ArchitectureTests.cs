@@ -7,7 +7,7 @@ namespace Takt.Contracts.Tests;
 /// <summary>DESIGN §1: hosts → modules → Contracts; modules meet only through small public interfaces.</summary>
 public sealed class ArchitectureTests
 {
-    private static readonly string[] Modules = ["Takt.MasterData", "Takt.Ledger", "Takt.Inventory", "Takt.Production", "Takt.Intelligence", "Takt.Integration", "Takt.Orchestration"];
+    private static readonly string[] Modules = ["Takt.MasterData", "Takt.Ledger", "Takt.Inventory", "Takt.Production", "Takt.Intelligence", "Takt.Integration", "Takt.Orchestration", "Takt.Assist"];
 
     private static Dictionary<string, string[]> References() =>
         Directory.EnumerateFiles(System.IO.Path.Combine(RepositoryRoot.Path, "src"), "*.csproj", SearchOption.AllDirectories)

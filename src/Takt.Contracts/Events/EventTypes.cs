@@ -71,6 +71,15 @@ public static class EventTypes
     /// <summary><see cref="Events.SupplierInvoiceReceived"/>.</summary>
     public const string SupplierInvoiceReceived = "takt.payables.invoice-received.v1";
 
+    /// <summary><see cref="Events.InvoiceExceptionRaised"/>.</summary>
+    public const string InvoiceExceptionRaised = "takt.payables.invoice-exception-raised.v1";
+
+    /// <summary><see cref="Events.SupplierInvoicePosted"/>.</summary>
+    public const string SupplierInvoicePosted = "takt.payables.invoice-posted.v1";
+
+    /// <summary><see cref="Events.GoodsReceived"/>.</summary>
+    public const string GoodsReceived = "takt.procurement.goods-received.v1";
+
     /// <summary><see cref="Events.PickInstructed"/>.</summary>
     public const string PickInstructed = "takt.inventory.pick-instructed.v1";
 
@@ -109,6 +118,14 @@ public static class EventTypes
 
     /// <summary><see cref="Events.CostVarianceExpected"/>.</summary>
     public const string CostVarianceExpected = "takt.planning.cost-variance-expected.v1";
+    /// <summary><see cref="Events.ClientSilent"/>.</summary>
+    public const string ClientSilent = "takt.integration.client-silent.v1";
+
+    /// <summary><see cref="Events.ClientResumed"/>.</summary>
+    public const string ClientResumed = "takt.integration.client-resumed.v1";
+
+    /// <summary><see cref="Events.AnomalyDetected"/>.</summary>
+    public const string AnomalyDetected = "takt.assist.anomaly-detected.v1";
 
     /// <summary>Every type, by name.</summary>
     public static FrozenDictionary<string, EventType> All { get; } = new EventType[]
@@ -123,6 +140,8 @@ public static class EventTypes
         new(OrchestrationInstanceCompleted, typeof(OrchestrationInstanceCompleted), Inbound: false),
         new(PurchaseOrderIssued, typeof(PurchaseOrderIssued), Inbound: false),
         new(PurchaseOrderConfirmed, typeof(PurchaseOrderConfirmed), Inbound: false),
+        new(ClientSilent, typeof(ClientSilent), Inbound: false),
+        new(ClientResumed, typeof(ClientResumed), Inbound: false),
         new(ProductionOrderCreated, typeof(ProductionOrderCreated), Inbound: false),
         new(ProductionOrderReleased, typeof(ProductionOrderReleased), Inbound: false),
         new(ProductionOrderHeld, typeof(ProductionOrderHeld), Inbound: false),
@@ -132,6 +151,9 @@ public static class EventTypes
         new(ProductionOrderSettled, typeof(ProductionOrderSettled), Inbound: false),
         new(CostVersionReleased, typeof(CostVersionReleased), Inbound: false),
         new(SupplierInvoiceReceived, typeof(SupplierInvoiceReceived), Inbound: false),
+        new(InvoiceExceptionRaised, typeof(InvoiceExceptionRaised), Inbound: false),
+        new(SupplierInvoicePosted, typeof(SupplierInvoicePosted), Inbound: false),
+        new(GoodsReceived, typeof(GoodsReceived), Inbound: false),
         new(PickInstructed, typeof(PickInstructed), Inbound: false),
         new(PickChanged, typeof(PickChanged), Inbound: false),
         new(PickCancelled, typeof(PickCancelled), Inbound: false),
@@ -145,6 +167,7 @@ public static class EventTypes
         new(PlanCommitted, typeof(PlanCommitted), Inbound: false),
         new(PlanningRequisitionCreated, typeof(PlanningRequisitionCreated), Inbound: false),
         new(CostVarianceExpected, typeof(CostVarianceExpected), Inbound: false),
+        new(AnomalyDetected, typeof(AnomalyDetected), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>

@@ -33,3 +33,76 @@ public sealed record SupplierInvoiceReceived(
     string? OrderReference = null,
     string? Duplicate = null,
     string? DuplicateOf = null);
+
+/// <summary>
+/// A supplier invoice that did not match its purchase order and goods receipts (or a credit note that did not match
+/// its invoice) became an exception: its category, the role it is routed to and its ERP context. The invoice-exception
+/// flow starts on it (inputs <c>invoice</c>, <c>supplier</c>, <c>difference</c>, <c>reason</c>, <c>costCenter</c>, <c>route</c>).
+/// </summary>
+/// <param name="Exception">Takt's id of the exception.</param>
+/// <param name="Invoice">The invoice's id (also the CloudEvents <c>subject</c>).</param>
+/// <param name="Plant">Plant code the invoice was received for.</param>
+/// <param name="Number">The supplier's invoice number (BT-1).</param>
+/// <param name="Supplier">The procurement supplier's code, else the seller's name.</param>
+/// <param name="Category"><c>price-variance</c>, <c>quantity-variance</c>, <c>missing-receipt</c>, <c>missing-po</c>, <c>duplicate-suspected</c>, <c>tax-mismatch</c>, <c>supplier-data-mismatch</c> or <c>arithmetic-error</c>.</param>
+/// <param name="Categories">Every category found on the invoice (the first is <paramref name="Category"/>).</param>
+/// <param name="Route">The role the exception is routed to: <c>buyer</c>, <c>plant-controller</c>, <c>cost-center-owner</c>, <c>ap-clerk</c>, ….</param>
+/// <param name="Difference">The amount at stake in the company currency: the price difference for a price variance, else the invoice's net amount.</param>
+/// <param name="Reason">Why, in words (each finding).</param>
+/// <param name="CostCenter">The cost center the spend is for (the requisition's cost object, else the invoice's buyer reference), or empty.</param>
+/// <param name="PurchaseOrder">The purchase order the invoice references, if any.</param>
+/// <param name="Buyer">The purchase order's buyer, if any.</param>
+/// <param name="Receipts">Goods receipts and returns of the order (ids).</param>
+/// <param name="PriorInvoices">Earlier invoices and credit notes of the same order or supplier (ids).</param>
+public sealed record InvoiceExceptionRaised(
+    string Exception,
+    string Invoice,
+    string Plant,
+    string Number,
+    string Supplier,
+    string Category,
+    IReadOnlyList<string> Categories,
+    string Route,
+    MoneyValue Difference,
+    string Reason,
+    string CostCenter,
+    string? PurchaseOrder,
+    string? Buyer,
+    IReadOnlyList<string> Receipts,
+    IReadOnlyList<string> PriorInvoices);
+
+/// <summary>
+/// A matched supplier invoice (or credit note) was posted: GR/IR against accounts payable with invoice price variance
+/// and input tax, in one journal entry; it is payable on its due date.
+/// </summary>
+/// <param name="Invoice">The invoice's id (also the CloudEvents <c>subject</c>).</param>
+/// <param name="Plant">Plant code.</param>
+/// <param name="Kind"><c>invoice</c> or <c>credit-note</c>.</param>
+/// <param name="Number">The supplier's invoice number (BT-1).</param>
+/// <param name="Supplier">The procurement supplier's code.</param>
+/// <param name="PurchaseOrder">The purchase order matched.</param>
+/// <param name="Match"><c>three-way</c> or <c>two-way</c>.</param>
+/// <param name="Currency">Invoice currency (BT-5).</param>
+/// <param name="GrIr">GR/IR cleared (PO price × quantity invoiced; negative for a credit note).</param>
+/// <param name="PriceVariance">Invoice price variance (positive: invoiced above the PO price).</param>
+/// <param name="Tax">Input tax.</param>
+/// <param name="Payable">Amount due (BT-115; negative for a credit note).</param>
+/// <param name="JournalEntry">The journal entry posted.</param>
+/// <param name="PostingDate">Its posting date.</param>
+/// <param name="DueDate">When it is due for payment (BT-9, else the issue date plus the supplier's payment terms).</param>
+public sealed record SupplierInvoicePosted(
+    string Invoice,
+    string Plant,
+    string Kind,
+    string Number,
+    string Supplier,
+    string? PurchaseOrder,
+    string Match,
+    string Currency,
+    decimal GrIr,
+    decimal PriceVariance,
+    decimal Tax,
+    decimal Payable,
+    string JournalEntry,
+    DateOnly PostingDate,
+    DateOnly DueDate);

@@ -54,3 +54,26 @@ public sealed record PurchaseOrderConfirmed(
     string Acknowledgement,
     bool WithinTolerance,
     IReadOnlyList<string>? Requisitions = null);
+
+/// <summary>
+/// <c>takt.procurement.goods-received.v1</c>: a goods receipt of one purchase order line was posted (Inventory at
+/// standard, GR/IR at the PO price). The CloudEvents <c>subject</c> is the order number. Invoice matching re-matches the
+/// order's waiting invoices on it.
+/// </summary>
+/// <param name="Receipt">The receipt's id.</param>
+/// <param name="Order">The purchase order number.</param>
+/// <param name="Line">The order line.</param>
+/// <param name="Plant">The receiving plant.</param>
+/// <param name="Item">The item received.</param>
+/// <param name="Quantity">Quantity received, in the line's unit.</param>
+/// <param name="GrIr">GR/IR credit at the PO price.</param>
+/// <param name="PostingDate">Posting date of the receipt.</param>
+public sealed record GoodsReceived(
+    string Receipt,
+    string Order,
+    int Line,
+    string Plant,
+    string Item,
+    QuantityValue Quantity,
+    MoneyValue GrIr,
+    DateOnly PostingDate);

@@ -31,6 +31,7 @@ public static class AccessModule
         services.AddSingleton(clock);
         services.AddSingleton<SigningKeys>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SigningKeys>());
+        services.AddSingleton<Operations.ClientActivity>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<AuditLog>());
 

@@ -35,7 +35,7 @@ public sealed record AuditRecord(
 /// the server stops taking requests first, then this writer drains the queue: nothing is lost. A crash loses
 /// at most the records of the last moments (they are not part of any business transaction).
 /// </summary>
-public sealed partial class AuditLog(TaktStore store, AccessClock clock, ILogger<AuditLog> logger) : IHostedService
+public sealed partial class AuditLog(TaktStore store, AccessClock clock, Operations.ClientActivity activity, ILogger<AuditLog> logger) : IHostedService
 {
     private const int MaxBatch = 1000;
 
@@ -50,6 +50,9 @@ public sealed partial class AuditLog(TaktStore store, AccessClock clock, ILogger
     /// <summary>Queues a record; waits only when 100,000 records are waiting (back pressure).</summary>
     public async ValueTask AppendAsync(AuditRecord record, CancellationToken ct)
     {
+        // Every intake (HTTP and MQTT) reports here, so this is where a client's freshness is seen.
+        if (record.EventsAccepted > 0 && record.ClientId is { } client)
+            activity.Seen(client, record.At);
         try
         {
             await queue.Writer.WriteAsync(record, ct);

@@ -74,8 +74,20 @@ public static class Scopes
     /// <summary>Received supplier invoices: list and read, for the client's plants.</summary>
     public const string PayablesRead = "payables:read";
 
+    /// <summary>Re-match supplier invoices and set matching tolerances (all plants).</summary>
+    public const string PayablesWrite = "payables:write";
+
     /// <summary>Queue management: pause, drain and resume channels, read their status and history (company-wide).</summary>
     public const string OpsManage = "ops:manage";
+
+    /// <summary>Suggestions and model versions of the assist module: read, for the client's plants.</summary>
+    public const string AssistRead = "assist:read";
+
+    /// <summary>Ask for suggestions (classify, scan, forecast, score, rank) and record a person's decision on one (all plants).</summary>
+    public const string AssistUse = "assist:use";
+
+    /// <summary>Train model versions and approve them (a person, for a scope) (company-wide).</summary>
+    public const string AssistManage = "assist:manage";
 
     /// <summary>Every scope with what it allows, in a stable order.</summary>
     public static IReadOnlyList<(string Scope, string Description)> Described { get; } =
@@ -102,7 +114,11 @@ public static class Scopes
         (ProcurementSupplier, "Send order acknowledgements and shipping notices: a supplier's client for its own orders, an unrestricted client for any."),
         (InvoicesWrite, "Send supplier invoices and credit notes (UBL 2.1 / Peppol BIS Billing 3.0 or JSON) for the client's plants."),
         (PayablesRead, "Read received supplier invoices of the client's plants."),
+        (PayablesWrite, "Re-match supplier invoices and set matching tolerances (all plants)."),
         (OpsManage, "Pause, drain and resume inbound channels and webhook subscriptions; read their queues and history (all plants)."),
+        (AssistRead, "Read the assist module's suggestions of the client's plants and its model versions."),
+        (AssistUse, "Ask for suggestions (invoice exceptions, anomalies, forecasts, risk, priorities) and record a person's decision on one (all plants)."),
+        (AssistManage, "Train assist model versions and approve them for a scope (all plants)."),
     ];
 
     public static FrozenSet<string> All { get; } = Described.Select(d => d.Scope).ToFrozenSet(StringComparer.Ordinal);

@@ -82,7 +82,8 @@ internal static class FlowStandardReader
 
         void Role(string? role, string field)
         {
-            if (role is not null && roles is not null && !roles.Contains(role))
+            // A role named by a text input ($route) is the caller's to choose at start; only literal roles are checked.
+            if (role is not null && roles is not null && !roles.Contains(role) && !(role.StartsWith('$') && inputs.TryGetValue(role[1..], out var kind) && kind == "text"))
                 errors.Add(new Violation(field, "flow.role-undeclared", $"Role '{role}' is not among the standard's roles."));
         }
 

@@ -33,6 +33,29 @@ public static class InvoiceSamples
             new InvoiceTotals(net, null, null, net, net + tax, null, null, net + tax));
     }
 
+    /// <summary>A line of <see cref="ForOrder"/>: purchase order line, item, quantity, unit and unit price.</summary>
+    public sealed record OrderLine(int Line, string Item, decimal Quantity, string Unit, decimal Price);
+
+    /// <summary>
+    /// An invoice (or credit note) of a supplier against a purchase order: one line per order line, each with its order
+    /// line reference (BT-132) and the item as the buyer's item id, all at one tax rate; every EN 16931 total holds.
+    /// </summary>
+    public static SupplierInvoice ForOrder(string number, DateOnly issueDate, string? order, IReadOnlyList<OrderLine> lines, string supplierName, string supplierVat,
+        decimal taxPercent = 19m, bool creditNote = false, string currency = "EUR", DateOnly? dueDate = null, string? buyerReference = null)
+    {
+        var items = lines.Select((l, i) => new InvoiceLine((i + 1).ToString(CultureInfo.InvariantCulture), l.Quantity, l.Unit, InvoiceRules.Round(l.Quantity * l.Price), l.Item,
+            null, l.Item, l.Price, 1m, order is null ? null : l.Line.ToString(CultureInfo.InvariantCulture), "S", taxPercent, [])).ToList();
+        var net = items.Sum(l => l.LineExtensionAmount!.Value);
+        var tax = InvoiceRules.Round(net * taxPercent / 100m);
+        return new SupplierInvoice(
+            creditNote ? InvoiceKind.CreditNote : InvoiceKind.Invoice, creditNote ? "381" : "380", "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0",
+            "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0", number, issueDate, creditNote ? null : dueDate, currency, null, buyerReference, order, null, null,
+            new InvoiceParty(supplierName, supplierName, supplierVat, null, "9930:" + supplierVat, "DE"),
+            new InvoiceParty("Takt Manufacturing AG", "Takt", "DE129273398", null, null, "DE"),
+            items, [], [new TaxSubtotal("S", taxPercent, net, tax)], tax, null,
+            new InvoiceTotals(net, null, null, net, net + tax, null, null, net + tax));
+    }
+
     /// <summary>The invoice as UBL 2.1 (Peppol BIS Billing 3.0), the way <see cref="UblInvoiceReader"/> reads it back.</summary>
     public static XDocument ToUbl(SupplierInvoice invoice)
     {

@@ -1,0 +1,17 @@
+namespace Takt.Assist;
+
+/// <summary>How far suggestions may go by themselves (docs/assist.md).</summary>
+public sealed class AssistOptions
+{
+    /// <summary>Below this confidence (0..1) a suggestion is shown to a person only, even from an approved model.</summary>
+    public double MinConfidence { get; set; } = 0.80;
+
+    /// <summary>Generated resolved exceptions the cold-start invoice model trains on (at demo seed or on first use).</summary>
+    public int ColdStartRows { get; set; } = 4_000;
+
+    /// <summary>Rows of the holdout sample permutation feature importance runs on at training time.</summary>
+    public int ImportanceSampleRows { get; set; } = 600;
+
+    /// <summary>The seed of generated history and of training (same seed, same model).</summary>
+    public int Seed { get; set; } = 15;
+}

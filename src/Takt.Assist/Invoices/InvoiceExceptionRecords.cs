@@ -1,0 +1,46 @@
+using Takt.Store;
+
+namespace Takt.Assist.Invoices;
+
+/// <summary>Exception categories the classifier knows (those of the generated history; a trained log may add more).</summary>
+public static class InvoiceExceptionCategories
+{
+    public const string PriceVariance = "price-variance";
+    public const string QuantityVariance = "quantity-variance";
+    public const string MissingReceipt = "missing-receipt";
+    public const string DuplicateSuspect = "duplicate-suspect";
+    public const string TaxMismatch = "tax-mismatch";
+
+    public static IReadOnlyList<string> All { get; } = [PriceVariance, QuantityVariance, MissingReceipt, DuplicateSuspect, TaxMismatch];
+}
+
+/// <summary>Where an exception goes: a role at a plant, for a cost center.</summary>
+public sealed record ExceptionRoute(string Role, string Plant, string CostCenter);
+
+/// <summary>
+/// What is known about an invoice exception when it is raised: invoice vs. purchase order and receipt, supplier history
+/// and the text of the line descriptions. Deviations are fractions (0.12 = 12 % over the order).
+/// </summary>
+/// <param name="Subject">The exception's (or invoice's) id.</param>
+/// <param name="PriceDeviation">(invoiced price − order price) ÷ order price, largest line.</param>
+/// <param name="QuantityDeviation">(invoiced quantity − received quantity) ÷ received quantity, largest line.</param>
+/// <param name="ReceiptMissing">True when no goods receipt matches a line.</param>
+/// <param name="SameAmountRecent">Other invoices of the supplier with the same amount in the last 30 days.</param>
+/// <param name="TaxRateDelta">|invoiced VAT rate − expected VAT rate| (0.05 = 5 points).</param>
+/// <param name="SupplierExceptionRate">Share of the supplier's invoices of the last year that had an exception.</param>
+/// <param name="InvoiceValue">Invoice net amount in the company currency.</param>
+/// <param name="CostCenter">The order line's cost center, if known.</param>
+public sealed record InvoiceExceptionCase(string Subject, string Plant, string Supplier, string Description, double PriceDeviation, double QuantityDeviation, bool ReceiptMissing,
+    int SameAmountRecent, double TaxRateDelta, double SupplierExceptionRate, decimal InvoiceValue, string? CostCenter = null);
+
+/// <summary>A resolved exception from the log: the case, the category it turned out to be and who resolved it (the training input).</summary>
+public sealed record ResolvedInvoiceException(InvoiceExceptionCase Case, string Category, ExceptionRoute ResolvedBy);
+
+/// <summary>Where resolved invoice exceptions come from (payables' exception log; generated history until it exists).</summary>
+public interface IResolvedExceptionSource
+{
+    /// <summary>A name for the model registry's <c>source</c>.</summary>
+    string Name { get; }
+
+    Task<IReadOnlyList<ResolvedInvoiceException>> ReadAsync(TaktStore store, int limit, CancellationToken ct);
+}
