@@ -39,7 +39,7 @@ internal static class BenchCommand
                 await File.WriteAllTextAsync(file, text, ct);
             return 0;
         });
-        return new Command("bench", "Benchmarks (run on a quiet machine; compare within one run).") { ingest, Gateway(), FlowBenchCommand.Create(), IntelligenceBench.Create(), LedgerBench.Create(), PayablesCommand.Bench(), InventoryCommand.Bench(), ProcurementCommand.Bench(), CostingBench.Create(), AssistCommand.Bench() };
+        return new Command("bench", "Benchmarks (run on a quiet machine; compare within one run).") { ingest, Gateway(), FlowBenchCommand.Create(), IntelligenceBench.Create(), LedgerBench.Create(), PayablesCommand.Bench(), InventoryCommand.Bench(), ProcurementCommand.Bench(), CostingBench.Create(), AssistCommand.Bench(), MrpBench.Create() };
     }
 
     private static Command Gateway()

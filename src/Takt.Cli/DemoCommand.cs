@@ -65,7 +65,7 @@ internal static class DemoCommand
             await KpiCommand.PrintLatencyAsync(http, ct);
             return summary.Failed == 0 ? 0 : 1;
         });
-        return new Command("demo", "Demonstrations against a running server.") { shopfloor };
+        return new Command("demo", "Demonstrations against a running server.") { shopfloor, OutageDemo.Create() };
     }
 
     public sealed record Summary(int Sent, int Accepted, int Replayed, int Rejected, int Failed, TimeSpan Elapsed, IReadOnlyDictionary<string, int> RejectedByRule);

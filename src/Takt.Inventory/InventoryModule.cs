@@ -16,6 +16,7 @@ public static class InventoryModule
         services.AddSingleton<IInventory, StockLedger>();
         services.AddSingleton<StockPosting>();
         services.AddSingleton<Reservations.StockReservations>();
+        services.AddSingleton<Reservations.IAllocations, Reservations.Allocations>();
         services.AddSingleton<IInboundEventHandler, Wms.WmsConfirmations>();
         services.AddSingleton<Counts.CycleCounts>();
         services.AddSingleton<Reconciliation.WmsReconciliation>();

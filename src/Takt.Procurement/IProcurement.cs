@@ -155,6 +155,24 @@ public sealed record GoodsReceiptView(
 /// </summary>
 public interface IProcurement
 {
+    /// <summary>Open purchase order lines (issued or confirmed, not fully received) of the plants: what planning counts as scheduled receipts.</summary>
+    async Task<IReadOnlyList<OpenPurchaseLine>> OpenLinesAsync(StoreTransaction transaction, IReadOnlyCollection<string> plants, CancellationToken ct)
+    {
+        var (plantIn, plantArg) = SqlList.In(transaction, "p.plant", plants);
+        var lines = new List<OpenPurchaseLine>();
+        await using var reader = await transaction.Command(
+            $"SELECT p.number, l.line, p.plant, l.item, COALESCE(l.confirmed_quantity_e6, l.quantity_e6) - l.received_e6, COALESCE(l.confirmed_date, l.delivery_date) FROM proc_po_line l JOIN proc_po p ON p.number = l.po WHERE p.status IN ('issued', 'confirmed') AND {plantIn} ORDER BY p.number, l.line",
+            plantArg).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var open = Fixed.FromE6(reader.GetInt64(4));
+            if (open > 0)
+                lines.Add(new OpenPurchaseLine(reader.GetString(0), (int)reader.GetInt64(1), reader.GetString(2), reader.GetString(3), open, Instants.FromDateKey((int)reader.GetInt64(5))));
+        }
+
+        return lines;
+    }
+
     /// <summary>Creates a requisition in the caller's transaction (planning and the outage scenario call this), routed for approval.</summary>
     Task<Outcome<RequisitionView>> CreateRequisitionAsync(StoreTransaction transaction, RequisitionDraft draft, CancellationToken ct);
 
@@ -206,6 +224,9 @@ public interface IProcurement
     /// <summary>Approval turnaround and purchase order cycle time by plant.</summary>
     Task<ProcurementKpis> KpisAsync(TaktStore store, string? plant, CancellationToken ct);
 }
+
+/// <summary>An open purchase order line: what is still to come, and when.</summary>
+public sealed record OpenPurchaseLine(string Order, int Line, string Plant, string Item, decimal Open, DateOnly DeliveryDate);
 
 /// <summary>A budget per plant and spend category (company currency).</summary>
 public sealed record ProcurementBudget(string Plant, string Category, decimal Amount, string Currency);

@@ -91,7 +91,8 @@ internal sealed partial class ProcurementService
             RaiseException(tx, order.View, message.Status == "rejected" ? "supplier-rejected" : "confirmation-outside-tolerance", text);
         if (confirmed)
         {
-            var data = new PurchaseOrderConfirmed(number, order.View.Plant, supplier.Code, message.Status, exceptions.Count == 0);
+            var requisitions = order.View.Lines.Select(l => l.Requisition).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var data = new PurchaseOrderConfirmed(number, order.View.Plant, supplier.Code, message.Status, exceptions.Count == 0, requisitions.Count == 0 ? null : requisitions);
             outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), EventTypes.PurchaseOrderConfirmed, Source, number, order.View.Plant, now,
                 JsonSerializer.Serialize(data, EventJson.Default.PurchaseOrderConfirmed)));
         }

@@ -73,9 +73,56 @@ public sealed record OrderActionResult(
 /// <summary>A settled variance of an order (positive: unfavourable).</summary>
 public sealed record VarianceRow(string Order, string Plant, string Item, int Period, string Category, decimal Amount, string Currency);
 
+/// <summary>An open component requirement of a production order (required less issued), in the item's base unit.</summary>
+public sealed record OpenComponent(string Item, decimal Open);
+
+/// <summary>An operation of an open order with its planned times (setup hours, machine hours per unit) and what is done of it.</summary>
+public sealed record OpenOperation(string Operation, string WorkCenter, decimal SetupHours, decimal MachineHoursPerUnit, decimal Good);
+
+/// <summary>A released production order as planning sees it: what is still to be made, needed and done.</summary>
+public sealed record OpenOrder(string Number, string Plant, string Item, decimal Quantity, decimal Open, int Priority, DateOnly DueDate, IReadOnlyList<OpenComponent> Components, IReadOnlyList<OpenOperation> Operations);
+
 /// <summary>Production orders: release, shop-floor events (issue, confirmation, yield), queries.</summary>
 public interface IProduction
 {
+    /// <summary>Released orders of the plants, read in the caller's transaction (planning nets and schedules them).</summary>
+    async Task<IReadOnlyList<OpenOrder>> OpenOrdersAsync(StoreTransaction transaction, IReadOnlyCollection<string> plants, CancellationToken ct)
+    {
+        var (plantIn, plantArg) = SqlList.In(transaction, "o.plant", plants);
+        var orders = new Dictionary<string, (string Plant, string Item, decimal Quantity, decimal Open, int Priority, DateOnly Due, List<OpenComponent> Components, List<OpenOperation> Operations)>(StringComparer.Ordinal);
+        await using (var reader = await transaction.Command(
+            $"SELECT o.number, o.plant, o.item, o.quantity_e6, o.yield_e6, o.priority, o.due_date FROM production_order o WHERE o.status = 'released' AND {plantIn} ORDER BY o.number", plantArg).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var quantity = Fixed.FromE6(reader.GetInt64(3));
+                orders[reader.GetString(0)] = (reader.GetString(1), reader.GetString(2), quantity, Math.Max(0m, quantity - Fixed.FromE6(reader.GetInt64(4))), (int)reader.GetInt64(5), Instants.FromDateKey((int)reader.GetInt64(6)), [], []);
+            }
+        }
+
+        await using (var reader = await transaction.Command(
+            $"SELECT c.order_number, c.item, c.required_e6 - c.issued_e6 FROM production_order_component c JOIN production_order o ON o.number = c.order_number WHERE o.status = 'released' AND {plantIn} ORDER BY c.order_number, c.item", plantArg).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                if (orders.TryGetValue(reader.GetString(0), out var order))
+                    order.Components.Add(new OpenComponent(reader.GetString(1), Math.Max(0m, Fixed.FromE6(reader.GetInt64(2)))));
+            }
+        }
+
+        await using (var reader = await transaction.Command(
+            $"SELECT p.order_number, p.operation, p.work_center, p.setup_hours_e6, p.machine_per_unit_e6, p.good_e6 FROM production_order_operation p JOIN production_order o ON o.number = p.order_number WHERE o.status = 'released' AND {plantIn} ORDER BY p.order_number, p.operation", plantArg).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                if (orders.TryGetValue(reader.GetString(0), out var order))
+                    order.Operations.Add(new OpenOperation(reader.GetString(1), reader.GetString(2), Fixed.FromE6(reader.GetInt64(3)), Fixed.FromE6(reader.GetInt64(4)), Fixed.FromE6(reader.GetInt64(5))));
+            }
+        }
+
+        return [.. orders.Select(o => new OpenOrder(o.Key, o.Value.Plant, o.Value.Item, o.Value.Quantity, o.Value.Open, o.Value.Priority, o.Value.Due, o.Value.Components, o.Value.Operations))];
+    }
+
     Task<Outcome<string>> ReleaseAsync(StoreTransaction transaction, ProductionOrderDraft draft, CancellationToken ct);
 
     Task<ProductionOrderView?> OrderAsync(TaktStore store, string number, CancellationToken ct);

@@ -182,6 +182,13 @@ public static class ApiAccess
         ["ReceiveSupplierInvoice"] = new(Scopes.InvoicesWrite, PlantBinding.Query),
         ["ListSupplierInvoices"] = new(Scopes.PayablesRead, PlantBinding.Query),
         ["GetSupplierInvoice"] = new(Scopes.PayablesRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Payables.InvoiceDetail)?.Invoice.Plant),
+        // Planning (issue 11): a run may span plants (a disruption reaches the sister plant), so it is for unrestricted
+        // clients; reads bind to ?plant=.
+        ["RunPlanning"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListDisruptions"] = new(Scopes.ProductionRead, PlantBinding.Query),
+        ["GetSchedule"] = new(Scopes.ProductionRead, PlantBinding.Query),
+        ["ListPlannedOrders"] = new(Scopes.ProductionRead, PlantBinding.Query),
+        ["PlanningKpis"] = new(Scopes.KpisRead, PlantBinding.Query),
         // Assist (issue 15): advice only. Asking for a suggestion records it (a POST with an Idempotency-Key: a repeat is
         // one suggestion); requests name their plant in the body, so they are for unrestricted clients. Suggestions are
         // read per plant; model versions are company-wide and list no plant data.

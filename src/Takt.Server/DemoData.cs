@@ -149,6 +149,7 @@ public static class DemoData
             }
         }
 
+        await DemoPlanning.SeedAsync(services, tx, today, ct);
         await tx.CommitAsync(ct);
     }
 

@@ -29,6 +29,7 @@ public static class DemoFlows
         new("karel.ap", "ap-supervisor", DemoData.PlantB), new("lukas.planner", "planner-lead", DemoData.PlantA),
         new("marta.wh", "warehouse-lead", DemoData.PlantA), new("nils.inv", "inventory-controller", DemoData.PlantA),
         new("bernd.controller", "plant-controller", DemoData.PlantA, "CC-4100"),
+        new("pavel.controller", "plant-controller", DemoData.PlantB), // approves Plant B's expedites in the outage scenario (issue 11)
     ];
 
     public static BusinessCalendar PlantACalendar { get; } = new("Europe/Berlin", Weekdays(["06:00-14:00", "14:00-22:00"]), Holidays(

@@ -49,6 +49,9 @@ public sealed class ServerSettings
     /// <summary>Supplier invoice intake: document limits and the suspected-duplicate window.</summary>
     public Takt.Payables.PayablesOptions Payables { get; set; } = new();
 
+    /// <summary>Expedite costing and the actor planning records as (issue 11).</summary>
+    public Takt.Planning.PlanningOptions Planning { get; set; } = new();
+
     /// <summary>The flow worker (batch size, polling, whether it runs in this process).</summary>
     public Takt.Orchestration.Engine.OrchestrationOptions Orchestration { get; set; } = new();
 

@@ -14,6 +14,7 @@ using Takt.Ledger;
 using Takt.MasterData;
 using Takt.Orchestration;
 using Takt.Payables;
+using Takt.Planning;
 using Takt.Procurement;
 using Takt.Production;
 using Takt.Store;
@@ -35,6 +36,7 @@ public static class TaktServer
         OrchestrationModule.Schema,
         ProcurementModule.Schema,
         PayablesModule.Schema,
+        PlanningModule.Schema,
         Web.ConsoleModule.Schema,
         AssistModule.Schema,
     ];
@@ -76,6 +78,7 @@ public static class TaktServer
         services.AddProcurement(settings.Procurement);
         services.AddSingleton<ISubledgers, Subledgers>();
         services.AddPayables(settings.Payables);
+        services.AddPlanning(settings.Planning);
         services.AddAssist(settings.Assist);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
@@ -145,6 +148,7 @@ public static class TaktServer
         api.MapOrchestration();
         api.MapProcurement();
         api.MapGroup("").WithTags("Payables").MapPayables();
+        api.MapGroup("").WithTags("Planning").MapPlanning();
         api.MapAssist();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();

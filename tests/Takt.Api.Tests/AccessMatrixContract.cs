@@ -293,6 +293,16 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("SetProcurementBudget", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/procurement/budgets/PA01/indirect", new { amount = 90_000m, currency = "EUR" }, TestContext.Current.CancellationToken)),
         Get("ProcurementKpis", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/kpis/procurement?plant=PA01"),
         Get("ProcurementKpis", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/kpis/procurement"),
+        // Planning (issue 11)
+        new("RunPlanning", Scopes.ProductionWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/planning/runs", new { plants = PlantA }, Guid.NewGuid().ToString())),
+        Get("ListDisruptions", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/planning/disruptions?plant=PA01"),
+        Get("ListDisruptions", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/planning/disruptions"),
+        Get("GetSchedule", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/planning/schedule?plant=PB01"),
+        Get("GetSchedule", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/planning/schedule"),
+        Get("ListPlannedOrders", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/planning/planned-orders?plant=PA01"),
+        Get("ListPlannedOrders", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/planning/planned-orders"),
+        Get("PlanningKpis", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/planning/kpis?plant=PA01"),
+        Get("PlanningKpis", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/planning/kpis"),
     ];
 
     private static object Requisition(string plant, string requester) => new
@@ -509,6 +519,8 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
 
     private static Call Get(string endpoint, string scope, Binding binding, string? plant, string path) =>
         new(endpoint, scope, binding, plant, (http, _) => Api.Tests.Calls.GetAsync(http, path));
+
+    private static readonly string[] PlantA = ["PA01"];
 
     private static readonly string[][] Restrictions = [["*"], ["PA01"], ["PA01", "PB01"]];
 

@@ -46,5 +46,11 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(WmsPutAway))]
 [JsonSerializable(typeof(WmsMoved))]
 [JsonSerializable(typeof(StockAdjustmentRequested))]
+[JsonSerializable(typeof(MachineDown))]
+[JsonSerializable(typeof(MachineUp))]
+[JsonSerializable(typeof(OrderRescheduled))]
+[JsonSerializable(typeof(PlanCommitted))]
+[JsonSerializable(typeof(PlanningRequisitionCreated))]
+[JsonSerializable(typeof(CostVarianceExpected))]
 [JsonSerializable(typeof(AnomalyDetected))]
 public sealed partial class EventJson : JsonSerializerContext;

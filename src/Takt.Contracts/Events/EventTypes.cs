@@ -101,6 +101,23 @@ public static class EventTypes
     /// <summary><see cref="Events.StockAdjustmentRequested"/>.</summary>
     public const string StockAdjustmentRequested = "takt.inventory.stock-adjustment-requested.v1";
 
+    /// <summary><see cref="Events.MachineDown"/>.</summary>
+    public const string MachineDown = "takt.production.machine-down.v1";
+
+    /// <summary><see cref="Events.MachineUp"/>.</summary>
+    public const string MachineUp = "takt.production.machine-up.v1";
+
+    /// <summary><see cref="Events.OrderRescheduled"/>.</summary>
+    public const string OrderRescheduled = "takt.planning.order-rescheduled.v1";
+
+    /// <summary><see cref="Events.PlanCommitted"/>.</summary>
+    public const string PlanCommitted = "takt.planning.plan-committed.v1";
+
+    /// <summary><see cref="Events.PlanningRequisitionCreated"/>.</summary>
+    public const string PlanningRequisitionCreated = "takt.planning.requisition-created.v1";
+
+    /// <summary><see cref="Events.CostVarianceExpected"/>.</summary>
+    public const string CostVarianceExpected = "takt.planning.cost-variance-expected.v1";
     /// <summary><see cref="Events.ClientSilent"/>.</summary>
     public const string ClientSilent = "takt.integration.client-silent.v1";
 
@@ -144,6 +161,12 @@ public static class EventTypes
         new(WmsPutAway, typeof(WmsPutAway), Inbound: true),
         new(WmsMoved, typeof(WmsMoved), Inbound: true),
         new(StockAdjustmentRequested, typeof(StockAdjustmentRequested), Inbound: false),
+        new(MachineDown, typeof(MachineDown), Inbound: true),
+        new(MachineUp, typeof(MachineUp), Inbound: true),
+        new(OrderRescheduled, typeof(OrderRescheduled), Inbound: false),
+        new(PlanCommitted, typeof(PlanCommitted), Inbound: false),
+        new(PlanningRequisitionCreated, typeof(PlanningRequisitionCreated), Inbound: false),
+        new(CostVarianceExpected, typeof(CostVarianceExpected), Inbound: false),
         new(AnomalyDetected, typeof(AnomalyDetected), Inbound: false),
     }.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
 

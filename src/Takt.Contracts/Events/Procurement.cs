@@ -45,12 +45,15 @@ public sealed record PurchaseOrderLineData(
 /// <param name="Supplier">The supplier's code.</param>
 /// <param name="Acknowledgement"><c>accepted</c> or <c>changed</c>.</param>
 /// <param name="WithinTolerance">False when a change is outside tolerance (an exception went to the buyer).</param>
+/// <param name="Requisitions">The requisitions the order's lines came from (absent when none): a flow waiting for the
+/// confirmation of a requisition (the expedite standard) ends its wait on these as well as on the subject.</param>
 public sealed record PurchaseOrderConfirmed(
     string Order,
     string Plant,
     string Supplier,
     string Acknowledgement,
-    bool WithinTolerance);
+    bool WithinTolerance,
+    IReadOnlyList<string>? Requisitions = null);
 
 /// <summary>
 /// <c>takt.procurement.goods-received.v1</c>: a goods receipt of one purchase order line was posted (Inventory at

@@ -56,9 +56,22 @@ internal sealed partial class FlowTriggers(IServiceProvider services, ILogger<Fl
                 await TriggerAsync(tx, flow, message, data, ct);
             }
 
-            foreach (var wait in waits.Where(w => w.Type == message.Type && w.Correlation == message.Subject))
-                await EndWaitAsync(tx, wait.Instance, wait.Step, message, ct);
+            foreach (var wait in waits.Where(w => w.Type == message.Type))
+            {
+                if (wait.Correlation == message.Subject || Correlates(ref data, message, wait.Correlation))
+                    await EndWaitAsync(tx, wait.Instance, wait.Step, message, ct);
+            }
         }
+    }
+
+    /// <summary>
+    /// An event may name further keys a wait correlates on, besides its subject: <c>requisitions</c> (a purchase order
+    /// confirmation names the requisitions it orders, so the expedite standard, which waits on its requisition, ends).
+    /// </summary>
+    private static bool Correlates(ref JsonObject? data, OutboxMessage message, string correlation)
+    {
+        data ??= JsonNode.Parse(message.Data) as JsonObject ?? [];
+        return data["requisitions"] is JsonArray keys && keys.Any(k => k is JsonValue v && v.TryGetValue<string>(out var key) && key == correlation);
     }
 
     private async Task TriggerAsync(StoreTransaction tx, FlowDefinition flow, OutboxMessage message, JsonObject data, CancellationToken ct)
