@@ -44,6 +44,10 @@ internal static class ShopFloorPool
     public static IReadOnlyList<PlannedEvent> Generate(IReadOnlyList<ProductionOrderView> orders, int count, DateTimeOffset time, int seed)
     {
         var random = new Random(seed);
+        // The pool computes each event's effect from the foundation's demo items and work centers; other demo orders
+        // (the planning scenario's) are left out.
+        bool Known(string item) => DemoData.Items.Any(i => i.Number == item);
+        orders = [.. orders.Where(o => Known(o.Item) && o.Components.All(c => Known(c.Item)) && o.Operations.All(op => DemoData.WorkCenters.Any(w => w.Code == op.WorkCenter)))];
         var pool = new List<PlannedEvent>(count);
         for (var i = 0; i < count; i++)
         {
