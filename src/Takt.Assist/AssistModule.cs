@@ -133,24 +133,15 @@ public static class AssistModule
     /// <summary>One transaction per request: it commits only when the outcome is a value (nothing is written otherwise).</summary>
     private static async Task<IResult> Write<T>(TaktStore store, TimeProvider clock, Func<StoreTransaction, Task<Outcome<T>>> work, int status, CancellationToken ct)
     {
-        await using var session = await store.OpenSessionAsync(clock, ct);
-        await using var tx = await session.BeginAsync(ct);
-        var outcome = await work(tx);
-        if (outcome.IsRejected)
-            return Answer(outcome.Violations);
-        await tx.CommitAsync(ct);
-        return Results.Json(outcome.Value, Problem.Json, statusCode: status);
+        var outcome = await store.WriteAsync(clock, work, ct);
+        return outcome.IsRejected ? Answer(outcome.Violations) : Results.Json(outcome.Value, Problem.Json, statusCode: status);
     }
 
     private static async Task<IResult> Read<T>(TaktStore store, TimeProvider clock, Func<StoreTransaction, Task<T>> work, CancellationToken ct) =>
         Results.Json(await ReadOne(store, clock, work, ct), Problem.Json);
 
-    private static async Task<T> ReadOne<T>(TaktStore store, TimeProvider clock, Func<StoreTransaction, Task<T>> work, CancellationToken ct)
-    {
-        await using var session = await store.OpenSessionAsync(clock, ct);
-        await using var tx = await session.BeginAsync(ct);
-        return await work(tx);
-    }
+    private static Task<T> ReadOne<T>(TaktStore store, TimeProvider clock, Func<StoreTransaction, Task<T>> work, CancellationToken ct) =>
+        store.ReadAsync(clock, work, ct);
 
     private static IResult Answer(IReadOnlyList<Violation> violations)
     {

@@ -8,17 +8,8 @@ namespace Takt.Inventory;
 /// <summary>How inventory endpoints write (one store transaction, committed only on a value) and answer (RFC 9457).</summary>
 internal static class InventoryHttp
 {
-    public static async Task<Outcome<T>> WriteAsync<T>(TaktStore store, TimeProvider clock, Func<StoreTransaction, Task<Outcome<T>>> work, CancellationToken ct)
-    {
-        await using var session = await store.OpenSessionAsync(clock, ct);
-        await using var tx = await session.BeginAsync(ct);
-        var outcome = await work(tx);
-        if (outcome.IsRejected)
-            await tx.RollbackAsync(ct);
-        else
-            await tx.CommitAsync(ct);
-        return outcome;
-    }
+    public static Task<Outcome<T>> WriteAsync<T>(TaktStore store, TimeProvider clock, Func<StoreTransaction, Task<Outcome<T>>> work, CancellationToken ct) =>
+        store.WriteAsync(clock, work, ct);
 
     public static IResult Answer<T>(Outcome<T> outcome, int status = StatusCodes.Status200OK)
     {

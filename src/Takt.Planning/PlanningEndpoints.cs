@@ -144,17 +144,8 @@ internal static class PlanningEndpoints
         return result;
     }
 
-    private static async Task<Outcome<T>> WriteAsync<T>(TaktStore store, TimeProvider clock, Func<StoreTransaction, Task<Outcome<T>>> work, CancellationToken ct)
-    {
-        await using var session = await store.OpenSessionAsync(clock, ct);
-        await using var tx = await session.BeginAsync(ct);
-        var outcome = await work(tx);
-        if (outcome.IsRejected)
-            await tx.RollbackAsync(ct);
-        else
-            await tx.CommitAsync(ct);
-        return outcome;
-    }
+    private static Task<Outcome<T>> WriteAsync<T>(TaktStore store, TimeProvider clock, Func<StoreTransaction, Task<Outcome<T>>> work, CancellationToken ct) =>
+        store.WriteAsync(clock, work, ct);
 
     private static IResult Answer<T>(Outcome<T> outcome, int status = StatusCodes.Status200OK)
     {
