@@ -16,44 +16,16 @@ namespace Takt.Resilience.Tests;
 /// <c>takt.integration.client-silent.v1</c> event, an integration-silence flow waiting for it to come back, a
 /// degraded readiness check — and its next event clears it once, ending the flow by itself. Time is a fake clock.
 /// </summary>
-public abstract class FreshnessContract(string engine) : IAsyncLifetime
+public abstract class FreshnessContract<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : FreshnessHost
 {
-    private readonly FakeTimeProvider clock = new(TimeProvider.System.GetUtcNow());
-    private TaktDatabase? database;
-    private TaktHost? host;
+    private readonly FakeTimeProvider clock = fixture.Clock;
 
-    private TaktHost Host => host ?? throw new InvalidOperationException("Not started.");
-
-    public async ValueTask InitializeAsync()
-    {
-        if (engine == "postgres" && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("TAKT_TEST_POSTGRES"))
-            && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            return;
-        database = await TaktDatabase.CreateAsync(engine);
-        host = await TaktHost.StartAsync(database, settings =>
-        {
-            settings.Clock = clock;
-            settings.Access.Clock = clock;
-            // The test runs each check itself; the background loop waits on the fake clock, which only the test moves.
-            settings.Freshness.Interval = TimeSpan.FromDays(1);
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (host is not null)
-            await host.DisposeAsync();
-        if (database is not null)
-            await database.DisposeAsync();
-        GC.SuppressFinalize(this);
-    }
-
-    private void SkipWithoutPostgres() => Assert.SkipWhen(host is null, "PostgreSQL tests need TAKT_TEST_POSTGRES (./test.sh starts PostgreSQL and sets it).");
+    private TaktHost Host => fixture.Host;
 
     [Fact]
     public async Task a_client_silent_beyond_its_objective_raises_one_integration_exception_and_its_next_event_clears_it()
     {
-        SkipWithoutPostgres();
         var ct = TestContext.Current.CancellationToken;
         var key = await Host.RegisterClientAsync("mes-pa01", [Integration.Access.Scopes.EventsProductionWrite], [DemoData.PlantA]);
         using var mes = Host.HttpWith(key.ApiKey);
@@ -108,7 +80,6 @@ public abstract class FreshnessContract(string engine) : IAsyncLifetime
     [Fact]
     public async Task a_bad_objective_or_an_unknown_client_is_refused_and_changes_nothing()
     {
-        SkipWithoutPostgres();
         var ct = TestContext.Current.CancellationToken;
         var before = await Host.SettledSnapshotAsync();
         foreach (var minutes in new[] { 0, -5, ClientFreshness.MaxMinutes + 1 })
@@ -151,6 +122,24 @@ public abstract class FreshnessContract(string engine) : IAsyncLifetime
     }
 }
 
-public sealed class FreshnessOnSqlite() : FreshnessContract("sqlite");
+/// <summary>A server whose business and access clock is a fake the tests move; the background freshness loop waits on it.</summary>
+public abstract class FreshnessHost(string engine) : HostFixture(engine)
+{
+    public FakeTimeProvider Clock { get; } = new(TimeProvider.System.GetUtcNow());
 
-public sealed class FreshnessOnPostgres() : FreshnessContract("postgres");
+    protected override void Configure(ServerSettings settings)
+    {
+        settings.Clock = Clock;
+        settings.Access.Clock = Clock;
+        // The tests run each check themselves; the loop's next turn is a day away on the fake clock.
+        settings.Freshness.Interval = TimeSpan.FromDays(1);
+    }
+}
+
+public sealed class FreshnessSqliteHost() : FreshnessHost("sqlite");
+
+public sealed class FreshnessPostgresHost() : FreshnessHost("postgres");
+
+public sealed class FreshnessOnSqlite(FreshnessSqliteHost fixture) : FreshnessContract<FreshnessSqliteHost>(fixture);
+
+public sealed class FreshnessOnPostgres(FreshnessPostgresHost fixture) : FreshnessContract<FreshnessPostgresHost>(fixture);
