@@ -362,6 +362,11 @@ internal sealed class FlowOrchestration(FlowEngine engine, SessionPool sessions,
         return await FlowEngine.CalendarAsync(tx, plant, ct);
     }
 
+    public async Task<BusinessCalendar?> CalendarAsync(StoreTransaction transaction, string plant, CancellationToken ct) =>
+        await transaction.Command("SELECT definition FROM orch_calendar WHERE plant = $1", plant).ExecuteScalarAsync(ct) is string json
+            ? JsonSerializer.Deserialize<BusinessCalendar>(json, FlowDefinition.Json)
+            : null;
+
     // ---------------------------------------------------------------- delegation of authority
 
     public async Task<Outcome<DoaVersion>> PublishDoaAsync(TaktStore store, string document, CancellationToken ct)

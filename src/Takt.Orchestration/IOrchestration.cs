@@ -113,6 +113,9 @@ public interface IOrchestration
 
     Task<BusinessCalendar> CalendarAsync(TaktStore store, string plant, CancellationToken ct);
 
+    /// <summary>A plant's business calendar read in the caller's transaction; null when the plant has none.</summary>
+    Task<BusinessCalendar?> CalendarAsync(StoreTransaction transaction, string plant, CancellationToken ct);
+
     /// <summary>Stores and publishes a delegation-of-authority matrix version (the previous one is retired).</summary>
     Task<Outcome<DoaVersion>> PublishDoaAsync(TaktStore store, string document, CancellationToken ct);
 

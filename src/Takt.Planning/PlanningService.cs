@@ -7,6 +7,7 @@ using Takt.Inventory;
 using Takt.Inventory.Reservations;
 using Takt.Ledger;
 using Takt.MasterData;
+using Takt.Orchestration;
 using Takt.Planning.Mrp;
 using Takt.Planning.Scheduling;
 using Takt.Procurement;
@@ -30,6 +31,7 @@ internal sealed partial class PlanningService(
     IAccruals accruals,
     IAllocations allocations,
     IIntelligence intelligence,
+    IOrchestration orchestration,
     Outbox outbox,
     PlanningOptions options) : IPlanning
 {
@@ -95,6 +97,14 @@ internal sealed partial class PlanningService(
         var open = await PlanningData.DisruptionsAsync(tx, "status = 'open'", [], ct);
 
         // 2. Finite capacity schedule, now and before the change (the same instant, so only the change moves orders).
+        // A plant with a business calendar works its shifts in its time zone and not on its holidays (DST included).
+        var windows = new Dictionary<string, PlantWindows>(StringComparer.Ordinal);
+        foreach (var plant in structures.Keys)
+        {
+            if (await orchestration.CalendarAsync(tx, plant, ct) is { } calendar && calendar.TryLayout(out var zone, out var shifts))
+                windows[plant] = PlantWindows.Build(origin, zone, shifts, calendar.Holidays.ToHashSet(), Scheduler.HorizonDays);
+        }
+
         var wcIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var capacities = new List<WorkCenterCapacity>();
         foreach (var code in workCenterCodes)
@@ -102,7 +112,7 @@ internal sealed partial class PlanningService(
             var plant = structures.First(s => s.Value.WorkCenters.ContainsKey(code));
             var (hours, days) = plant.Value.WorkCenters[code];
             wcIndex[code] = capacities.Count;
-            capacities.Add(new WorkCenterCapacity(code, plant.Key, (int)Math.Round(hours * 60m), days));
+            capacities.Add(new WorkCenterCapacity(code, plant.Key, (int)Math.Round(hours * 60m), days, Windows: windows.GetValueOrDefault(plant.Key)));
         }
 
         var nowMinute = (long)Math.Ceiling((now - origin).TotalMinutes);

@@ -64,4 +64,51 @@ public sealed class SchedulerTests
         // 600 minutes from Friday: 480 on Friday, Saturday and Sunday off, 120 on Monday (day 3).
         Assert.Equal(new ScheduledOperation(0, 360, (3 * 1440) + 360 + 120, 600), scheduler.Fit(0, 0, 600, withDowns: true));
     }
+
+    private static readonly Dictionary<DayOfWeek, IReadOnlyList<(TimeSpan From, TimeSpan To)>> TwoShiftsWeekdays =
+        new[] { DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday }
+            .ToDictionary(d => d, _ => (IReadOnlyList<(TimeSpan, TimeSpan)>)[(TimeSpan.FromHours(6), TimeSpan.FromHours(14)), (TimeSpan.FromHours(14), TimeSpan.FromHours(22))]);
+
+    [Fact]
+    public void a_plant_calendar_counts_shifts_in_local_time_on_both_sides_of_the_clock_change()
+    {
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+        // Friday 2026-03-27; clocks go forward in Berlin on Sunday 03-29 (UTC+1 → UTC+2).
+        var origin = new DateTimeOffset(2026, 3, 27, 0, 0, 0, TimeSpan.Zero);
+        var windows = PlantWindows.Build(origin, berlin, TwoShiftsWeekdays, new HashSet<DateOnly>(), 10);
+
+        // Friday 06:00–22:00 Berlin is 05:00–21:00 UTC (two shifts, back to back); Monday after the change 04:00–20:00 UTC.
+        Assert.Equal([(300L, 780L), (780L, 1260L)], windows.On(0));
+        Assert.Empty(windows.On(1));
+        Assert.Empty(windows.On(2));
+        Assert.Equal([((3 * 1440L) + 240, (3 * 1440L) + 720), ((3 * 1440L) + 720, (3 * 1440L) + 1200)], windows.On(3));
+
+        // A work center with 16 h a day: 1,200 minutes from Friday midnight UTC are 960 on Friday and 240 on Monday.
+        var scheduler = new Scheduler([new WorkCenterCapacity("PA01-CNC1", "PA01", 960, "1111111", Windows: windows)], DayOfWeek.Friday, now: 0);
+        Assert.Equal(new ScheduledOperation(0, 300, (3 * 1440) + 240 + 240, 1200), scheduler.Fit(0, 0, 1200, withDowns: true));
+    }
+
+    [Fact]
+    public void a_holiday_has_no_capacity_and_a_work_center_works_at_most_its_minutes_a_day()
+    {
+        var prague = TimeZoneInfo.FindSystemTimeZoneById("Europe/Prague");
+        // Monday 2026-06-01 (UTC+2 in summer); Tuesday 06-02 a holiday.
+        var origin = new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var windows = PlantWindows.Build(origin, prague, TwoShiftsWeekdays, new HashSet<DateOnly> { new(2026, 6, 2) }, 10);
+        Assert.Empty(windows.On(1));
+
+        // One 8-hour shift a day on a two-shift calendar: the first 480 minutes (04:00–12:00 UTC), then Wednesday.
+        var scheduler = new Scheduler([new WorkCenterCapacity("PB01-CNC1", "PB01", 480, "1111111", Windows: windows)], DayOfWeek.Monday, now: 0);
+        Assert.Equal(new ScheduledOperation(0, 240, (2 * 1440) + 240 + 120, 600), scheduler.Fit(0, 0, 600, withDowns: true));
+    }
+
+    [Fact]
+    public void a_night_shift_is_split_at_midnight_utc_and_both_parts_count()
+    {
+        var nights = new Dictionary<DayOfWeek, IReadOnlyList<(TimeSpan From, TimeSpan To)>> { [DayOfWeek.Monday] = [(TimeSpan.FromHours(22), TimeSpan.FromHours(6))] };
+        var windows = PlantWindows.Build(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero), TimeZoneInfo.Utc, nights, new HashSet<DateOnly>(), 5);
+
+        Assert.Equal([(1320L, 1440L)], windows.On(0));
+        Assert.Equal([(1440L, 1440L + 360)], windows.On(1));
+    }
 }

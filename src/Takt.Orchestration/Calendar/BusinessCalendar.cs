@@ -86,6 +86,34 @@ public sealed record BusinessCalendar(string TimeZone, IReadOnlyDictionary<strin
         return new DateTimeOffset(local, offset).ToUniversalTime();
     }
 
+    /// <summary>
+    /// The calendar as a scheduler lays it out: its time zone and each weekday's shifts as local times of day.
+    /// False when the zone or a shift does not parse (a stored calendar has passed <see cref="Check"/>).
+    /// </summary>
+    public bool TryLayout(out TimeZoneInfo zone, out IReadOnlyDictionary<DayOfWeek, IReadOnlyList<(TimeSpan From, TimeSpan To)>> shifts)
+    {
+        var byDay = new Dictionary<DayOfWeek, IReadOnlyList<(TimeSpan From, TimeSpan To)>>();
+        shifts = byDay;
+        if (!TryZone(TimeZone, out zone))
+            return false;
+        foreach (var (day, list) in Shifts)
+        {
+            if (!Enum.TryParse<DayOfWeek>(day, ignoreCase: true, out var weekday))
+                return false;
+            var times = new List<(TimeSpan, TimeSpan)>();
+            foreach (var shift in list)
+            {
+                if (!TryShift(shift, out var from, out var to))
+                    return false;
+                times.Add((from, to));
+            }
+
+            byDay[weekday] = [.. times.OrderBy(t => t.Item1)];
+        }
+
+        return true;
+    }
+
     private static bool TryZone(string id, out TimeZoneInfo zone)
     {
         try

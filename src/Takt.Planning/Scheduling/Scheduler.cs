@@ -1,8 +1,13 @@
 namespace Takt.Planning.Scheduling;
 
-/// <summary>A work center's capacity: one shift a working day (from <see cref="ShiftStartMinute"/> for <see cref="MinutesPerDay"/>).</summary>
+/// <summary>
+/// A work center's capacity: at most <see cref="MinutesPerDay"/> a day. With its plant's <see cref="Windows"/> (the
+/// business calendar: time zone, shifts, holidays) it works in those windows, the earliest first, up to that many
+/// minutes a day; without, one shift a working day from <see cref="ShiftStartMinute"/> (UTC).
+/// </summary>
 /// <param name="WorkingDays">Monday..Sunday as seven 1/0 characters (the master data's calendar).</param>
-public sealed record WorkCenterCapacity(string Code, string Plant, int MinutesPerDay, string WorkingDays, int ShiftStartMinute = 360);
+/// <param name="Windows">The plant's working windows; when given, <paramref name="WorkingDays"/> still rules out a weekday.</param>
+public sealed record WorkCenterCapacity(string Code, string Plant, int MinutesPerDay, string WorkingDays, int ShiftStartMinute = 360, PlantWindows? Windows = null);
 
 /// <summary>A window in which a work center has no capacity, in minutes from the schedule's day 0 (end exclusive).</summary>
 [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)]
@@ -38,7 +43,8 @@ public sealed record ScheduledOrder(ScheduledOperation[] Operations, long LateMi
 /// </summary>
 public sealed class Scheduler(IReadOnlyList<WorkCenterCapacity> workCenters, DayOfWeek day0, long now)
 {
-    private const int HorizonDays = 400;
+    /// <summary>How many days ahead the scheduler looks for capacity.</summary>
+    public const int HorizonDays = 400;
     private readonly List<DownWindow>[] downs = [.. workCenters.Select(_ => new List<DownWindow>())];
 
     public void AddDownWindow(DownWindow window) => downs[window.WorkCenter].Add(window);
@@ -96,52 +102,74 @@ public sealed class Scheduler(IReadOnlyList<WorkCenterCapacity> workCenters, Day
             var index = (weekday + 6) % 7; // Monday = 0
             if (wc.MinutesPerDay <= 0 || wc.WorkingDays.Length != 7 || wc.WorkingDays[index] != '1')
                 continue;
-            var shiftStart = (day * 1440L) + wc.ShiftStartMinute;
-            var shiftEnd = shiftStart + wc.MinutesPerDay;
-            var segmentStart = Math.Max(t, shiftStart);
-            while (segmentStart < shiftEnd)
+            foreach (var (shiftStart, shiftEnd) in Windows(wc, day))
             {
-                var segmentEnd = shiftEnd;
-                if (withDowns)
+                var segmentStart = Math.Max(t, shiftStart);
+                while (segmentStart < shiftEnd)
                 {
-                    bool moved;
-                    do
+                    var segmentEnd = shiftEnd;
+                    if (withDowns)
                     {
-                        moved = false;
-                        foreach (var down in downs[workCenter])
+                        bool moved;
+                        do
                         {
-                            if (down.From <= segmentStart && down.To > segmentStart)
+                            moved = false;
+                            foreach (var down in downs[workCenter])
                             {
-                                segmentStart = down.To;
-                                moved = true;
+                                if (down.From <= segmentStart && down.To > segmentStart)
+                                {
+                                    segmentStart = down.To;
+                                    moved = true;
+                                }
                             }
                         }
-                    }
-                    while (moved);
+                        while (moved);
 
-                    if (segmentStart >= shiftEnd)
-                        break;
-                    foreach (var down in downs[workCenter])
-                    {
-                        if (down.From > segmentStart && down.From < segmentEnd)
-                            segmentEnd = down.From;
+                        if (segmentStart >= shiftEnd)
+                            break;
+                        foreach (var down in downs[workCenter])
+                        {
+                            if (down.From > segmentStart && down.From < segmentEnd)
+                                segmentEnd = down.From;
+                        }
                     }
+
+                    if (left == 0)
+                        return new ScheduledOperation(workCenter, segmentStart, segmentStart, minutes);
+                    if (start < 0)
+                        start = segmentStart;
+                    var take = Math.Min(left, segmentEnd - segmentStart);
+                    left -= take;
+                    if (left == 0)
+                        return new ScheduledOperation(workCenter, start, segmentStart + take, minutes);
+                    segmentStart = segmentEnd;
                 }
-
-                if (left == 0)
-                    return new ScheduledOperation(workCenter, segmentStart, segmentStart, minutes);
-                if (start < 0)
-                    start = segmentStart;
-                var take = Math.Min(left, segmentEnd - segmentStart);
-                left -= take;
-                if (left == 0)
-                    return new ScheduledOperation(workCenter, start, segmentStart + take, minutes);
-                segmentStart = segmentEnd;
             }
 
             t = (day + 1) * 1440L;
         }
 
         return new ScheduledOperation(workCenter, start < 0 ? from : start, HorizonDays * 1440L, minutes);
+    }
+
+    /// <summary>A work center's working windows on a day (a working weekday), capped at its minutes a day.</summary>
+    private static IEnumerable<(long From, long To)> Windows(WorkCenterCapacity wc, int day)
+    {
+        if (wc.Windows is null)
+        {
+            var shiftStart = (day * 1440L) + wc.ShiftStartMinute;
+            yield return (shiftStart, shiftStart + wc.MinutesPerDay);
+            yield break;
+        }
+
+        long left = wc.MinutesPerDay;
+        foreach (var (from, to) in wc.Windows.On(day))
+        {
+            if (left <= 0)
+                yield break;
+            var end = Math.Min(to, from + left);
+            left -= end - from;
+            yield return (from, end);
+        }
     }
 }
