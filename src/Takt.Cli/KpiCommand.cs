@@ -117,7 +117,9 @@ internal static class KpiCommand
             AnsiConsole.Write(table);
             return 0;
         });
-        return new Command("kpi", "Key performance indicators (DESIGN §5).") { latency, integration, approvals, resolution, InventoryCommand.Kpi(), ProcurementCommand.Kpi(), PayablesCommand.Kpi() };
+        var kpi = new Command("kpi", "Key performance indicators (DESIGN §5); without a subcommand all eight, by plant, with trends.") { latency, integration, approvals, resolution, InventoryCommand.Kpi(), ProcurementCommand.Kpi(), PayablesCommand.Kpi() };
+        KpiOverviewCommand.Attach(kpi);
+        return kpi;
     }
 
     public static async Task PrintLatencyAsync(HttpClient http, CancellationToken ct)

@@ -8,6 +8,20 @@ namespace Takt.Intelligence;
 /// <param name="Qualifier">The relation, e.g. <c>issued-to</c>, <c>component</c>, <c>posted-as</c>.</param>
 public sealed record ObjectLink(string Type, string Id, string Qualifier);
 
+/// <summary>Who caused an event: <c>person</c> (a user id), <c>client</c> (an integration, by its CloudEvents source) or <c>system</c> (a Takt module, by its source).</summary>
+public sealed record EventActor(string Kind, string Id)
+{
+    public const string Person = "person";
+    public const string Client = "client";
+    public const string System = "system";
+
+    public static IReadOnlyList<string> Kinds { get; } = [Person, Client, System];
+
+    /// <summary>The actor when the caller names none: Takt's own sources (<c>/takt/…</c>) are the system, any other source is a client.</summary>
+    public static EventActor Of(string source) => new(source.StartsWith("/takt/", StringComparison.Ordinal) ? System : Client, source);
+}
+
+/// <summary>An event to append to the process log; <c>Actor</c> is who caused it (null: derived from <c>Source</c>, see <see cref="EventActor.Of"/>).</summary>
 public sealed record ProcessEventDraft(
     string Type,
     string Source,
@@ -16,7 +30,8 @@ public sealed record ProcessEventDraft(
     DateTimeOffset OccurredAt,
     string Data,
     int JournalEntries,
-    IReadOnlyList<ObjectLink> Objects);
+    IReadOnlyList<ObjectLink> Objects,
+    EventActor? Actor = null);
 
 /// <summary>Production-to-posting latency for one plant (DESIGN §5), in milliseconds.</summary>
 public sealed record LatencyPercentiles(string Plant, long Count, double P50, double P95, double P99, double Max);
@@ -25,6 +40,9 @@ public sealed record PlantActivity(string Plant, DateOnly Day, string SourceType
 
 /// <summary>Events that occurred in [From, To) (either open), at one plant or all.</summary>
 public sealed record ProcessLogRange(DateTimeOffset? From, DateTimeOffset? To, string? Plant);
+
+/// <summary>Which events of a page: of one type, caused by one kind of actor, by one actor (all optional).</summary>
+public sealed record EventFilter(string? Type = null, string? ActorKind = null, string? Actor = null);
 
 /// <summary>An event of the process log with every object it touches; <c>Seq</c> is its place in the log (commit order).</summary>
 public sealed record LoggedEvent(
@@ -38,7 +56,8 @@ public sealed record LoggedEvent(
     DateTimeOffset RecordedAt,
     long JournalEntries,
     System.Text.Json.JsonElement Data,
-    IReadOnlyList<ObjectLink> Objects);
+    IReadOnlyList<ObjectLink> Objects,
+    EventActor? Actor = null);
 
 /// <summary>A page of events in time order (ties in commit order); <c>Next</c> is the cursor of the next page (null: the last).</summary>
 public sealed record EventPage(IReadOnlyList<LoggedEvent> Events, string? Next);
@@ -86,6 +105,12 @@ public interface IIntelligence
 
     /// <summary>Events of a period and plant (and of one type), in time order, from the cursor <paramref name="after"/>.</summary>
     Task<EventPage> EventsAsync(TaktStore store, ProcessLogRange range, string? type, string? after, int limit, CancellationToken ct);
+
+    /// <summary>Events of a period and plant chosen by <paramref name="filter"/> (type, actor kind, actor), in time order, from the cursor <paramref name="after"/>.</summary>
+    Task<EventPage> EventsAsync(TaktStore store, ProcessLogRange range, EventFilter filter, string? after, int limit, CancellationToken ct);
+
+    /// <summary>Exception events of the range (blocked invoices, anomalies, rejected or failed steps, …) counted by plant, supplier, item, work center and category, overall and per period.</summary>
+    Task<ExceptionHotspots> ExceptionHotspotsAsync(TaktStore store, ProcessLogRange range, HotspotPeriod period, CancellationToken ct);
 
     /// <summary>
     /// The history of one object (at one plant, or all), from the cursor <paramref name="after"/>. An object without

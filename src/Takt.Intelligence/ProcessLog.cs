@@ -10,12 +10,13 @@ internal sealed class ProcessLog : IIntelligence
     public ProcessEventId Append(StoreTransaction transaction, ProcessEventDraft draft)
     {
         var id = ProcessEventId.New(transaction.Clock);
+        var actor = draft.Actor ?? EventActor.Of(draft.Source);
         // The objects go with the event (OCEL relationships); ObjectIndexer files them under each object.
         transaction.StageLogAppend(
-            "INSERT INTO intel_event (id, type, source, source_id, plant, occurred_at_us, recorded_at_us, commit_id, journal_entries, data, objects) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO intel_event (id, type, source, source_id, plant, occurred_at_us, recorded_at_us, commit_id, journal_entries, data, objects, actor_kind, actor_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             id.ToString(), draft.Type, draft.Source, draft.SourceId, draft.Plant, draft.OccurredAt.ToUnixMicroseconds(),
             transaction.Clock.GetUtcNow().ToUnixMicroseconds(), transaction.CommitId, draft.JournalEntries, draft.Data,
-            JsonSerializer.Serialize(draft.Objects.Distinct().ToArray(), IntelligenceJson.Default.ObjectLinkArray));
+            JsonSerializer.Serialize(draft.Objects.Distinct().ToArray(), IntelligenceJson.Default.ObjectLinkArray), actor.Kind, actor.Id);
         return id;
     }
 
@@ -55,7 +56,13 @@ internal sealed class ProcessLog : IIntelligence
     public Task<long> ObjectIndexBehindAsync(TaktStore store, CancellationToken ct) => ObjectIndexer.BehindAsync(store, ct);
 
     public Task<EventPage> EventsAsync(TaktStore store, ProcessLogRange range, string? type, string? after, int limit, CancellationToken ct) =>
-        ProcessLogQueries.EventsAsync(store, range, type, after, limit, ct);
+        ProcessLogQueries.EventsAsync(store, range, new EventFilter(type), after, limit, ct);
+
+    public Task<EventPage> EventsAsync(TaktStore store, ProcessLogRange range, EventFilter filter, string? after, int limit, CancellationToken ct) =>
+        ProcessLogQueries.EventsAsync(store, range, filter, after, limit, ct);
+
+    public Task<ExceptionHotspots> ExceptionHotspotsAsync(TaktStore store, ProcessLogRange range, HotspotPeriod period, CancellationToken ct) =>
+        Hotspots.ReadAsync(store, range, period, ct);
 
     public Task<ObjectHistory> ObjectHistoryAsync(TaktStore store, string type, string id, string? plant, string? after, int limit, CancellationToken ct) =>
         ProcessLogQueries.ObjectHistoryAsync(store, type, id, plant, after, limit, ct);

@@ -20,18 +20,20 @@ internal static class ProcessLogEndpoints
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/process-log/events", async (IIntelligence intelligence, TaktStore store, string? from, string? to, string? plant, string? type, string? after, string? limit, CancellationToken ct) =>
+        api.MapGet("/process-log/events", async (IIntelligence intelligence, TaktStore store, string? from, string? to, string? plant, string? type, string? actorKind, string? actor, string? after, string? limit, CancellationToken ct) =>
             {
                 var errors = new List<Violation>();
                 var range = Range(from, to, plant, errors);
                 var size = Limit(limit, errors);
                 Cursor(intelligence, after, errors);
+                if (!string.IsNullOrEmpty(actorKind) && !EventActor.Kinds.Contains(actorKind, StringComparer.Ordinal))
+                    errors.Add(new Violation("/query/actorKind", "query.actor-kind-unknown", $"'actorKind' is {string.Join(", ", EventActor.Kinds)}; '{actorKind}' is not."));
                 return errors.Count > 0
                     ? Malformed(errors)
-                    : Results.Ok(await intelligence.EventsAsync(store, range, string.IsNullOrEmpty(type) ? null : type, after, size, ct));
+                    : Results.Ok(await intelligence.EventsAsync(store, range, new EventFilter(Blank(type), Blank(actorKind), Blank(actor)), after, size, ct));
             })
             .WithName("ListProcessEvents")
-            .WithSummary("Process-log events that occurred in [from, to), at a plant, of a type; time order, paginated (next page: ?after=<next>).")
+            .WithSummary("Process-log events that occurred in [from, to), at a plant, of a type, caused by a kind of actor (person, client, system) or one actor; time order, paginated (next page: ?after=<next>).")
             .Produces<EventPage>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
@@ -64,6 +66,19 @@ internal static class ProcessLogEndpoints
             .WithName("GetProcessMap")
             .WithSummary("Object-centric directly-follows graph of one object type: activities, edges with frequency and median/p90 durations, the slowest transitions; JSON (this schema) or an SVG picture of it (?format=svg).")
             .Produces<ProcessMap>(StatusCodes.Status200OK, "application/json", "image/svg+xml")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapGet("/process-log/exception-hotspots", async (IIntelligence intelligence, TaktStore store, string? from, string? to, string? plant, string? period, CancellationToken ct) =>
+            {
+                var errors = new List<Violation>();
+                var range = Range(from, to, plant, errors);
+                if (!Hotspots.TryParse(period, out var length))
+                    errors.Add(new Violation("/query/period", "query.period-unknown", $"'period' is day, week or month; '{period}' is not."));
+                return errors.Count > 0 ? Malformed(errors) : Results.Ok(await intelligence.ExceptionHotspotsAsync(store, range, length, ct));
+            })
+            .WithName("ExceptionHotspots")
+            .WithSummary("Where exceptions come from in [from, to) (and one plant): counts and shares by plant, supplier, item, work center and category, and per day, week or month (?period=, default day).")
+            .Produces<ExceptionHotspots>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/process-log/ocel", (IIntelligence intelligence, TaktStore store, string? from, string? to, string? plant, string? format, CancellationToken ct) =>
@@ -100,7 +115,9 @@ internal static class ProcessLogEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest);
     }
 
-    private static ProcessLogRange Range(string? from, string? to, string? plant, List<Violation> errors)
+    private static string? Blank(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
+    internal static ProcessLogRange Range(string? from, string? to, string? plant, List<Violation> errors)
     {
         var start = Time(from, "/query/from", errors);
         var end = Time(to, "/query/to", errors);
@@ -155,6 +172,6 @@ internal static class ProcessLogEndpoints
 
     private static readonly JsonSerializerOptions ProblemJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    private static IResult Malformed(List<Violation> errors) =>
+    internal static IResult Malformed(List<Violation> errors) =>
         Results.Json(new ProblemBody("urn:takt:problem:malformed", "The request is malformed.", 400, errors.Count == 1 ? errors[0].Detail : null, errors), ProblemJson, ProblemContentType, 400);
 }

@@ -8,7 +8,7 @@ namespace Takt.Intelligence;
 /// <summary>Reads of the process log: events by period and plant, an object's history; keyset-paginated.</summary>
 internal static class ProcessLogQueries
 {
-    private const string Columns = "e.seq, e.id, e.type, e.source, e.source_id, e.plant, e.occurred_at_us, e.recorded_at_us, e.journal_entries, e.data, e.objects";
+    private const string Columns = "e.seq, e.id, e.type, e.source, e.source_id, e.plant, e.occurred_at_us, e.recorded_at_us, e.journal_entries, e.data, e.objects, e.actor_kind, e.actor_id";
 
     /// <summary>A page's end: the last event's time and place in the log, as <c>{microseconds}.{seq}</c>.</summary>
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)]
@@ -36,7 +36,7 @@ internal static class ProcessLogQueries
         }
     }
 
-    public static async Task<EventPage> EventsAsync(TaktStore store, ProcessLogRange range, string? type, string? after, int limit, CancellationToken ct)
+    public static async Task<EventPage> EventsAsync(TaktStore store, ProcessLogRange range, EventFilter filter, string? after, int limit, CancellationToken ct)
     {
         var cursor = Cursor.TryParse(after, out var c) ? c : throw new ArgumentException("Not a cursor.", nameof(after));
         await using var connection = await store.OpenConnectionAsync(ct);
@@ -48,10 +48,22 @@ internal static class ProcessLogQueries
             filters += $" AND e.plant = ${args.Count}";
         }
 
-        if (type is not null)
+        if (filter.Type is { } type)
         {
             args.Add(type);
             filters += $" AND e.type = ${args.Count}";
+        }
+
+        if (filter.ActorKind is { } kind)
+        {
+            args.Add(kind);
+            filters += $" AND e.actor_kind = ${args.Count}";
+        }
+
+        if (filter.Actor is { } actor)
+        {
+            args.Add(actor);
+            filters += $" AND e.actor_id = ${args.Count}";
         }
 
         await using var command = LogQuery.Command(connection, store.Engine,
@@ -106,7 +118,8 @@ internal static class ProcessLogQueries
                 Instants.FromUnixMicroseconds(reader.GetInt64(7)),
                 reader.GetInt64(8),
                 data.RootElement.Clone(),
-                JsonSerializer.Deserialize(reader.GetString(10), IntelligenceJson.Default.ObjectLinkArray) ?? []));
+                JsonSerializer.Deserialize(reader.GetString(10), IntelligenceJson.Default.ObjectLinkArray) ?? [],
+                reader.IsDBNull(11) ? null : new EventActor(reader.GetString(11), reader.GetString(12))));
         }
 
         return (events, more ? new Cursor(events[^1].OccurredAt.ToUnixMicroseconds(), events[^1].Seq).ToString() : null);

@@ -98,20 +98,12 @@ internal static class PlanningEndpoints
             .WithName("ListPlannedOrders")
             .WithSummary("Planned orders of the last planning run (make: production proposals, buy: purchase proposals).");
         api.MapGet("/planning/kpis", async (TaktStore store, TimeProvider clock, string? plant, CancellationToken ct) =>
-            {
-                await using var session = await store.OpenSessionAsync(clock, ct);
-                await using var tx = await session.BeginAsync(ct);
-                var cycle = (await DisruptionsAsync(tx, plant, null, ct)).Where(d => d.CycleTimeSeconds is not null).Select(d => d.CycleTimeSeconds!.Value).Order().ToList();
-                var late = Convert.ToInt64(await tx.Command("SELECT COUNT(DISTINCT order_number) FROM planning_operation WHERE late_minutes > 0 AND ($1 = '' OR plant = $1)", plant ?? "").ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-                var alternates = Convert.ToInt64(await tx.Command("SELECT COUNT(DISTINCT order_number) FROM planning_operation WHERE work_center <> routing_work_center AND ($1 = '' OR plant = $1)", plant ?? "").ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-                double? Rank(double p) => cycle.Count == 0 ? null : cycle[Math.Clamp((int)Math.Ceiling(p * cycle.Count) - 1, 0, cycle.Count - 1)];
-                return Results.Json(new PlanningKpis(plant, cycle.Count, Rank(0.5), Rank(0.95), cycle.Count == 0 ? null : cycle[^1], late, alternates), Problem.Json);
-            })
+                Results.Json(await PlanningKpiQuery.KpisAsync(store, clock, plant, ct), Problem.Json))
             .WithName("PlanningKpis")
             .WithSummary("Schedule change cycle time (p50, p95, max), late orders and orders on alternate work centers.");
     }
 
-    private static async Task<List<DisruptionView>> DisruptionsAsync(StoreTransaction tx, string? plant, string? id, CancellationToken ct)
+    internal static async Task<List<DisruptionView>> DisruptionsAsync(StoreTransaction tx, string? plant, string? id, CancellationToken ct)
     {
         var expedites = new Dictionary<string, List<ExpediteView>>(StringComparer.Ordinal);
         await using (var reader = await tx.Command("SELECT disruption, requisition, plant, item, quantity_e6, value_e4, freight_e4 FROM planning_expedite WHERE ($1 = '' OR disruption = $1) ORDER BY requisition", id ?? "").ExecuteReaderAsync(ct))

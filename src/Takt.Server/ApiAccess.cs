@@ -114,6 +114,8 @@ public static class ApiAccess
         ["GetObjectHistory"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["GetProcessMap"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["ExportOcel"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["ExceptionHotspots"] = new(Scopes.KpisRead, PlantBinding.Query),
+        ["KpiOverview"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["IntegrationFailures"] = new(Scopes.KpisRead, PlantBinding.AllPlants), // by client, not by plant
         ["IntegrationHealth"] = new(Scopes.KpisRead, PlantBinding.AllPlants),
 

@@ -145,6 +145,7 @@ public static class TaktServer
         api.MapGroup("").WithTags("Inventory").MapInventory();
         api.MapGroup("").WithTags("Ledger").MapLedger();
         api.MapGroup("").WithTags("Intelligence").MapIntelligence();
+        api.MapGroup("").WithTags("Intelligence").MapKpiOverview();
         api.MapOrchestration();
         api.MapProcurement();
         api.MapGroup("").WithTags("Payables").MapPayables();

@@ -48,7 +48,11 @@ internal static class OcelExport
     {
         var eventTypes = new Dictionary<string, List<OcelAttributeDeclaration>>(StringComparer.Ordinal);
         var declaredNames = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        var objects = new Dictionary<string, ObjectEntry>(StringComparer.Ordinal);
+        // Objects by type, then id: a known object is found from the id's characters, without building its OCEL id.
+        var objects = new Dictionary<string, Dictionary<string, ObjectEntry>>(StringComparer.Ordinal);
+        long objectCount = 0;
+        var links = new List<(string Type, string Id, string Qualifier)>();
+        var cache = new NameCache();
         var attributes = new List<(string Name, string Value)>();
         var relationships = new List<OcelRelationship>();
         var newAttributes = new List<OcelAttributeDeclaration>();
@@ -58,7 +62,7 @@ internal static class OcelExport
             // In time order (ties in commit order): the order of the time index, which the range reads anyway, so
             // the database streams rows instead of sorting the whole range first.
             await using var command = LogQuery.Command(connection, store.Engine,
-                $"SELECT id, type, source, source_id, plant, occurred_at_us, recorded_at_us, journal_entries, data, objects FROM intel_event e WHERE {LogQuery.Range(range, out var args)} ORDER BY occurred_at_us, seq",
+                $"SELECT id, type, source, source_id, plant, occurred_at_us, recorded_at_us, journal_entries, data, objects, actor_kind, actor_id FROM intel_event e WHERE {LogQuery.Range(range, out var args)} ORDER BY occurred_at_us, seq",
                 args);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -66,11 +70,16 @@ internal static class OcelExport
                 var (id, type, plant, occurredUs) = (reader.GetString(0), reader.GetString(1), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt64(5));
                 attributes.Clear();
                 relationships.Clear();
-                Flatten(reader.GetString(8), attributes);
+                Flatten(reader.GetString(8), attributes, cache);
                 attributes.Add(("source", reader.GetString(2)));
                 attributes.Add(("sourceId", reader.GetString(3)));
                 attributes.Add(("journalEntries", reader.GetInt64(7).ToString(CultureInfo.InvariantCulture)));
                 attributes.Add(("recordedAt", OcelTime.Format(Instants.FromUnixMicroseconds(reader.GetInt64(6)))));
+                if (!reader.IsDBNull(10))
+                {
+                    attributes.Add(("actorKind", cache.Intern(reader.GetString(10))));
+                    attributes.Add(("actor", reader.GetString(11)));
+                }
 
                 if (!eventTypes.TryGetValue(type, out var declared))
                 {
@@ -93,23 +102,37 @@ internal static class OcelExport
                 if (newAttributes.Count > 0 || declared.Count == 0)
                     sink.Declare(type, newAttributes);
 
-                var links = JsonSerializer.Deserialize(reader.GetString(9), IntelligenceJson.Default.ObjectLinkArray) ?? [];
-                var order = Array.Find(links, l => l.Type == "production-order");
+                ParseLinks(reader.GetString(9), links, cache);
+                string? order = null;
                 foreach (var link in links)
                 {
-                    var objectId = link.Type + ":" + link.Id;
-                    relationships.Add(new OcelRelationship(objectId, link.Qualifier));
-                    if (!objects.TryGetValue(objectId, out var entry))
-                        objects[objectId] = entry = new ObjectEntry(link.Type, objectId, occurredUs, PlantBound.Contains(link.Type) ? plant : null);
-                    var related = link.Type switch
+                    if (link.Type == "production-order")
                     {
-                        "production-order" or "work-center" when plant is not null => new OcelRelationship("plant:" + plant, "belongs-to"),
-                        "journal-entry" when order is not null => new OcelRelationship("production-order:" + order.Id, "posted-for"),
-                        "stock-movement" when order is not null => new OcelRelationship("production-order:" + order.Id, "moved-for"),
-                        _ => null,
+                        order = link.Id;
+                        break;
+                    }
+                }
+
+                foreach (var (linkType, linkId, qualifier) in links)
+                {
+                    if (!objects.TryGetValue(linkType, out var ofType))
+                        objects[linkType] = ofType = new Dictionary<string, ObjectEntry>(StringComparer.Ordinal);
+                    if (!ofType.TryGetValue(linkId, out var entry))
+                    {
+                        ofType[linkId] = entry = new ObjectEntry(linkType, linkType + ":" + linkId, occurredUs, PlantBound.Contains(linkType) ? plant : null);
+                        objectCount++;
+                    }
+
+                    relationships.Add(new OcelRelationship(entry.Id, qualifier));
+                    var related = linkType switch
+                    {
+                        "production-order" or "work-center" when plant is not null => ("plant:" + plant, "belongs-to"),
+                        "journal-entry" when order is not null => ("production-order:" + order, "posted-for"),
+                        "stock-movement" when order is not null => ("production-order:" + order, "moved-for"),
+                        _ => default((string, string)?),
                     };
-                    if (related is not null && entry.Relations?.Contains(related) != true)
-                        (entry.Relations ??= []).Add(related);
+                    if (related is { } r && !Has(entry.Relations, r.Item1, r.Item2))
+                        (entry.Relations ??= []).Add(new OcelRelationship(r.Item1, r.Item2));
                 }
 
                 e2o += relationships.Count;
@@ -120,7 +143,7 @@ internal static class OcelExport
 
         long o2o = 0;
         var objectTypes = new SortedDictionary<string, List<OcelAttributeDeclaration>>(StringComparer.Ordinal);
-        foreach (var entry in objects.Values)
+        foreach (var entry in objects.Values.SelectMany(o => o.Values))
         {
             if (!objectTypes.ContainsKey(entry.Type))
                 objectTypes[entry.Type] = PlantBound.Contains(entry.Type) ? [new OcelAttributeDeclaration("plant", "string")] : [];
@@ -136,7 +159,126 @@ internal static class OcelExport
             [.. eventTypes.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new OcelType(t.Key, t.Value))],
             [.. objectTypes.Select(t => new OcelType(t.Key, t.Value))],
             ct);
-        return new OcelStats(events, objects.Count, eventTypes.Count, objectTypes.Count, e2o, o2o);
+        return new OcelStats(events, objectCount, eventTypes.Count, objectTypes.Count, e2o, o2o);
+    }
+
+    private static bool Has(List<OcelRelationship>? relations, string objectId, string qualifier)
+    {
+        if (relations is null)
+            return false;
+        foreach (var r in relations)
+        {
+            if (r.ObjectId == objectId && r.Qualifier == qualifier)
+                return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Strings that recur from event to event (attribute names, object types, qualifiers), made once.</summary>
+    internal sealed class NameCache
+    {
+        private readonly Dictionary<string, string> strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> lookup;
+
+        public NameCache() => lookup = strings.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public string Intern(ReadOnlySpan<char> text)
+        {
+            if (lookup.TryGetValue(text, out var found))
+                return found;
+            if (strings.Count >= 4096)
+                return text.ToString(); // not a name that recurs (e.g. ids in keys): do not grow without bound
+            var made = text.ToString();
+            strings[made] = made;
+            return made;
+        }
+
+        public string Intern(string text) => Intern(text.AsSpan());
+
+        /// <summary>The string of a JSON string token, interned (names) or not (values).</summary>
+        public string Read(ref Utf8JsonReader reader, bool intern)
+        {
+            if (!intern || reader.HasValueSequence || reader.ValueIsEscaped || reader.ValueSpan.Length > 128)
+                return reader.GetString()!;
+            Span<char> chars = stackalloc char[128];
+            var length = System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, chars);
+            return Intern(chars[..length]);
+        }
+
+        /// <summary><c>prefix.name</c>, interned.</summary>
+        public string Joined(string prefix, string name)
+        {
+            var length = prefix.Length + 1 + name.Length;
+            if (length > 256)
+                return prefix + "." + name;
+            Span<char> chars = stackalloc char[length];
+            prefix.AsSpan().CopyTo(chars);
+            chars[prefix.Length] = '.';
+            name.AsSpan().CopyTo(chars[(prefix.Length + 1)..]);
+            return Intern(chars);
+        }
+    }
+
+    /// <summary>The object links of an event (its <c>objects</c> column: [{type, id, qualifier}]), read without a serializer.</summary>
+    internal static void ParseLinks(string json, List<(string Type, string Id, string Qualifier)> into, NameCache names)
+    {
+        into.Clear();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
+        {
+            var length = System.Text.Encoding.UTF8.GetBytes(json, buffer);
+            var reader = new Utf8JsonReader(buffer.AsSpan(0, length));
+            string? type = null, id = null, qualifier = null;
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                        type = id = qualifier = null;
+                        break;
+                    case JsonTokenType.EndObject:
+                        if (type is not null && id is not null)
+                            into.Add((type, id, qualifier ?? ""));
+                        break;
+                    case JsonTokenType.PropertyName:
+                        var field = reader.ValueTextEquals("type"u8) ? 0 : reader.ValueTextEquals("id"u8) ? 1 : reader.ValueTextEquals("qualifier"u8) ? 2 : -1;
+                        reader.Read();
+                        if (reader.TokenType != JsonTokenType.String)
+                        {
+                            reader.Skip();
+                            break;
+                        }
+
+                        if (field == 0)
+                            type = names.Read(ref reader, intern: true);
+                        else if (field == 1)
+                            id = reader.GetString();
+                        else if (field == 2)
+                            qualifier = names.Read(ref reader, intern: true);
+                        break;
+                    default:
+                        break;
+                }
+            }
+
+            // Distinct, as the log stores them (an event links an object once per qualifier).
+            for (var i = into.Count - 1; i > 0; i--)
+            {
+                for (var j = 0; j < i; j++)
+                {
+                    if (into[j] == into[i])
+                    {
+                        into.RemoveAt(i);
+                        break;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static string AttributeType(string name) => name switch
@@ -148,7 +290,7 @@ internal static class OcelExport
     };
 
     /// <summary>The event's data as attributes: nested objects' fields joined with dots, arrays as their JSON.</summary>
-    internal static void Flatten(string json, List<(string Name, string Value)> into)
+    internal static void Flatten(string json, List<(string Name, string Value)> into, NameCache names)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
         try
@@ -156,33 +298,42 @@ internal static class OcelExport
             var length = System.Text.Encoding.UTF8.GetBytes(json, buffer);
             var reader = new Utf8JsonReader(buffer.AsSpan(0, length));
             var path = new List<string>();
+            var prefixes = new List<string>();
             string? name = null;
             while (reader.Read())
             {
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:
-                        name = reader.GetString();
+                        name = names.Read(ref reader, intern: true);
                         break;
                     case JsonTokenType.StartObject:
                         if (name is not null)
+                        {
                             path.Add(name);
+                            prefixes.Add(prefixes.Count == 0 ? name : names.Joined(prefixes[^1], name));
+                        }
+
                         name = null;
                         break;
                     case JsonTokenType.EndObject:
                         if (path.Count > 0)
+                        {
                             path.RemoveAt(path.Count - 1);
+                            prefixes.RemoveAt(prefixes.Count - 1);
+                        }
+
                         break;
                     case JsonTokenType.StartArray:
                         var start = (int)reader.TokenStartIndex;
                         reader.Skip();
-                        into.Add((Joined(path, name!), System.Text.Encoding.UTF8.GetString(buffer, start, (int)(reader.TokenStartIndex + 1 - start))));
+                        into.Add((Joined(prefixes, name!, names), System.Text.Encoding.UTF8.GetString(buffer, start, (int)(reader.TokenStartIndex + 1 - start))));
                         break;
                     case JsonTokenType.String:
-                        into.Add((Joined(path, name!), reader.GetString()!));
+                        into.Add((Joined(prefixes, name!, names), reader.GetString()!));
                         break;
                     case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False:
-                        into.Add((Joined(path, name!), System.Text.Encoding.UTF8.GetString(reader.ValueSpan)));
+                        into.Add((Joined(prefixes, name!, names), System.Text.Encoding.UTF8.GetString(reader.ValueSpan)));
                         break;
                     default:
                         break;
@@ -195,7 +346,7 @@ internal static class OcelExport
         }
     }
 
-    private static string Joined(List<string> path, string name) => path.Count == 0 ? name : string.Join('.', path) + "." + name;
+    private static string Joined(List<string> prefixes, string name, NameCache names) => prefixes.Count == 0 ? name : names.Joined(prefixes[^1], name);
 
     /// <summary>OCEL 2.0 JSON, streamed to the output as it is read.</summary>
     internal sealed class JsonSink : ISink, IAsyncDisposable
