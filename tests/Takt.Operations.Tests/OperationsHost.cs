@@ -7,10 +7,13 @@ using Xunit;
 
 namespace Takt.Operations.Tests;
 
-/// <summary>A server with the demo data on a business clock the tests move (fallback windows close on it).</summary>
+/// <summary>
+/// A server with the demo data on a business clock the tests move (fallback windows close on it), fixed at
+/// Wednesday 2026-06-10 12:00 UTC so that no test depends on the day or hour the suite runs.
+/// </summary>
 public abstract class OperationsHost(string engine) : HostFixture(engine)
 {
-    public FakeTimeProvider Clock { get; } = new(TimeProvider.System.GetUtcNow());
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 6, 10, 12, 0, 0, TimeSpan.Zero));
 
     protected override void Configure(ServerSettings settings) => settings.Clock = Clock;
 }
