@@ -162,7 +162,7 @@ public abstract class CrashContract(string engine)
         }
     }
 
-    private static async Task<IReadOnlyList<ProductionOrderView>> OrdersAsync(Uri server, string apiKey, CancellationToken ct)
+    internal static async Task<IReadOnlyList<ProductionOrderView>> OrdersAsync(Uri server, string apiKey, CancellationToken ct)
     {
         using var http = new HttpClient();
         http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
@@ -183,7 +183,7 @@ public abstract class CrashContract(string engine)
     private const string ProjectionReadSql =
         "SELECT COUNT(*) FROM store_outbox_message WHERE seq <= COALESCE((SELECT position FROM store_outbox_cursor WHERE subscriber = 'intelligence.plant-activity'), 0)";
 
-    private static async Task<int> DrainOutboxAsync(TaktStore store, CancellationToken ct)
+    internal static async Task<int> DrainOutboxAsync(TaktStore store, CancellationToken ct)
     {
         for (var polls = 1; polls <= 1800; polls++)
         {
@@ -195,7 +195,7 @@ public abstract class CrashContract(string engine)
         throw new TimeoutException("The restarted server did not drain the outbox.");
     }
 
-    private static async Task AssertEachEventTookEffectOnceAsync(TaktStore store, IReadOnlyList<PlannedEvent> pool)
+    internal static async Task AssertEachEventTookEffectOnceAsync(TaktStore store, IReadOnlyList<PlannedEvent> pool)
     {
         // The demo data also posts (invoices, planning, opening stock) through the same tables: count the pool's events.
         var ids = pool.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
@@ -215,7 +215,7 @@ public abstract class CrashContract(string engine)
             pool.Where(e => e.Effect.StockItem is not null).ToDictionary(e => e.Id, _ => 1L, StringComparer.Ordinal), movements));
     }
 
-    private static async Task AssertBooksMatchTheEventsAsync(
+    internal static async Task AssertBooksMatchTheEventsAsync(
         TaktStore store, IReadOnlyList<PlannedEvent> pool, Dictionary<string, long> baselineStock, Dictionary<string, long> baselineValue)
     {
         // Every entry balances; so does the whole ledger.
@@ -273,7 +273,7 @@ public abstract class CrashContract(string engine)
             await Db.MapAsync(store, "SELECT order_number, item, issued_e6 FROM production_order_component WHERE issued_e6 <> 0")));
     }
 
-    private static async Task AssertOutboxDeliveredEachEntryOnceAsync(TaktStore store, IReadOnlyList<PlannedEvent> pool, long baselineStockMoved)
+    internal static async Task AssertOutboxDeliveredEachEntryOnceAsync(TaktStore store, IReadOnlyList<PlannedEvent> pool, long baselineStockMoved)
     {
         // The projection read the whole log and never failed: its effects below are its only ones.
         Assert.Equal(0, await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_retry"));
@@ -316,7 +316,7 @@ public abstract class CrashContract(string engine)
             .Take(20)
             .Select(k => $"{k}: expected {expected.GetValueOrDefault(k)}, found {actual.GetValueOrDefault(k)}")];
 
-    private static void DeleteQuietly(DirectoryInfo directory)
+    internal static void DeleteQuietly(DirectoryInfo directory)
     {
         try
         {
