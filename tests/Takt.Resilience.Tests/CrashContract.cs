@@ -104,7 +104,7 @@ public abstract class CrashContract(string engine)
                 string.Join("; ", kills.Select((k, i) => $"kill {i + 1}: {k.Answered} answered, {k.InFlightRequests} requests / {k.InFlightEvents} events in flight, outbox {k.PendingDeliveries} pending / {k.DeliveredDeliveries} delivered")) +
                 $"; first round: {firstAnswers.Count(a => a == Answer.Accepted)} accepted, {load.LostRequests} requests / {load.LostEvents} events without answer; " +
                 $"resend: {finalAnswers.Count(a => a == Answer.Accepted)} accepted, {finalAnswers.Count(a => a == Answer.Replayed)} replayed " +
-                $"(of the unanswered: {lostButCommitted} had committed, {lostAndRolledBack} had not); outbox drained in {drained} polls");
+                $"(of the unanswered: {lostButCommitted} had committed, {lostAndRolledBack} had not); {load.Throttled + resend.Throttled} requests throttled (429) and sent again; outbox drained in {drained} polls");
 
             // The premise: the kills really cut requests off.
             Assert.True(load.LostEvents > 0, "No request was in flight at a kill; the test did not test a crash.");
