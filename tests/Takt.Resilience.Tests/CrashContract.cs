@@ -44,7 +44,13 @@ public abstract class CrashContract(string engine)
         try
         {
             // The new database's bootstrap credential, printed once by the first start, serves every later one.
-            var apiKey = await server.BootstrapKeyAsync(ct);
+            var bootstrapKey = await server.BootstrapKeyAsync(ct);
+            // The load's own client, as an operator registers a plant system: all scopes and plants, and a rate limit
+            // the long run (100,000 events, each resent) does not reach — the admin client's default would throttle it.
+            var loadClient = await Takt.Integration.Access.ClientRegistry.RegisterAsync(store, TimeProvider.System, new Takt.Integration.Access.AccessOptions(),
+                new Takt.Integration.Access.NewClient("crash-load", "crash suite load", "tests", [.. Takt.Integration.Access.Scopes.All], ["*"], RateLimitPerMinute: 10_000_000, RateLimitBurst: 1_000_000), ct);
+            Assert.False(loadClient.IsRejected, bootstrapKey);
+            var apiKey = loadClient.Value.Key.ApiKey;
             var orders = await OrdersAsync(server.Address!, apiKey, ct);
             var baselineStock = await Db.MapAsync(store, "SELECT plant, item, quantity_e6 FROM inventory_stock");
             var baselineValue = await Db.MapAsync(store, "SELECT plant, item, value_e4 FROM inventory_stock");
