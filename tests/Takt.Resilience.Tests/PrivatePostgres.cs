@@ -15,7 +15,7 @@ internal sealed class PrivatePostgres : IAsyncDisposable
 {
     private const string Bin = "/usr/lib/postgresql/15/bin";
     private readonly string directory;
-    private readonly int port;
+    private int port;
 
     private PrivatePostgres(string directory, int port)
     {
@@ -40,7 +40,20 @@ internal sealed class PrivatePostgres : IAsyncDisposable
         await RunAsync("chown", ["postgres:postgres", folder], ct);
         var cluster = new PrivatePostgres(folder, FreePort());
         await RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(Bin, "initdb"), "-D", cluster.Data, "-U", "takt", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"], ct);
-        await cluster.StartServerAsync(ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await cluster.StartServerAsync(ct);
+                break;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                // Another process took the free port between the probe and the server's bind (tests run in parallel): take another.
+                cluster.port = FreePort();
+            }
+        }
+
         await using (var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={cluster.port};Username=takt;Database=postgres;Pooling=false"))
         {
             await connection.OpenAsync(ct);
