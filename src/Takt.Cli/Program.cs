@@ -17,6 +17,8 @@ root.Subcommands.Add(DeadLettersCommand.Create());
 root.Subcommands.Add(ClientsCommand.Create());
 root.Subcommands.Add(WebhooksCommand.Create());
 root.Subcommands.Add(OpsCommand.Create());
+root.Subcommands.Add(FallbackCommand.Create());
+root.Subcommands.Add(PlantsCommand.Create());
 root.Subcommands.Add(ContractsCommand.Create());
 root.Subcommands.Add(AssistCommand.Create());
 foreach (var command in LedgerCommand.Create())

@@ -141,6 +141,27 @@ public interface ILedger
     /// <summary>Adds the next version of a determination rule (its predecessor ends where it starts).</summary>
     Task<Outcome<DeterminedAccounts>> AddDeterminationRuleAsync(StoreTransaction transaction, DeterminationRuleDraft draft, string actor, CancellationToken ct);
 
+    /// <summary>
+    /// The determination rules written for one plant (not the '*' rules every plant shares), in the version valid on
+    /// <paramref name="on"/> or later, as drafts a new plant can copy (plant onboarding).
+    /// </summary>
+    async Task<IReadOnlyList<DeterminationRuleDraft>> PlantRulesAsync(StoreTransaction transaction, string plant, DateOnly on, CancellationToken ct)
+    {
+        var rules = new List<DeterminationRuleDraft>();
+        await using var reader = await transaction.Command(
+            "SELECT company, plant, item_class, movement, valuation_class, cost_category, valid_from, valid_to, debit_account, credit_account FROM ledger_determination_rule WHERE plant = $1 AND (valid_to IS NULL OR valid_to > $2) ORDER BY movement, company, item_class, valuation_class, cost_category, version",
+            plant, on.ToDateKey()).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var from = checked((int)reader.GetInt64(6));
+            rules.Add(new DeterminationRuleDraft(
+                new DeterminationKey(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5)),
+                from == 0 ? on : Instants.FromDateKey(from), reader.IsDBNull(7) ? null : Instants.FromDateKey(checked((int)reader.GetInt64(7))), reader.GetString(8), reader.GetString(9)));
+        }
+
+        return rules;
+    }
+
     /// <summary>Records an exchange rate (units of <paramref name="to"/> per unit of <paramref name="from"/>) valid from a date.</summary>
     Task SetExchangeRateAsync(StoreTransaction transaction, Currency from, Currency to, DateOnly validFrom, decimal rate, CancellationToken ct);
 

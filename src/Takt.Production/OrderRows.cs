@@ -13,7 +13,8 @@ internal sealed record OrderRow(
     string Status,
     string? Hold,
     IReadOnlySet<string> Components,
-    IReadOnlyDictionary<string, OperationRow> Operations);
+    IReadOnlyDictionary<string, OperationRow> Operations,
+    long FallbackOpen = 0);
 
 internal static class OrderRows
 {
@@ -33,13 +34,13 @@ internal static class OrderRows
         var (orderIn, orderArg) = SqlList.In(transaction, "number", numbers);
         var (componentIn, componentArg) = SqlList.In(transaction, "order_number", withComponents);
         var (operationIn, operationArg) = SqlList.In(transaction, "order_number", withOperations);
-        var heads = new List<(string Number, string Plant, string Item, string Unit, string Status, string? Hold)>();
+        var heads = new List<(string Number, string Plant, string Item, string Unit, string Status, string? Hold, long FallbackOpen)>();
         var lockClause = forUpdate && transaction.Engine == StoreEngine.Postgres ? " ORDER BY number FOR UPDATE" : "";
         await using (var reader = await transaction.Command(
-            $"SELECT number, plant, item, unit, status, hold_reason FROM production_order WHERE {orderIn}{lockClause}", orderArg).ExecuteReaderAsync(ct))
+            $"SELECT number, plant, item, unit, status, hold_reason, fallback_open FROM production_order WHERE {orderIn}{lockClause}", orderArg).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
-                heads.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                heads.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt64(6)));
         }
 
         var components = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
@@ -84,7 +85,8 @@ internal static class OrderRows
                 h.Status,
                 h.Hold,
                 components.GetValueOrDefault(h.Number) ?? [],
-                operations.GetValueOrDefault(h.Number) ?? new Dictionary<string, OperationRow>(StringComparer.Ordinal)),
+                operations.GetValueOrDefault(h.Number) ?? new Dictionary<string, OperationRow>(StringComparer.Ordinal),
+                h.FallbackOpen),
             StringComparer.Ordinal);
     }
 }

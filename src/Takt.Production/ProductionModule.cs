@@ -16,6 +16,7 @@ public static class ProductionModule
             .AddSingleton<Orders.OrderLifecycle>()
             .AddSingleton<Costing.CostVersions>()
             .AddSingleton<IProduction, ProductionOrders>()
+            .AddSingleton<Fallback.IFallback, Fallback.FallbackEntries>()
             .AddSingleton<IInboundEventHandler, ShopFloorEvents>();
 
     public static RouteGroupBuilder MapProduction(this RouteGroupBuilder api)
@@ -30,6 +31,7 @@ public static class ProductionModule
             .WithName("GetProductionOrder")
             .WithSummary("One production order.");
         ProductionEndpoints.Map(api);
+        Fallback.FallbackEndpoints.Map(api);
         return api;
     }
 }

@@ -5,6 +5,7 @@ using Takt.Inventory;
 using Takt.Intelligence;
 using Takt.Ledger;
 using Takt.MasterData;
+using Takt.Production.Fallback;
 using Takt.Store;
 
 namespace Takt.Production;
@@ -18,7 +19,8 @@ internal sealed class ShopFloorBatch(
     ILedger ledger,
     IInventory inventory,
     IIntelligence intelligence,
-    Outbox outbox) : IInboundBatch
+    Outbox outbox,
+    FallbackLedger? fallbacks = null) : IInboundBatch
 {
     // Movement keys of account determination (DESIGN §3).
     internal const string GoodsIssueToOrder = "goods-issue-to-order";
@@ -29,12 +31,86 @@ internal sealed class ShopFloorBatch(
 
     private sealed record Context(OrderRow Order, Plant Plant, DateOnly PostingDate);
 
-    public Outcome<EventEffects> Apply(InboundEvent inbound) => inbound.Data switch
+    // Set while an event matched to a fallback record is applied: Record links the event to the record.
+    private ObjectLink? matchedTo;
+
+    public Outcome<EventEffects> Apply(InboundEvent inbound) =>
+        fallbacks is not null && fallbacks.Find(inbound, FiguresOf(inbound.Data)) is { } match
+            ? ApplyMatched(inbound, match)
+            : ApplyAsSent(inbound);
+
+    private Outcome<EventEffects> ApplyAsSent(InboundEvent inbound) => inbound.Data switch
     {
         MaterialIssued m => Issue(inbound, m),
         OperationConfirmed c => Confirm(inbound, c),
         YieldReported y => Receive(inbound, y),
         _ => new Violation("/type", "event.type-unknown", $"Production does not handle {inbound.Type}."),
+    };
+
+    /// <summary>
+    /// A plant-system event for a fact already recorded by hand (manual fallback): only what the event reports
+    /// beyond the record is applied; the event is logged, linked to the record, and the match is kept.
+    /// </summary>
+    private Outcome<EventEffects> ApplyMatched(InboundEvent inbound, FallbackMatch match)
+    {
+        matchedTo = new ObjectLink("fallback-entry", match.Entry.Id, "matched-to");
+        try
+        {
+            var applied = match.Extra.IsZero ? RecordCovered(inbound, match.Entry) : ApplyAsSent(inbound with { Data = RestOf(inbound.Data, match.Extra) });
+            if (!applied.IsRejected)
+                FallbackLedger.Stage(transaction, match, inbound);
+            return applied;
+        }
+        finally
+        {
+            matchedTo = null;
+        }
+    }
+
+    /// <summary>The record covers all of the event: nothing to post or move (the record did), the event is only logged.</summary>
+    private Outcome<EventEffects> RecordCovered(InboundEvent inbound, OpenFallback entry)
+    {
+        if (masterData.Plant(entry.Plant) is not { } plant)
+            return new Violation("/data/plant", "plant.unknown", $"Plant '{entry.Plant}' does not exist.");
+        var qualifier = entry.Kind switch { "issue" => "issued-to", "yield" => "received-from", _ => "confirmed-for" };
+        return Record(inbound, plant, null, null, null, [new ObjectLink("production-order", entry.Order, qualifier)]);
+    }
+
+    /// <summary>
+    /// An event's figures in the units Takt keeps them in (item base unit, order unit, hours), for comparing with a
+    /// fallback record; null when the event does not name a known item or order or its units do not convert
+    /// (then it is checked as sent and refused with the precise rule).
+    /// </summary>
+    internal FallbackFigures? FiguresOf(object data)
+    {
+        var violations = new List<Violation>();
+        FallbackFigures? figures = data switch
+        {
+            MaterialIssued m when masterData.Item(m.Item) is { } item => new(QuantityRules.NonNegative(m.Quantity, item.BaseUnit, "", violations)),
+            YieldReported y when masterData.Item(y.Item) is { } item => new(QuantityRules.NonNegative(y.Quantity, item.BaseUnit, "", violations)),
+            OperationConfirmed c when orders.TryGetValue(c.Order, out var order) => new(
+                QuantityRules.NonNegative(c.GoodQuantity, order.Unit, "", violations),
+                QuantityRules.NonNegative(c.ScrapQuantity, order.Unit, "", violations),
+                QuantityRules.NonNegative(c.MachineTime, UnitOfMeasure.Hour, "", violations),
+                QuantityRules.NonNegative(c.LabourTime, UnitOfMeasure.Hour, "", violations)),
+            _ => null,
+        };
+        return violations.Count == 0 ? figures : null;
+    }
+
+    /// <summary>The event as if the plant system had sent only <paramref name="rest"/>, in Takt's units.</summary>
+    private object RestOf(object data, FallbackFigures rest) => data switch
+    {
+        MaterialIssued m => m with { Quantity = new QuantityValue(rest.Quantity, masterData.Item(m.Item)!.BaseUnit.Code) },
+        YieldReported y => y with { Quantity = new QuantityValue(rest.Quantity, masterData.Item(y.Item)!.BaseUnit.Code) },
+        OperationConfirmed c => c with
+        {
+            GoodQuantity = new QuantityValue(rest.Quantity, orders[c.Order].Unit.Code),
+            ScrapQuantity = rest.Scrap == 0m ? null : new QuantityValue(rest.Scrap, orders[c.Order].Unit.Code),
+            MachineTime = rest.MachineHours == 0m ? null : new QuantityValue(rest.MachineHours, UnitOfMeasure.Hour.Code),
+            LabourTime = rest.LabourHours == 0m ? null : new QuantityValue(rest.LabourHours, UnitOfMeasure.Hour.Code),
+        },
+        _ => data,
     };
 
     private Outcome<Context> Resolve(InboundEvent inbound, string plantCode, string orderNumber)
@@ -231,6 +307,8 @@ internal sealed class ShopFloorBatch(
     {
         var objects = new List<ObjectLink>(links.Length + 3) { new("plant", plant.Code, "at") };
         objects.AddRange(links);
+        if (matchedTo is { } fallback)
+            objects.Add(fallback);
         if (journalEntry is { } je)
             objects.Add(new ObjectLink("journal-entry", je.ToString(), "posted-as"));
         if (movement is { } mv)

@@ -3,6 +3,7 @@ using Takt.Inventory;
 using Takt.Intelligence;
 using Takt.Ledger;
 using Takt.MasterData;
+using Takt.Production.Fallback;
 using Takt.Store;
 
 namespace Takt.Production;
@@ -55,6 +56,15 @@ internal sealed class ShopFloorEvents(IMasterData masterData, ILedger ledger, II
             items.Add(order.Item);
         var view = await masterData.LoadAsync(transaction, plants, items, workCenters, ct);
         var rules = await ledger.LoadRulesAsync(transaction, ct);
-        return new ShopFloorBatch(transaction, orders, view, rules, ledger, inventory, intelligence, outbox);
+        // Manual fallback records waiting for their plant system's events: read only for orders that have one.
+        List<string>? withFallback = null;
+        foreach (var order in orders.Values)
+        {
+            if (order.FallbackOpen > 0)
+                (withFallback ??= []).Add(order.Number);
+        }
+
+        var fallbacks = withFallback is null ? null : await FallbackLedger.LoadAsync(transaction, withFallback, ct);
+        return new ShopFloorBatch(transaction, orders, view, rules, ledger, inventory, intelligence, outbox, fallbacks);
     }
 }

@@ -59,6 +59,14 @@ public static class ApiAccess
         ["ResumeChannel"] = new(Scopes.OpsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ListClientFreshness"] = new(Scopes.OpsManage, PlantBinding.AllPlants),
         ["SetClientFreshness"] = new(Scopes.OpsManage, PlantBinding.AllPlants),
+        // Manual fallback (issue 14): a record names its order in the body, which the access layer does not read, so
+        // recording is for unrestricted clients; the reconciliation report binds to the ?plant= query.
+        ["RecordFallbackEntry"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["FallbackReconciliation"] = new(Scopes.ProductionRead, PlantBinding.Query),
+        // Plant onboarding (issue 14) creates master data and API clients with keys: unrestricted clients that manage clients.
+        ["ProposePlantOnboarding"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["GetPlantOnboarding"] = new(Scopes.ClientsManage, PlantBinding.AllPlants),
+        ["ApprovePlantOnboarding"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
 
         // Production, Inventory, Ledger, Intelligence
         ["ListProductionOrders"] = new(Scopes.ProductionRead, PlantBinding.Query),

@@ -82,6 +82,7 @@ public static class TaktServer
         services.AddAssist(settings.Assist);
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
+        services.AddSingleton<Onboarding.PlantOnboarding>();
         Web.ConsoleModule.AddConsole(services);
         settings.ConfigureServices?.Invoke(services);
 
@@ -151,6 +152,7 @@ public static class TaktServer
         api.MapGroup("").WithTags("Payables").MapPayables();
         api.MapGroup("").WithTags("Planning").MapPlanning();
         api.MapAssist();
+        Onboarding.OnboardingEndpoints.Map(api);
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapTaktHealthChecks();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -115,6 +115,17 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("ResumeChannel", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ops/channels/mqtt/resume", new { }, Guid.NewGuid().ToString())),
         Get("ListClientFreshness", Scopes.OpsManage, Binding.AllPlants, null, "/api/v1/ops/freshness"),
         new("SetClientFreshness", Scopes.OpsManage, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/ops/freshness/victim", new { expectEventsWithinMinutes = 30 }, TestContext.Current.CancellationToken)),
+        // Manual fallback and plant onboarding (issue 14): a yield by hand on a Plant B order; a new proposal per call;
+        // the live onboarding PrepareOnboardingAsync made is read and approved again (which changes nothing).
+        new("RecordFallbackEntry", Scopes.ProductionWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/fallback/entries",
+            new { kind = "yield", order = "PB01-100006", quantity = 1, occurredAt = TimeProvider.System.GetUtcNow().AddMinutes(-1), reason = "access matrix" }, Guid.NewGuid().ToString())),
+        Get("FallbackReconciliation", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/fallback/reconciliation?plant=PA01"),
+        Get("FallbackReconciliation", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/fallback/reconciliation?plant=PB01"),
+        Get("FallbackReconciliation", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/fallback/reconciliation"),
+        new("ProposePlantOnboarding", Scopes.ClientsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/plants/onboardings",
+            new { from = "PB01", code = $"PM{n}", name = "matrix plant", reason = "access matrix" }, Guid.NewGuid().ToString())),
+        Get("GetPlantOnboarding", Scopes.ClientsManage, Binding.AllPlants, null, $"/api/v1/plants/onboardings/{LiveOnboarding}"),
+        new("ApprovePlantOnboarding", Scopes.ClientsManage, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/plants/onboardings/{LiveOnboarding}/approve", new { }, Guid.NewGuid().ToString())),
         new("RegisterClient", Scopes.ClientsManage, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/clients", Api.Tests.Calls.NewClient($"new-{n}", [Scopes.KpisRead], ["PA01"]), Guid.NewGuid().ToString())),
         Get("ListClients", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients"),
         Get("GetClient", Scopes.ClientsManage, Binding.AllPlants, null, "/api/v1/clients/victim"),
@@ -395,6 +406,19 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("VerifyAuditChain", Scopes.AuditRead, Binding.AllPlants, null, "/api/v1/ledger/audit/TK01"),
     ];
 
+    private const string LiveOnboarding = "PMLIVE";
+
+    /// <summary>A plant onboarded (proposed by one person, approved by another) before the refused calls run.</summary>
+    private async Task PrepareOnboardingAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var onboarding = Host.Service<Takt.Server.Onboarding.PlantOnboarding>();
+        var proposed = await onboarding.ProposeAsync(Host.Store, new Takt.Server.Onboarding.OnboardingRequest("PB01", LiveOnboarding, "matrix plant", Reason: "access matrix"), "matrix-proposer", ct);
+        Assert.False(proposed.IsRejected, string.Join("; ", proposed.Violations.Select(v => v.Detail)));
+        var approved = await onboarding.ApproveAsync(Host.Store, LiveOnboarding, "matrix-approver", ct);
+        Assert.False(approved.IsRejected, string.Join("; ", approved.Violations.Select(v => v.Detail)));
+    }
+
     /// <summary>An entry to read and reverse, an accrual to approve and one to post, made before the refused calls run.</summary>
     private async Task<LedgerState> PrepareLedgerAsync()
     {
@@ -565,6 +589,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             }
         }
 
+        await PrepareOnboardingAsync();
         var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync(), await PrepareProcurementAsync(), await PrepareCostVersionAsync(), await PrepareAssistAsync());
         var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
         var mismatches = new List<string>();

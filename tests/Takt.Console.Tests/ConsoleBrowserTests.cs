@@ -184,4 +184,37 @@ public sealed class ConsoleBrowserTests(ConsoleHost fixture) : IClassFixture<Con
         await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Webhook deliveries" })).ToContainTextAsync("delivered");
         Assert.Empty(errors);
     }
+    [Fact]
+    public async Task an_integration_owner_sees_channels_and_freshness_and_pauses_and_resumes_the_gateway()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var watched = await fixture.Host.RegisterClientAsync("mes-console-watch", [Takt.Integration.Access.Scopes.EventsProductionWrite], ["PA01"]);
+        Assert.False((await Takt.Integration.Operations.ClientFreshness.SetAsync(Store, TimeProvider.System, watched.ClientId, 10, ct)).IsRejected);
+        var (page, errors) = await fixture.NewPageAsync();
+        await ConsoleHost.SignInAsync(page, DemoConsole.IntegrationOwner);
+        await page.GotoAsync("/console/integration");
+        var channels = page.GetByRole(AriaRole.Table).Filter(new() { HasText = "Oldest (s)" });
+        await Expect(channels).ToContainTextAsync("gateway");
+        await Expect(channels).ToContainTextAsync("mqtt");
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Client freshness" })).ToContainTextAsync("mes-console-watch");
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Client freshness" })).ToContainTextAsync("≤ 10 min");
+
+        // A pause without a reason is refused and changes nothing.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pause gateway" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("channel.reason-required");
+        Assert.DoesNotContain(await Takt.Integration.Operations.ChannelStore.ReadAsync(Store, ct), c => c.Channel == "gateway" && c.State != "running");
+
+        await page.GetByLabel("Reason").FillAsync("MES upgrade at Plant A, change 4711");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pause gateway" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).First).ToHaveTextAsync("gateway is paused.");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Resume gateway" })).ToBeVisibleAsync();
+        var state = (await Takt.Integration.Operations.ChannelStore.ReadAsync(Store, ct)).Single(c => c.Channel == "gateway");
+        Assert.Equal(("paused", $"console:{DemoConsole.IntegrationOwner}", "MES upgrade at Plant A, change 4711"), (state.State, state.Actor, state.Reason));
+        await ConsoleHost.ScreenshotAsync(page, "integration-channels");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Resume gateway" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).First).ToHaveTextAsync("gateway is running.");
+        Assert.Equal("running", (await Takt.Integration.Operations.ChannelStore.ReadAsync(Store, ct)).Single(c => c.Channel == "gateway").State);
+        Assert.Empty(errors);
+    }
 }

@@ -70,14 +70,27 @@ public static partial class ClientRegistry
     /// <summary>Registers a client and issues its first key.</summary>
     public static async Task<Outcome<ClientRegistered>> RegisterAsync(TaktStore store, TimeProvider clock, AccessOptions options, NewClient request, CancellationToken ct)
     {
+        await using var connection = await store.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var key = await RegisterAsync(connection, tx, clock, options, request, ct);
+        if (key.IsRejected)
+            return Outcome<ClientRegistered>.FromViolations(key.Violations);
+        await tx.CommitAsync(ct);
+        return new ClientRegistered((await GetAsync(store, request.Id!, ct))!, key.Value);
+    }
+
+    /// <summary>Registers a client and issues its first key in the caller's store transaction (plant onboarding: all or nothing).</summary>
+    public static Task<Outcome<IssuedKey>> RegisterAsync(StoreTransaction transaction, TimeProvider clock, AccessOptions options, NewClient request, CancellationToken ct) =>
+        RegisterAsync(transaction.Connection, transaction.Transaction, clock, options, request, ct);
+
+    private static async Task<Outcome<IssuedKey>> RegisterAsync(DbConnection connection, DbTransaction tx, TimeProvider clock, AccessOptions options, NewClient request, CancellationToken ct)
+    {
         var violations = Validate(request);
         if (violations.Count > 0)
             return violations.ToArray();
         var now = clock.GetUtcNow();
         var scopes = request.Scopes!.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var plants = request.Plants!.Contains(RegisteredClient.AllPlants) ? [RegisteredClient.AllPlants] : request.Plants!.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        await using var connection = await store.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
         if (await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM integration_client WHERE id = @id", new { id = request.Id }, tx, cancellationToken: ct)) > 0)
             return new Violation("/id", "client.id-taken", $"A client '{request.Id}' is already registered; choose another id.");
         try
@@ -89,9 +102,7 @@ public static partial class ClientRegistry
             return new Violation("/id", "client.id-taken", $"A client '{request.Id}' is already registered; choose another id.");
         }
 
-        var key = await IssueKeyAsync(connection, tx, request.Id!, now, request.KeyExpiresInDays, ct);
-        await tx.CommitAsync(ct);
-        return new ClientRegistered((await GetAsync(store, request.Id!, ct))!, key);
+        return await IssueKeyAsync(connection, tx, request.Id!, now, request.KeyExpiresInDays, ct);
 
         Task<int> InsertClientAsync() => connection.ExecuteAsync(new CommandDefinition(
             """

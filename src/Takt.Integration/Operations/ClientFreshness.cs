@@ -181,7 +181,19 @@ public sealed partial class ClientFreshness(
         if (minutes is < 1 or > MaxMinutes)
             return new Violation("/expectEventsWithinMinutes", "freshness.minutes-invalid", $"A client is expected to send an event within 1 to {MaxMinutes} minutes (7 days), or not watched (null).");
         await using var connection = await store.OpenConnectionAsync(ct);
-        if (await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM integration_client WHERE id = @clientId", new { clientId }, cancellationToken: ct)) == 0)
+        var set = await SetAsync(connection, null, clock, clientId, minutes, ct);
+        return set.IsRejected ? Outcome<ClientFreshnessStatus>.FromViolations(set.Violations) : (await ReadAsync(store, ct, clientId)).Single();
+    }
+
+    /// <summary>Sets a client's freshness objective in the caller's store transaction (plant onboarding: all or nothing).</summary>
+    public static Task<Outcome<bool>> SetAsync(StoreTransaction transaction, string clientId, int? minutes, CancellationToken ct) =>
+        SetAsync(transaction.Connection, transaction.Transaction, transaction.Clock, clientId, minutes, ct);
+
+    private static async Task<Outcome<bool>> SetAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, TimeProvider clock, string clientId, int? minutes, CancellationToken ct)
+    {
+        if (minutes is < 1 or > MaxMinutes)
+            return new Violation("/expectEventsWithinMinutes", "freshness.minutes-invalid", $"A client is expected to send an event within 1 to {MaxMinutes} minutes (7 days), or not watched (null).");
+        if (await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM integration_client WHERE id = @clientId", new { clientId }, tx, cancellationToken: ct)) == 0)
             return new Violation("/client", "client.unknown", $"No client '{clientId}' is registered.");
         // Watching starts now: a client is not silent for the time before anyone expected events from it.
         await connection.ExecuteAsync(new CommandDefinition(
@@ -190,8 +202,8 @@ public sealed partial class ClientFreshness(
             ON CONFLICT (client_id) DO UPDATE SET expect_within_s = excluded.expect_within_s, watched_since_us = excluded.watched_since_us,
                 silent_since_us = CASE WHEN excluded.expect_within_s IS NULL THEN NULL ELSE integration_client_freshness.silent_since_us END
             """,
-            new { clientId, seconds = minutes * 60L, now = clock.GetUtcNow().ToUnixMicroseconds() }, cancellationToken: ct));
-        return (await ReadAsync(store, ct, clientId)).Single();
+            new { clientId, seconds = minutes * 60L, now = clock.GetUtcNow().ToUnixMicroseconds() }, tx, cancellationToken: ct));
+        return true;
     }
 
     /// <summary>Every active client with its freshness (watched ones first), or the one named (active or not).</summary>

@@ -77,11 +77,22 @@ public static class WebhookSubscriptions
     /// </summary>
     public static async Task<WebhookSecret> CreateAsync(TaktStore store, TimeProvider clock, WebhookRequest request, string? clientId, CancellationToken ct)
     {
+        await using var connection = await store.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var (id, secret) = await CreateAsync(connection, tx, clock, request, clientId, ct);
+        await tx.CommitAsync(ct);
+        return new WebhookSecret((await GetAsync(store, id, ct))!, secret);
+    }
+
+    /// <summary>Creates a subscription in the caller's store transaction (plant onboarding: all or nothing); returns its id and secret.</summary>
+    public static Task<(string Id, string Secret)> CreateAsync(StoreTransaction transaction, WebhookRequest request, string? clientId, CancellationToken ct) =>
+        CreateAsync(transaction.Connection, transaction.Transaction, transaction.Clock, request, clientId, ct);
+
+    private static async Task<(string Id, string Secret)> CreateAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, TimeProvider clock, WebhookRequest request, string? clientId, CancellationToken ct)
+    {
         var id = Guid.CreateVersion7(clock.GetUtcNow()).ToString("N")[..16];
         var secret = WebhookSigner.NewSecret();
         var now = clock.GetUtcNow().ToUnixMicroseconds();
-        await using var connection = await store.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO integration_webhook (id, client_id, url, event_types, plant, ordered, max_attempts, secret, status, description, created_at_us)
@@ -96,8 +107,7 @@ public static class WebhookSubscriptions
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO store_outbox_cursor (subscriber, position, updated_at_us) SELECT @subscriber, COALESCE(MAX(seq), 0), @now FROM store_outbox_message",
             new { subscriber = SubscriberOf(id), now }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-        return new WebhookSecret((await GetAsync(store, id, ct))!, secret);
+        return (id, secret);
     }
 
     public static async Task<IReadOnlyList<Webhook>> ListAsync(TaktStore store, string? clientId, CancellationToken ct) =>
