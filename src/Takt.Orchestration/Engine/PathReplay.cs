@@ -22,23 +22,23 @@ internal static class PathReplay
     public static async Task<InstanceConformance> ReplayAsync(InstanceHeader instance, IReadOnlyList<LoggedStep> log, Func<int, string?, Task<ResolvedFlow>> graphOf)
     {
         var graph = await graphOf(StartVersion(instance, log), StartVariant(instance, log));
-        var tokens = new List<HashSet<string>>();
+        var tokens = new List<Token>();
         var path = new List<string>();
         var deviations = new List<PathDeviation>();
         long produced = 0, consumed = 0, missing = 0, remaining = 0, variantMoves = 0;
         var open = new HashSet<string>(StringComparer.Ordinal);
         string last = "start";
 
-        void Produce(IEnumerable<string> allowed)
+        void Produce(string producer, IEnumerable<string> allowed)
         {
-            tokens.Add(new HashSet<string>(allowed, StringComparer.Ordinal));
+            tokens.Add(new Token(producer, new HashSet<string>(allowed, StringComparer.Ordinal)));
             produced++;
         }
 
         void Consume(string step, string label)
         {
             consumed++;
-            var token = tokens.FindIndex(t => t.Contains(step));
+            var token = tokens.FindIndex(t => t.Allowed.Contains(step));
             if (token >= 0)
             {
                 tokens.RemoveAt(token);
@@ -46,7 +46,7 @@ internal static class PathReplay
             }
 
             missing++;
-            var allowed = tokens.SelectMany(t => t).Distinct(StringComparer.Ordinal).Select(Name).Order(StringComparer.Ordinal).ToList();
+            var allowed = tokens.SelectMany(t => t.Allowed).Distinct(StringComparer.Ordinal).Select(Name).Order(StringComparer.Ordinal).ToList();
             deviations.Add(new PathDeviation("unexpected-move", last, label,
                 $"{last} → {label} is not a move of {graph.Definition.Flow} v{graph.Definition.Version}" + (graph.VariantId is null ? "" : $" with variant {graph.VariantId}")
                 + (allowed.Count == 0 ? "; no step was due." : $"; due: {string.Join(", ", allowed)}.")));
@@ -64,11 +64,11 @@ internal static class PathReplay
             if (definition.Type == StepTypes.Parallel)
             {
                 foreach (var branch in definition.Branches!)
-                    Produce([branch[0]]);
+                    Produce(step, [branch[0]]);
                 return;
             }
 
-            Produce(Successors(graph, definition));
+            Produce(step, Successors(graph, definition));
         }
 
         foreach (var entry in log)
@@ -78,11 +78,21 @@ internal static class PathReplay
                 switch (entry.Event)
                 {
                     case "started":
-                        Produce([graph.Definition.Steps[0].Id]);
+                        Produce("", [graph.Definition.Steps[0].Id]);
                         break;
                     case "migrated" when ParseMigration(entry.Outcome) is { } to:
-                        // The tokens keep their step ids (migration needs every step waited in to exist there).
+                        // From here the target version's graph holds: each token moves to where its step goes there
+                        // (migration needs every step the instance waits in to exist there).
                         graph = await graphOf(to, instance.VariantId);
+                        for (var t = 0; t < tokens.Count; t++)
+                        {
+                            var producer = tokens[t].Producer;
+                            if (producer.Length == 0)
+                                tokens[t] = tokens[t] with { Allowed = new HashSet<string>([graph.Definition.Steps[0].Id], StringComparer.Ordinal) };
+                            else if (graph.Definition.Step(producer) is { Type: not StepTypes.Parallel } moved)
+                                tokens[t] = tokens[t] with { Allowed = new HashSet<string>(Successors(graph, moved), StringComparer.Ordinal) };
+                        }
+
                         break;
                     case "completed":
                         Consume(FlowStep.End, "(end)");
@@ -111,7 +121,7 @@ internal static class PathReplay
                     for (var b = 0; b < parallel.Branches!.Count; b++)
                         Consume(JoinPrefix + entry.Step, $"join of {entry.Step}");
                     last = $"join of {entry.Step}";
-                    Produce([parallel.Next ?? FlowStep.End]);
+                    Produce(entry.Step, [parallel.Next ?? FlowStep.End]);
                     break;
                 case "completed":
                 case "rejected":
@@ -129,8 +139,8 @@ internal static class PathReplay
             foreach (var token in tokens)
             {
                 remaining++;
-                deviations.Add(new PathDeviation("left-unfinished", last, string.Join(" | ", token.Select(Name).Order(StringComparer.Ordinal)),
-                    $"The instance {instance.Status} with a step still due: {string.Join(" or ", token.Select(Name).Order(StringComparer.Ordinal))}."));
+                var due = token.Allowed.Select(Name).Order(StringComparer.Ordinal).ToList();
+                deviations.Add(new PathDeviation("left-unfinished", last, string.Join(" | ", due), $"The instance {instance.Status} with a step still due: {string.Join(" or ", due)}."));
             }
         }
 
@@ -186,5 +196,8 @@ internal static class PathReplay
         return at >= 0 ? detail![(at + marker.Length)..] : null;
     }
 }
+
+/// <summary>A token: the step that produced it ("" for the start) and the steps it allows next.</summary>
+internal sealed record Token(string Producer, HashSet<string> Allowed);
 
 internal sealed record InstanceHeader(string Id, string Plant, string Flow, int Version, string? VariantId, string Status);
