@@ -40,7 +40,7 @@ public abstract class ApprovalModeContract<TFixture>(TFixture fixture) : IClassF
             (await Flows.PublishDoaAsync(fixture.Store, matrix, ct)).Ok();
         (await Flows.SaveStandardAsync(fixture.Store, document, "tests", ct)).Ok();
         (await Flows.PublishStandardAsync(fixture.Store, flow, 1, ct)).Ok();
-        foreach (var (user, role) in new[] { ("quinn.qm", "quality-manager"), ("paul.pm", "production-manager"), ("bo.both", "quality-manager"), ("bo.both", "production-manager") })
+        foreach (var (user, role) in new[] { ("quinn.qm", "quality-manager"), ("paul.pm", "production-manager"), ("bo.both", "quality-manager"), ("bo.both", "production-manager"), ("lena.lot", "production-manager") })
             (await Flows.AssignRoleAsync(fixture.Store, new RoleAssignment(user, role, "*"), ct)).Ok();
     }
 
