@@ -65,7 +65,84 @@ internal static class FlowsCommand
             AnsiConsole.Write(table);
             return 0;
         });
-        return new Command("flows", "Flow standards and plant variants.") { diff };
+        return new Command("flows", "Flow standards and plant variants.") { diff, Conformance() };
+    }
+
+    /// <summary><c>takt flows conformance</c>: per plant variant, or for one instance, how the paths taken fit the standard's graph.</summary>
+    private static Command Conformance()
+    {
+        var url = DemoCommand.UrlOption();
+        var apiKey = DemoCommand.ApiKeyOption();
+        var db = new Option<string?>("--db") { Description = "Read straight from a database instead of a running server." };
+        var plant = new Option<string?>("--plant") { Description = "One plant." };
+        var instance = new Option<string?>("--instance") { Description = "One instance: its path, fitness and each deviation." };
+        var command = new Command("conformance", "Path conformance: instances' paths replayed against their standard's graph (token replay): fitness and deviating moves per plant variant, or one instance's path.") { url, apiKey, db, plant, instance };
+        command.SetAction(async (parse, ct) =>
+        {
+            IReadOnlyList<ConformanceRow>? rows = null;
+            InstanceConformance? one = null;
+            var id = parse.GetValue(instance);
+            if (parse.GetValue(db) is { } database)
+            {
+                await using var services = Services(database);
+                var flows = services.GetRequiredService<IOrchestration>();
+                var store = services.GetRequiredService<TaktStore>();
+                if (id is not null)
+                    one = await flows.InstanceConformanceAsync(store, id, ct);
+                else
+                    rows = await flows.ConformanceAsync(store, parse.GetValue(plant), ct);
+            }
+            else
+            {
+                var key = parse.GetValue(apiKey);
+                if (!DemoCommand.HasKey(key))
+                    return 1;
+                using var http = DemoCommand.Connect(parse.GetValue(url)!, key);
+                var path = id is not null ? $"/api/v1/flows/instances/{Uri.EscapeDataString(id)}/conformance"
+                    : "/api/v1/kpis/flow-conformance" + (parse.GetValue(plant) is { } p ? $"?plant={Uri.EscapeDataString(p)}" : "");
+                using var response = await http.GetAsync(path, ct);
+                var body = await response.Content.ReadAsStringAsync(ct);
+                if (!response.IsSuccessStatusCode && response.StatusCode != System.Net.HttpStatusCode.NotFound)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]{(int)response.StatusCode}[/] {body}");
+                    return 2;
+                }
+
+                if (response.IsSuccessStatusCode && id is not null)
+                    one = JsonSerializer.Deserialize<InstanceConformance>(body, DemoCommand.Web);
+                else if (response.IsSuccessStatusCode)
+                    rows = JsonSerializer.Deserialize<List<ConformanceRow>>(body, DemoCommand.Web);
+            }
+
+            if (id is not null)
+            {
+                if (one is null)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]No flow instance '{id}'.[/]");
+                    return 2;
+                }
+
+                AnsiConsole.MarkupLineInterpolated($"{one.Flow} v{one.Version}{(one.VariantId is null ? "" : " variant " + one.VariantId)} at {one.Plant}, {one.Status}: fitness [bold]{one.Fitness:0.####}[/] (produced {one.Produced}, consumed {one.Consumed}, missing {one.Missing}, remaining {one.Remaining})");
+                AnsiConsole.MarkupLineInterpolated($"path: {string.Join(" → ", one.Path)}");
+                foreach (var d in one.Deviations)
+                    AnsiConsole.MarkupLineInterpolated($"[yellow]{d.Kind}[/] {d.From} → {d.To}: {d.Detail}");
+                return 0;
+            }
+
+            var table = new Table().Title("path conformance").AddColumns("plant", "flow", "version", "variant", "instances", "fitting", "fitness", "deviating moves", "deviation events");
+            foreach (var r in rows ?? [])
+            {
+                table.AddRow(Markup.Escape(r.Plant), Markup.Escape(r.Flow), r.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.VariantId ?? "standard"),
+                    r.Instances.ToString(System.Globalization.CultureInfo.InvariantCulture), r.FittingInstances.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    r.Fitness.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture),
+                    Markup.Escape(string.Join("; ", (r.DeviatingMoves ?? new Dictionary<string, long>()).Select(m => $"{m.Key} ×{m.Value}"))),
+                    Markup.Escape(string.Join("; ", r.Deviations.Select(m => $"{m.Key} ×{m.Value}"))));
+            }
+
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return command;
     }
 
     /// <summary>The orchestration module over a database, without a server (its worker does not run).</summary>

@@ -437,26 +437,57 @@ internal sealed class FlowOrchestration(FlowEngine engine, SessionPool sessions,
 
     public async Task<IReadOnlyList<ConformanceRow>> ConformanceAsync(TaktStore store, string? plant, CancellationToken ct)
     {
+        var replayed = await ReplayAsync(store, plant, null, null, int.MaxValue, ct);
         await using var connection = await store.OpenConnectionAsync(ct);
-        var counts = await connection.QueryAsync<(string Plant, string Flow, long Version, string? Variant, string Status, long Count)>(new CommandDefinition(
-            "SELECT plant, flow, version, variant_id, status, COUNT(*) FROM orch_instance WHERE (@plant = '' OR plant = @plant) GROUP BY plant, flow, version, variant_id, status",
+        var events = await connection.QueryAsync<(string Plant, string Flow, long Version, string? Variant, string Event, long Count)>(new CommandDefinition(
+            "SELECT i.plant, i.flow, i.version, i.variant_id, l.event, COUNT(*) FROM orch_step_log l JOIN orch_instance i ON i.id = l.instance_id WHERE (@plant = '' OR i.plant = @plant) GROUP BY i.plant, i.flow, i.version, i.variant_id, l.event",
             new { plant = plant ?? "" }, cancellationToken: ct));
-        var events = await connection.QueryAsync<(string Plant, string Flow, long Version, string? Variant, string Event, string Step, long Count)>(new CommandDefinition(
-            "SELECT i.plant, i.flow, i.version, i.variant_id, l.event, l.step, COUNT(*) FROM orch_step_log l JOIN orch_instance i ON i.id = l.instance_id WHERE (@plant = '' OR i.plant = @plant) GROUP BY i.plant, i.flow, i.version, i.variant_id, l.event, l.step",
-            new { plant = plant ?? "" }, cancellationToken: ct));
-        var variantSteps = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var (id, settings) in await connection.QueryAsync<(string, string)>(new CommandDefinition("SELECT id, settings FROM orch_variant", cancellationToken: ct)))
-            variantSteps[id] = [.. (JsonSerializer.Deserialize<VariantSettings>(settings, FlowDefinition.Json)?.Steps.Values.Select(s => s.Id) ?? [])];
-        return [.. counts.GroupBy(c => (c.Plant, c.Flow, c.Version, c.Variant)).OrderBy(g => g.Key.Plant, StringComparer.Ordinal).ThenBy(g => g.Key.Flow, StringComparer.Ordinal).ThenBy(g => g.Key.Version)
+        return [.. replayed.GroupBy(r => (r.Plant, r.Flow, r.Version, r.VariantId)).OrderBy(g => g.Key.Plant, StringComparer.Ordinal).ThenBy(g => g.Key.Flow, StringComparer.Ordinal).ThenBy(g => g.Key.Version).ThenBy(g => g.Key.VariantId, StringComparer.Ordinal)
             .Select(g =>
             {
-                var mine = events.Where(e => e.Plant == g.Key.Plant && e.Flow == g.Key.Flow && e.Version == g.Key.Version && e.Variant == g.Key.Variant).ToList();
-                var inserted = g.Key.Variant is { } v && variantSteps.TryGetValue(v, out var s) ? s : [];
-                return new ConformanceRow(g.Key.Plant, g.Key.Flow, (int)g.Key.Version, g.Key.Variant, g.Sum(c => c.Count),
-                    g.Where(c => c.Status == "completed").Sum(c => c.Count), g.Where(c => c.Status == "running").Sum(c => c.Count), g.Where(c => c.Status == "failed").Sum(c => c.Count),
-                    mine.Where(e => inserted.Contains(e.Step) && e.Event is "completed" or "waiting").Sum(e => e.Count),
-                    DeviationEvents.ToDictionary(d => d, d => mine.Where(e => e.Event == d).Sum(e => e.Count), StringComparer.Ordinal).Where(p => p.Value > 0).ToDictionary(StringComparer.Ordinal));
+                var mine = events.Where(e => e.Plant == g.Key.Plant && e.Flow == g.Key.Flow && e.Version == g.Key.Version && e.Variant == g.Key.VariantId).ToList();
+                // Fitness of the group over all its moves: ½(1 − Σmissing/Σconsumed) + ½(1 − Σremaining/Σproduced).
+                var (m, c, r, p) = (g.Sum(i => i.Missing), g.Sum(i => i.Consumed), g.Sum(i => i.Remaining), g.Sum(i => i.Produced));
+                var fitness = c == 0 || p == 0 ? 1.0 : Math.Round(0.5 * (1 - (double)m / c) + 0.5 * (1 - (double)r / p), 4);
+                var moves = g.SelectMany(i => i.Deviations).GroupBy(d => $"{d.From} → {d.To}", StringComparer.Ordinal).OrderBy(d => d.Key, StringComparer.Ordinal).ToDictionary(d => d.Key, d => (long)d.Count(), StringComparer.Ordinal);
+                return new ConformanceRow(g.Key.Plant, g.Key.Flow, g.Key.Version, g.Key.VariantId, g.Count(),
+                    g.Count(i => i.Status == "completed"), g.Count(i => i.Status == "running"), g.Count(i => i.Status == "failed"),
+                    g.Sum(i => i.VariantMoves),
+                    DeviationEvents.ToDictionary(d => d, d => mine.Where(e => e.Event == d).Sum(e => e.Count), StringComparer.Ordinal).Where(p => p.Value > 0).ToDictionary(StringComparer.Ordinal),
+                    fitness, g.Count(i => i.Missing == 0 && i.Remaining == 0), moves);
             })];
+    }
+
+    public async Task<InstanceConformance?> InstanceConformanceAsync(TaktStore store, string id, CancellationToken ct) =>
+        (await ReplayAsync(store, null, null, id, 1, ct)).FirstOrDefault();
+
+    public async Task<IReadOnlyList<InstanceConformance>> InstanceConformancesAsync(TaktStore store, string? plant, string? flow, int limit, CancellationToken ct) =>
+        await ReplayAsync(store, plant, flow, null, limit, ct);
+
+    /// <summary>Replays the step logs of the instances asked for against the graphs of their standard versions (and variants).</summary>
+    private async Task<List<InstanceConformance>> ReplayAsync(TaktStore store, string? plant, string? flow, string? id, int limit, CancellationToken ct)
+    {
+        await using var connection = await store.OpenConnectionAsync(ct);
+        var filter = new { plant = plant ?? "", flow = flow ?? "", id = id ?? "", limit = (long)limit };
+        const string Where = "(@plant = '' OR plant = @plant) AND (@flow = '' OR flow = @flow) AND (@id = '' OR id = @id)";
+        var instances = (await connection.QueryAsync<(string Id, string Plant, string Flow, long Version, string? Variant, string Status)>(new CommandDefinition(
+            $"SELECT id, plant, flow, version, variant_id, status FROM orch_instance WHERE {Where} ORDER BY started_at_us DESC, id DESC LIMIT @limit", filter, cancellationToken: ct))).ToList();
+        if (instances.Count == 0)
+            return [];
+        var logs = (await connection.QueryAsync<(string Instance, string Step, string Event, string? Outcome, string? Detail)>(new CommandDefinition(
+                $"SELECT instance_id, step, event, outcome, detail FROM orch_step_log WHERE instance_id IN (SELECT id FROM orch_instance WHERE {Where} ORDER BY started_at_us DESC, id DESC LIMIT @limit) ORDER BY instance_id, seq", filter, cancellationToken: ct)))
+            .GroupBy(l => l.Instance, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<LoggedStep>)[.. g.Select(l => new LoggedStep(l.Step, l.Event, l.Outcome, l.Detail))], StringComparer.Ordinal);
+        await using var session = await store.OpenSessionAsync(clock, ct);
+        await using var tx = await session.BeginAsync(ct);
+        var replayed = new List<InstanceConformance>(instances.Count);
+        foreach (var i in instances)
+        {
+            var header = new InstanceHeader(i.Id, i.Plant, i.Flow, (int)i.Version, i.Variant, i.Status);
+            replayed.Add(await PathReplay.ReplayAsync(header, logs.GetValueOrDefault(i.Id) ?? [], (version, variant) => engine.Catalog.GetAsync(tx, i.Flow, version, variant, ct)));
+        }
+
+        return replayed;
     }
 
     public async Task<IReadOnlyList<TurnaroundRow>> ApprovalTurnaroundAsync(TaktStore store, string? plant, CancellationToken ct)

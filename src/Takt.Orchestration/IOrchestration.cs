@@ -45,8 +45,25 @@ public sealed record RoleAssignment(string User, string Role, string Plant, stri
 
 public sealed record DoaVersion(string Matrix, int Version, string Status, string Document);
 
-/// <summary>Per plant, standard version and variant: instances by state and where execution deviated from the standard.</summary>
-public sealed record ConformanceRow(string Plant, string Flow, int Version, string? VariantId, long Instances, long Completed, long Running, long Failed, long VariantStepsRun, IReadOnlyDictionary<string, long> Deviations);
+/// <summary>
+/// Per plant, standard version and variant: instances by state, how well their paths fit the standard's graph
+/// (token replay: <see cref="Fitness"/> over all their moves, <see cref="FittingInstances"/> with fitness 1), the moves
+/// the graph does not allow and the steps left unfinished (<see cref="DeviatingMoves"/>, "from → to": count), and
+/// the deviation events (escalations, SLA lapses, migrations, failures, timeouts, compensations, rejections).
+/// </summary>
+public sealed record ConformanceRow(string Plant, string Flow, int Version, string? VariantId, long Instances, long Completed, long Running, long Failed, long VariantStepsRun, IReadOnlyDictionary<string, long> Deviations,
+    double Fitness = 1.0, long FittingInstances = 0, IReadOnlyDictionary<string, long>? DeviatingMoves = null);
+
+/// <summary>Where one instance's path left the graph of its standard version (with its variant).</summary>
+/// <param name="Kind"><c>unexpected-move</c> (a step entered that the graph did not allow then: a missing token) or <c>left-unfinished</c> (a step still due when the instance ended: a remaining token).</param>
+public sealed record PathDeviation(string Kind, string From, string To, string Detail);
+
+/// <summary>
+/// One instance's path replayed against its standard version's graph (with its plant variant): tokens produced,
+/// consumed, missing and remaining, and fitness ½(1 − missing/consumed) + ½(1 − remaining/produced).
+/// </summary>
+public sealed record InstanceConformance(string Instance, string Plant, string Flow, int Version, string? VariantId, string Status, double Fitness,
+    long Produced, long Consumed, long Missing, long Remaining, long VariantMoves, IReadOnlyList<string> Path, IReadOnlyList<PathDeviation> Deviations);
 
 /// <summary>Approval turnaround (task created → decided) by role and plant, in hours (DESIGN §5).</summary>
 public sealed record TurnaroundRow(string Plant, string Role, long Decided, double P50Hours, double P90Hours);
@@ -134,6 +151,12 @@ public interface IOrchestration
     Task<PlantSettings?> PlantSettingsAsync(StoreTransaction transaction, string flow, string plant, CancellationToken ct);
 
     Task<IReadOnlyList<ConformanceRow>> ConformanceAsync(TaktStore store, string? plant, CancellationToken ct);
+
+    /// <summary>One instance's path replayed against its standard's graph; null when there is no such instance.</summary>
+    Task<InstanceConformance?> InstanceConformanceAsync(TaktStore store, string id, CancellationToken ct);
+
+    /// <summary>Every instance's path replayed (of a plant, or all), newest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<InstanceConformance>> InstanceConformancesAsync(TaktStore store, string? plant, string? flow, int limit, CancellationToken ct);
 
     Task<IReadOnlyList<TurnaroundRow>> ApprovalTurnaroundAsync(TaktStore store, string? plant, CancellationToken ct);
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Takt.Contracts;
+using Takt.Integration.Access;
 using Takt.Integration.Gateway;
 using Takt.Orchestration.Approvals;
 using Takt.Orchestration.Calendar;
@@ -102,13 +103,17 @@ public static class OrchestrationModule
         flows.MapGet("/variants", async (IOrchestration o, TaktStore store, string? plant, CancellationToken ct) =>
                 Results.Json(await o.VariantsAsync(store, plant, ct), Problem.Json))
             .WithName("ListFlowVariants");
-        flows.MapPost("/instances", async (IOrchestration o, TaktStore store, StartFlow body, CancellationToken ct) =>
-                Answer(await o.StartAsync(store, body, ct), StatusCodes.Status201Created))
+        flows.MapPost("/instances", async (IOrchestration o, TaktStore store, StartFlow body, HttpContext http, CancellationToken ct) =>
+                PlantRefused(http, body.Plant, "/plant") ?? Answer(await o.StartAsync(store, body, ct), StatusCodes.Status201Created))
             .WithName("StartFlow")
             .WithSummary("Start a flow for a plant on the latest published version with the plant's active variant.");
         flows.MapGet("/instances/{id}", async (IOrchestration o, TaktStore store, string id, CancellationToken ct) =>
                 await o.InstanceAsync(store, id, ct) is { } instance ? Results.Json(instance, Problem.Json) : Missing("/id", "flow-instance.unknown", $"No flow instance '{id}'."))
             .WithName("GetFlowInstance");
+        flows.MapGet("/instances/{id}/conformance", async (IOrchestration o, TaktStore store, string id, CancellationToken ct) =>
+                await o.InstanceConformanceAsync(store, id, ct) is { } replayed ? Results.Json(replayed, Problem.Json) : Missing("/id", "flow-instance.unknown", $"No flow instance '{id}'."))
+            .WithName("GetFlowInstanceConformance")
+            .WithSummary("The instance's path replayed against its standard version's graph (with its plant variant): fitness, missing and remaining tokens, and each deviation.");
         flows.MapPost("/instances/{id}/migrate", async (IOrchestration o, TaktStore store, string id, MigrateRequest body, CancellationToken ct) =>
                 Answer(await o.MigrateAsync(store, id, body.ToVersion, body.Actor ?? "", ct)))
             .WithName("MigrateFlowInstance")
@@ -139,6 +144,13 @@ public static class OrchestrationModule
             .WithTags("Flows")
             .WithName("FlowConformance")
             .WithSummary("Per plant: which standard version and variant instances ran, their states, and where execution deviated.");
+        api.MapGet("/kpis/flow-conformance/instances", async (IOrchestration o, TaktStore store, string? plant, string? flow, int? limit, CancellationToken ct) =>
+                limit is < 1 or > 10_000
+                    ? Answer(Problem.Malformed([new Violation("/query/limit", "conformance.limit-range", "limit is 1 to 10,000 (default 100).")]))
+                    : Results.Json(await o.InstanceConformancesAsync(store, plant, flow, limit ?? 100, ct), Problem.Json))
+            .WithTags("Flows")
+            .WithName("ListInstanceConformance")
+            .WithSummary("Each instance's path replayed against its standard's graph, newest first: fitness and deviations per instance.");
         api.MapGet("/kpis/approval-turnaround", async (IOrchestration o, TaktStore store, string? plant, CancellationToken ct) =>
                 Results.Json(new TurnaroundReport("h", await o.ApprovalTurnaroundAsync(store, plant, ct)), Problem.Json))
             .WithTags("Flows")
@@ -160,10 +172,19 @@ public static class OrchestrationModule
         tasks.MapGet("/{id}", async (IOrchestration o, TaktStore store, string id, CancellationToken ct) =>
                 await o.TaskAsync(store, id, ct) is { } task ? Results.Json(task, Problem.Json) : Missing("/id", "task.unknown", $"No task '{id}'."))
             .WithName("GetTask");
-        tasks.MapPost("/{id}/{verb}", async (IOrchestration o, TaktStore store, string id, string verb, TaskRequest body, CancellationToken ct) =>
+        tasks.MapPost("/{id}/{verb}", async (IOrchestration o, TaktStore store, string id, string verb, TaskRequest body, HttpContext http, CancellationToken ct) =>
             {
                 if (!Enum.TryParse<TaskVerb>(verb, ignoreCase: true, out var parsed) || int.TryParse(verb, out _))
                     return Answer(Problem.Malformed([new Violation("/verb", "task.verb-unknown", "verb is claim, approve, reject, complete, delegate or reassign.")]));
+                // A client restricted to some plants acts on the tasks of those plants only (a task's plant never changes).
+                if (!AccessDecision.ClientOf(http).AllPlantsAllowed)
+                {
+                    if (await o.TaskAsync(store, id, ct) is not { } task)
+                        return Missing("/id", "task.unknown", $"No task '{id}'.");
+                    if (PlantRefused(http, task.Plant, "/id") is { } refused)
+                        return refused;
+                }
+
                 return Answer(await o.ActAsync(store, id, new TaskAction(parsed, body.Actor ?? "", body.Comment, body.To), ct));
             })
             .WithName("ActOnTask")
@@ -183,6 +204,23 @@ public static class OrchestrationModule
             : violations.Any(v => v.Rule.StartsWith("document.", StringComparison.Ordinal) || v.Rule.StartsWith("flow.schema-", StringComparison.Ordinal)) ? Problem.Malformed(violations)
             : Problem.RuleViolated(violations);
         return Answer(problem);
+    }
+
+    /// <summary>
+    /// Null when the calling client may act for <paramref name="plant"/> (every client, for no plant: the request's own
+    /// rules then apply); else the 403 <c>client.plant-forbidden</c> problem, recorded in the audit log as denied.
+    /// </summary>
+    private static IResult? PlantRefused(HttpContext http, string? plant, string field)
+    {
+        if (string.IsNullOrEmpty(plant))
+            return null;
+        var client = AccessDecision.ClientOf(http);
+        var decision = AccessDecision.Of(http);
+        decision.Plants = plant;
+        if (client.MayAccessPlant(plant))
+            return null;
+        decision.Deny("client.plant-forbidden");
+        return Answer(AccessProblems.Forbidden(AccessProblems.PlantForbidden(field, plant, client)));
     }
 
     private static IResult Answer(Problem problem) => Results.Json(problem, Problem.Json, Problem.ContentType, problem.Status);

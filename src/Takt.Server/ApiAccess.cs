@@ -128,8 +128,8 @@ public static class ApiAccess
         ["IntegrationHealth"] = new(Scopes.KpisRead, PlantBinding.AllPlants),
 
         // Orchestration: standards, variants, matrices, roles and calendars are company-wide governance. Starting an
-        // instance and acting on a task name their plant in the body, which the access layer does not read yet: they
-        // are for unrestricted clients (a plant portal acting for one plant is a follow-up). Reads bind to the plant.
+        // instance (its plant in the body) and acting on a task (the task's plant) are checked by the handler: a client
+        // restricted to plant A starts and works plant A flows only. Reads bind to the plant.
         ["SaveFlowStandard"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["PublishFlowStandard"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["RetireFlowStandard"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
@@ -142,11 +142,13 @@ public static class ApiAccess
         ["PublishDoaMatrix"] = new(Scopes.FlowsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["RouteApproval"] = new(Scopes.FlowsManage, PlantBinding.AllPlants), // reads only
         ["SetBusinessCalendar"] = new(Scopes.FlowsManage, PlantBinding.AllPlants), // PUT: idempotent by itself
-        ["StartFlow"] = new(Scopes.FlowsRun, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["StartFlow"] = new(Scopes.FlowsRun, PlantBinding.Handler, IdempotencyKey: true), // the body's plant: one of the client's
+        ["GetFlowInstanceConformance"] = new(Scopes.KpisRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Orchestration.InstanceConformance)?.Plant),
+        ["ListInstanceConformance"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["GetFlowInstance"] = new(Scopes.FlowsRun, PlantBinding.Result, PlantOfResult: r => (r as Takt.Orchestration.InstanceView)?.Plant),
         ["TaskInbox"] = new(Scopes.TasksWork, PlantBinding.Query),
         ["GetTask"] = new(Scopes.TasksWork, PlantBinding.Result, PlantOfResult: r => (r as Takt.Orchestration.TaskView)?.Plant),
-        ["ActOnTask"] = new(Scopes.TasksWork, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ActOnTask"] = new(Scopes.TasksWork, PlantBinding.Handler, IdempotencyKey: true), // the task's plant: one of the client's
         ["FlowConformance"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["ApprovalTurnaround"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["StandardizedResolutionRate"] = new(Scopes.KpisRead, PlantBinding.Query),

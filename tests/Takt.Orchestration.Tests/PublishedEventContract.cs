@@ -60,6 +60,7 @@ public abstract class PublishedEventContract<TFixture>(TFixture fixture) : IClas
         var completed = Read<OrchestrationInstanceCompleted>(messages, EventTypes.OrchestrationInstanceCompleted);
         Assert.Equal((started.Id, "expedite-procurement-approval", signal.Version, "PA01"), (completed.Instance, completed.Flow, completed.Version, completed.Plant));
         Assert.NotNull(completed.Variant); // Augsburg runs its plant variant of the standard
+        Assert.Equal("rejected", completed.Outcome); // the decision stored on the instance, not the notification step that ran last
     }
 
     [Fact]

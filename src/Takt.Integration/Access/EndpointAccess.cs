@@ -30,6 +30,12 @@ public enum PlantBinding
     /// within its plants, and the handler checks it; unrestricted clients manage all.
     /// </summary>
     Owned,
+
+    /// <summary>
+    /// The request names its plant in its body, or acts on a resource of one plant (a flow instance, a task): the
+    /// handler checks that plant against the client's (403 <c>client.plant-forbidden</c>) before it changes anything.
+    /// </summary>
+    Handler,
 }
 
 /// <summary>

@@ -63,6 +63,17 @@ public sealed record DoaMatrix(string Matrix, int Version, string Currency, IRea
         return new DoaRouting(Matrix, Version, Mode, levels, summary);
     }
 
+    /// <summary>
+    /// Where an approval at <paramref name="level"/> escalates when its SLA lapses: the matrix's higher levels whose
+    /// rules apply to the request's plant, category, urgency and supplier risk (whatever the value), lowest first,
+    /// one role per level (its first rule's), each with the reason.
+    /// </summary>
+    public IReadOnlyList<DoaApprover> EscalationChain(DoaRequest request, int level) =>
+        [.. Rules.Where(r => r.Level > level && Applies(r.Plants, request.Plant) && Applies(r.Categories, request.Category)
+                && Applies(r.Urgencies, request.Urgency) && Applies(r.SupplierRisks, request.SupplierRisk))
+            .GroupBy(r => r.Level).OrderBy(g => g.Key)
+            .Select(g => new DoaApprover(g.First().Role, $"level {g.Key} of matrix {Matrix} v{Version} for {request.Plant}" + (request.Category is null ? "" : $"/{request.Category}")))];
+
     private static bool Applies(IReadOnlyList<string>? allowed, string? value) =>
         allowed is not { Count: > 0 } || (value is not null && (allowed.Contains(value) || allowed.Contains("*")));
 

@@ -41,9 +41,23 @@ internal sealed class FlowSignal
     public void Notify() => Interlocked.Exchange(ref next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 }
 
-internal sealed record InstanceRow(string Id, string Flow, int Version, string? VariantId, string Plant, string Status, string Requester, JsonObject Variables, string? ExceptionId)
+internal sealed record InstanceRow(string Id, string Flow, int Version, string? VariantId, string Plant, string Status, string Requester, JsonObject Variables, string? ExceptionId, string? Outcome = null)
 {
     public string Status { get; set; } = Status;
+
+    /// <summary>The outcome stored on the instance: set by its decisions (approved, rejected, timed-out) as they happen.</summary>
+    public string? Outcome { get; set; } = Outcome;
+
+    /// <summary>
+    /// The outcome after a transition with <paramref name="outcome"/>: a decision (approved, rejected, timed-out)
+    /// sets it, a rejection or timeout outweighs an earlier approval (never the reverse); other transitions
+    /// (completed, compensated) keep a decided outcome and only fill an empty one.
+    /// </summary>
+    public static string? After(string? stored, string outcome, bool final) =>
+        IsDecision(outcome) && (stored is null || stored == "approved") ? outcome
+        : stored ?? (final ? outcome : null);
+
+    public static bool IsDecision(string outcome) => outcome is "approved" or "rejected" or "timed-out";
 
     public bool VariablesChanged { get; set; }
 }
@@ -251,12 +265,12 @@ internal sealed partial class FlowEngine(
     {
         var (condition, value) = SqlList.In(tx, "id", ids);
         var rows = new Dictionary<string, InstanceRow>(StringComparer.Ordinal);
-        await using var reader = await tx.Command($"SELECT id, flow, version, variant_id, plant, status, requester, variables, exception_id FROM orch_instance WHERE {condition}", value).ExecuteReaderAsync(ct);
+        await using var reader = await tx.Command($"SELECT id, flow, version, variant_id, plant, status, requester, variables, exception_id, outcome FROM orch_instance WHERE {condition}", value).ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             rows[reader.GetString(0)] = new InstanceRow(
                 reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4),
-                reader.GetString(5), reader.GetString(6), JsonNode.Parse(reader.GetString(7))!.AsObject(), reader.IsDBNull(8) ? null : reader.GetString(8));
+                reader.GetString(5), reader.GetString(6), JsonNode.Parse(reader.GetString(7))!.AsObject(), reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9));
         }
 
         return rows;
@@ -454,22 +468,47 @@ internal sealed partial class FlowEngine(
 
         if (target is null or FlowStep.End)
         {
-            await CompleteAsync(tx, instance, outcome, ct);
+            await CompleteAsync(tx, instance, flow, outcome, ct);
             return;
         }
 
         // A decision sets the instance's outcome even when steps (notifications, compensation) follow; a rejection or
         // timeout outweighs an earlier approval, never the reverse.
-        if (outcome is "approved" or "rejected" or "timed-out")
+        if (InstanceRow.IsDecision(outcome))
+        {
             await tx.ExecuteAsync("UPDATE orch_instance SET outcome = $1 WHERE id = $2 AND (outcome IS NULL OR outcome = 'approved')", ct, outcome, instance.Id);
+            instance.Outcome = InstanceRow.After(instance.Outcome, outcome, final: false);
+        }
+
         Schedule(tx, instance.Id, target, "step", now);
     }
 
-    private async Task CompleteAsync(StoreTransaction tx, InstanceRow instance, string outcome, CancellationToken ct)
+    private async Task CompleteAsync(StoreTransaction tx, InstanceRow instance, ResolvedFlow flow, string last, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        tx.Stage("UPDATE orch_instance SET status = 'completed', outcome = COALESCE(outcome, $1), completed_at_us = $2 WHERE id = $3", outcome, now.ToUnixMicroseconds(), instance.Id);
+        // The outcome stored on the instance (its decisions), not merely the last transition's: a rejection followed by
+        // a notification step completes as rejected.
+        string outcome;
+        if (flow.Sequential)
+        {
+            // Only the worker moves an instance without human steps, waits or branches, one transition at a time: what
+            // it read is what is stored.
+            outcome = InstanceRow.After(instance.Outcome, last, final: true)!;
+            tx.Stage("UPDATE orch_instance SET status = 'completed', outcome = $1, completed_at_us = $2 WHERE id = $3", outcome, now.ToUnixMicroseconds(), instance.Id);
+        }
+        else
+        {
+            // A task decision or another branch may have decided meanwhile: the row says (under its row lock).
+            outcome = await tx.Command(
+                """
+                UPDATE orch_instance SET status = 'completed', completed_at_us = $2,
+                  outcome = CASE WHEN $1 IN ('approved', 'rejected', 'timed-out') AND (outcome IS NULL OR outcome = 'approved') THEN $1 ELSE COALESCE(outcome, $1) END
+                WHERE id = $3 RETURNING outcome
+                """, last, now.ToUnixMicroseconds(), instance.Id).ExecuteScalarAsync(ct) as string ?? last;
+        }
+
         instance.Status = "completed";
+        instance.Outcome = outcome;
         Log(tx, instance.Id, "", "completed", outcome, null);
         Trace(tx, instance, "instance-completed", null, new JsonObject { ["outcome"] = outcome });
         outbox.Enqueue(tx, new OutboxMessage(

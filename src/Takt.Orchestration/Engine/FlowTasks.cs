@@ -19,14 +19,7 @@ internal sealed partial class FlowEngine
         if (step.Doa is { } matrixName)
         {
             var matrix = await DoaAsync(tx, matrixName, ct) ?? throw new InvalidOperationException($"No published delegation-of-authority matrix '{matrixName}'.");
-            var value = instance.Variables["value"] as JsonObject;
-            var request = new DoaRequest(
-                new Money(value?["amount"]?.GetValue<decimal>() ?? 0m, Currency.TryParse(value?["currency"]?.GetValue<string>(), out var c) ? c : Currency.Eur),
-                instance.Plant,
-                Optional(instance.Variables, "category"),
-                Optional(instance.Variables, "urgency"),
-                Optional(instance.Variables, "supplierRisk"));
-            var routed = matrix.Route(request);
+            var routed = matrix.Route(DoaRequestOf(instance));
             if (routed.IsRejected)
                 throw new InvalidOperationException(string.Join("; ", routed.Violations.Select(v => $"{v.Rule}: {v.Detail}")));
             routing = routed.Value;
@@ -58,6 +51,45 @@ internal sealed partial class FlowEngine
         }
 
         Log(tx, instance.Id, step.Id, "waiting", "approval", string.Join(" | ", routing.Explanations));
+    }
+
+    /// <summary>What the matrix routes by, from the instance's inputs: value, plant, category, urgency, supplier risk.</summary>
+    private static DoaRequest DoaRequestOf(InstanceRow instance)
+    {
+        var value = instance.Variables["value"] as JsonObject;
+        return new DoaRequest(
+            new Money(value?["amount"]?.GetValue<decimal>() ?? 0m, Currency.TryParse(value?["currency"]?.GetValue<string>(), out var c) ? c : Currency.Eur),
+            instance.Plant,
+            Optional(instance.Variables, "category"),
+            Optional(instance.Variables, "urgency"),
+            Optional(instance.Variables, "supplierRisk"));
+    }
+
+    /// <summary>
+    /// The roles a task escalates to, in order, with why: for an approval routed by a matrix, the higher levels of the
+    /// matrix version that routed it (for the instance's plant, category, urgency and supplier risk), then the step's
+    /// own <c>escalateTo</c> roles not yet among them; for other tasks the step's <c>escalateTo</c>.
+    /// </summary>
+    private static async Task<IReadOnlyList<DoaApprover>> EscalationChainAsync(StoreTransaction tx, InstanceRow instance, FlowStep step, TaskRow task, CancellationToken ct)
+    {
+        var chain = new List<DoaApprover>();
+        if (task.Kind == "approval" && step.Doa is not null
+            && await tx.Command("SELECT routing FROM orch_approval WHERE instance_id = $1 AND step = $2", instance.Id, step.Id).ExecuteScalarAsync(ct) is string routingJson
+            && JsonSerializer.Deserialize<DoaRouting>(routingJson, FlowDefinition.Json) is { } routing
+            && await tx.Command("SELECT definition FROM orch_doa WHERE name = $1 AND version = $2", routing.Matrix, (long)routing.Version).ExecuteScalarAsync(ct) is string matrixJson
+            && JsonSerializer.Deserialize<DoaMatrix>(matrixJson, FlowDefinition.Json) is { } matrix)
+        {
+            chain.AddRange(matrix.EscalationChain(DoaRequestOf(instance), task.Level));
+        }
+
+        foreach (var role in step.Sla?.EscalateTo ?? [])
+        {
+            var resolved = ResolvedFlow.Role(role, instance.Variables);
+            if (chain.All(a => a.Role != resolved))
+                chain.Add(new DoaApprover(resolved, $"escalateTo of step '{step.Id}' of {instance.Flow} v{instance.Version}"));
+        }
+
+        return chain;
     }
 
     private static string? Optional(JsonObject variables, string name) => variables[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
@@ -105,17 +137,17 @@ internal sealed partial class FlowEngine
         var task = await TaskRowAsync(tx, taskId, ct);
         if (task is null || task.Status != "open")
             return;
-        var chain = step.Sla?.EscalateTo ?? [];
+        var chain = await EscalationChainAsync(tx, instance, step, task, ct);
         var now = clock.GetUtcNow();
         if (task.Escalations < chain.Count)
         {
-            var to = ResolvedFlow.Role(chain[task.Escalations], instance.Variables);
+            var to = chain[task.Escalations].Role;
             var calendar = await CalendarAsync(tx, instance.Plant, ct);
             var due = calendar.Add(now, flow.Duration(step.Sla!.Within));
             if (await tx.ExecuteAsync("UPDATE orch_task SET role = $1, assignee = NULL, escalations = escalations + 1, due_at_us = $2 WHERE id = $3 AND status = 'open' AND escalations = $4", ct,
                     to, due.ToUnixMicroseconds(), taskId, (long)task.Escalations) == 0)
                 return;
-            var why = $"SLA {step.Sla.Within} lapsed at {now:O}: escalated from {task.Role} to {to}";
+            var why = $"SLA {step.Sla.Within} lapsed at {now:O}: escalated from {task.Role} to {to} ({chain[task.Escalations].Explanation})";
             History(tx, taskId, "escalated", null, why);
             Log(tx, instance.Id, step.Id, "escalated", to, why);
             Trace(tx, instance, "task-escalated", step.Id, new JsonObject { ["task"] = taskId, ["from"] = task.Role, ["to"] = to }, taskId);

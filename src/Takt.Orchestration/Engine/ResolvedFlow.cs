@@ -21,6 +21,7 @@ internal sealed class ResolvedFlow
         Values = VariantDocument.Values(standard, variant);
         VariantId = variantId;
         VariantSteps = variant is null ? [] : [.. variant.Steps.Values.Select(s => s.Id)];
+        Sequential = Definition.Steps.All(s => s.Type is StepTypes.Action or StepTypes.Decision or StepTypes.Timer or StepTypes.Compensate);
         foreach (var step in Definition.Steps.Where(s => s.Type == StepTypes.Parallel))
         {
             for (var b = 0; b < step.Branches!.Count; b++)
@@ -32,6 +33,9 @@ internal sealed class ResolvedFlow
     }
 
     public FlowDefinition Standard { get; }
+
+    /// <summary>True when no person, event or branch moves the instance: only the worker does, one transition at a time.</summary>
+    public bool Sequential { get; }
 
     public FlowDefinition Definition { get; }
 
