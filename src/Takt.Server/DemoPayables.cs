@@ -122,7 +122,7 @@ public static class DemoPayables
         for (var i = 0; i < 12; i++)
         {
             var (supplier, item, price, seller) = i % 2 == 0 ? ("SUP-100", "RM-3002", 12.90m, meier) : ("SUP-200", "RM-3003", 4.05m, hridele);
-            var quantity = 20m + (i * 5m);
+            var quantity = 21m + (i * 6m);
             var routine = await OrderAsync(supplier, item, quantity, price, quantity);
             await SendAsync(InvoiceSamples.ForOrder($"{(i % 2 == 0 ? "MEI" : "HB")}-R{i + 1:00}", today, routine.Number, [new(1, item, quantity, "H87", price)], seller.Item1, seller.Item2, buyerReference: "CC-4100"));
         }

@@ -51,7 +51,11 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     private sealed record ProcurementState(string RequisitionPa01, string RequisitionPb01, string ToOrder, string OrderPa01, string OrderPb01, string Receipt);
 
     /// <summary>Supplier invoices received before the refused calls run, one per plant.</summary>
-    private sealed record InvoiceState(string Pa01, string Pb01);
+    private sealed record InvoiceState(string Pa01, string Pb01)
+    {
+        /// <summary>A payment run of each plant (issue 9 phase 3).</summary>
+        public (string Pa01, string Pb01) Runs { get; init; } = ("r1", "r2");
+    }
 
     private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null, InvoiceState? invoices = null, ProcurementState? procurement = null, string costVersion = "cv", AssistState? assist = null) =>
     [
@@ -179,6 +183,14 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("GetPayablesKpis", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/payables/kpis?plant=PA01"),
         Get("GetPayablesKpis", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/payables/kpis"),
         Get("ListInvoiceTolerances", Scopes.PayablesRead, Binding.AllPlants, null, "/api/v1/payables/tolerances"),
+        // The matrix invoices are no duplicates and nothing of theirs is due in 2000: allowed calls answer 422 and change nothing.
+        new("DecideDuplicateInvoice", Scopes.PayablesWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/payables/invoices/{v.Pa01}/duplicate-decision", new { decision = "duplicate", reason = "matrix", decidedBy = "matrix" }, Guid.NewGuid().ToString())),
+        new("RunPayments", Scopes.PayablesWrite, Binding.Plant, "PA01", (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/payables/payment-runs?plant=PA01", new { dueBy = "2000-01-01" }, Guid.NewGuid().ToString())),
+        new("RunPayments", Scopes.PayablesWrite, Binding.Plant, "PB01", (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/payables/payment-runs?plant=PB01", new { dueBy = "2000-01-01" }, Guid.NewGuid().ToString())),
+        Get("ListPaymentRuns", Scopes.PayablesRead, Binding.Plant, "PA01", "/api/v1/payables/payment-runs?plant=PA01"),
+        Get("ListPaymentRuns", Scopes.PayablesRead, Binding.NoPlant, null, "/api/v1/payables/payment-runs"),
+        Get("GetPaymentRun", Scopes.PayablesRead, Binding.Plant, "PA01", $"/api/v1/payables/payment-runs/{v.Runs.Pa01}"),
+        Get("GetPaymentRun", Scopes.PayablesRead, Binding.Plant, "PB01", $"/api/v1/payables/payment-runs/{v.Runs.Pb01}"),
         new("SetInvoiceTolerance", Scopes.PayablesWrite, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/payables/tolerances",
             new { supplier = "SUP-MX", category = "*", matchKind = "three-way", quantityPercent = 0, quantityAbsolute = 0, pricePercent = 2, priceAbsolute = 50 }, TestContext.Current.CancellationToken)),
     ];
@@ -233,7 +245,15 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("id").GetString()!;
         }
 
-        return new InvoiceState(await ReceiveAsync("PA01"), await ReceiveAsync("PB01"));
+        // A payment run of each plant to read (empty: access is what is tested here; payment runs in Takt.Payables.Tests).
+        foreach (var plant in new[] { "PA01", "PB01" })
+        {
+            await using var connection = await Host.Store.OpenConnectionAsync(TestContext.Current.CancellationToken);
+            await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO payables_payment_run (id, plant, due_by, payment_date, documents, run_by, created_at_us) VALUES (@id, @plant, '2026-11-30', '2026-11-30', 0, 'matrix', 0)",
+                new { id = "matrix-run-" + plant, plant });
+        }
+
+        return new InvoiceState(await ReceiveAsync("PA01"), await ReceiveAsync("PB01")) { Runs = ("matrix-run-PA01", "matrix-run-PB01") };
     }
 
     private static IEnumerable<Call> FlowCalls(FlowState f) =>

@@ -49,7 +49,7 @@ public sealed record SupplierInvoiceReceived(
 /// <param name="Route">The role the exception is routed to: <c>buyer</c>, <c>plant-controller</c>, <c>cost-center-owner</c>, <c>ap-clerk</c>, ….</param>
 /// <param name="Difference">The amount at stake in the company currency: the price difference for a price variance, else the invoice's net amount.</param>
 /// <param name="Reason">Why, in words (each finding).</param>
-/// <param name="CostCenter">The cost center the spend is for (the requisition's cost object, else the invoice's buyer reference), or empty.</param>
+/// <param name="CostCenter">The cost center the spend is for (the requisition's cost object, else the invoice's buyer reference), or <c>unassigned</c>.</param>
 /// <param name="PurchaseOrder">The purchase order the invoice references, if any.</param>
 /// <param name="Buyer">The purchase order's buyer, if any.</param>
 /// <param name="Receipts">Goods receipts and returns of the order (ids).</param>

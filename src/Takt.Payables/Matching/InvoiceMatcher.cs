@@ -32,6 +32,9 @@ internal sealed class InvoiceMatcher(IProcurement procurement, IProduction produ
 {
     private const string Source = "/takt/payables";
 
+    /// <summary>The cost center an exception's flow gets when the invoice names none (the flow needs one; owners of any cost center see it).</summary>
+    public const string UnassignedCostCenter = "unassigned";
+
     public const string InvoiceGrIr = "supplier-invoice-grir";
     public const string CreditNoteGrIr = "supplier-credit-note-grir";
     public const string InvoiceTwoWay = "supplier-invoice-two-way";
@@ -257,7 +260,7 @@ internal sealed class InvoiceMatcher(IProcurement procurement, IProduction produ
                 id, receipt.Id, receipt.Plant, main, string.Join(",", categories), route, reason, findingsJson, Text(difference), receipt.Currency,
                 JsonSerializer.Serialize(erp, PayablesJson.Options), advice is null ? null : JsonSerializer.Serialize(advice, PayablesJson.Options), now.ToUnixMicroseconds());
             var data = JsonSerializer.Serialize(new InvoiceExceptionRaised(id, receipt.Id, receipt.Plant, receipt.Number, order?.Supplier ?? receipt.SupplierName, main, categories, route,
-                new MoneyValue(atRate?.Amount ?? difference, (atRate?.Currency ?? currency).Code), reason, erp.CostCenter, erp.PurchaseOrder, erp.Buyer, erp.Receipts, erp.PriorInvoices), EventJson.Default.InvoiceExceptionRaised);
+                new MoneyValue(atRate?.Amount ?? difference, (atRate?.Currency ?? currency).Code), reason, erp.CostCenter.Length == 0 ? UnassignedCostCenter : erp.CostCenter, erp.PurchaseOrder, erp.Buyer, erp.Receipts, erp.PriorInvoices), EventJson.Default.InvoiceExceptionRaised);
             var objects = new List<ObjectLink> { new("plant", receipt.Plant, "at"), new("supplier-invoice", receipt.Id, "blocked") };
             if (erp.PurchaseOrder is { } po)
                 objects.Add(new ObjectLink("purchase-order", po, "references"));
