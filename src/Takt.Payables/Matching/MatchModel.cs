@@ -182,6 +182,10 @@ public sealed record PaymentProposal(DateOnly DueBy, string? Plant, IReadOnlyLis
 /// <param name="Categories">Exceptions per category (every category found on an exception counts).</param>
 /// <param name="CycleCount">Posted invoices with a goods receipt: the cases of the cycle time.</param>
 /// <param name="CycleP50Hours">Cycle time last goods receipt → invoice posted, median (nearest rank), hours.</param>
+/// <param name="Period">The month received (YYYY-MM) for a row by plant and month; null otherwise.</param>
+/// <param name="Standing"><c>best-in-class</c>, <c>above-average</c> or <c>below-average</c> (<see cref="PayablesBenchmark"/>).</param>
+/// <param name="ExceptionRateVsBestInClass">Exception rate less the best-in-class 10 % (positive: worse).</param>
+/// <param name="TouchlessRateVsBestInClass">Touchless rate less the best-in-class 65 % (negative: worse).</param>
 public sealed record PayablesKpiRow(
     string Key,
     long Invoices,
