@@ -9,6 +9,7 @@ using Spectre.Console;
 using Takt.Integration.Access;
 using Takt.Server;
 using Takt.Store;
+using Takt.Integration.Webhooks;
 using Takt.Wms;
 
 namespace Takt.Cli;
@@ -45,7 +46,14 @@ internal static class OutageDemo
                 {
                     dir = Path.Combine(Path.GetTempPath(), "takt-outage-" + Guid.NewGuid().ToString("N")[..8]);
                     Directory.CreateDirectory(dir);
-                    var settings = new ServerSettings { Database = Path.Combine(dir, "takt.db"), Urls = "http://127.0.0.1:0", MinimumLogLevel = LogLevel.Error, BootstrapAdmin = false };
+                    var settings = new ServerSettings
+                    {
+                        Database = Path.Combine(dir, "takt.db"), Urls = "http://127.0.0.1:0", MinimumLogLevel = LogLevel.Error, BootstrapAdmin = false,
+                        // The simulator refuses 10 % of deliveries and the subscription is ordered, so each refusal holds the
+                        // picks behind it until its retry: retries after 200 ms (not the 2 s default, doubling) keep the
+                        // demo's set-up in seconds while still showing them.
+                        ConfigureServices = services => services.AddSingleton(new WebhookOptions { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2) }),
+                    };
                     app = TaktServer.Build(settings);
                     await TaktServer.PrepareDatabaseAsync(app.Services, settings, ct);
                     await app.StartAsync(ct);
@@ -166,7 +174,13 @@ internal static class OutageDemo
         timeline.Add("2 Re-scheduled", $"disruption {id}, {disruption.GetProperty("affectedOrders")} orders",
             $"{moved.Count} operations moved ({string.Join(", ", moved.GroupBy(m => m.GetProperty("workCenter").GetString()).Select(g => $"{g.Count()} to {g.Key}"))}); " +
             $"{disruption.GetProperty("lateOrders")} late, longest delay {disruption.GetProperty("maxDelayHours")} h; cycle time {disruption.GetProperty("cycleTimeSeconds").GetDouble():0.000} s");
-        var history = await http.GetFromJsonAsync<JsonElement>($"/api/v1/process-log/objects/disruption/{id}?limit=1000", web, ct);
+        // The process log files events under their objects a moment after the commit: wait for the plan's.
+        JsonElement history = default;
+        await WaitAsync(async () =>
+        {
+            history = await http.GetFromJsonAsync<JsonElement>($"/api/v1/process-log/objects/disruption/{id}?limit=1000", web, ct);
+            return history.GetProperty("events").EnumerateArray().Any(e => e.GetProperty("type").GetString() == "takt.planning.plan-committed.v1");
+        }, TimeSpan.FromSeconds(30), ct);
         var plan = history.GetProperty("events").EnumerateArray().FirstOrDefault(e => e.GetProperty("type").GetString() == "takt.planning.plan-committed.v1");
         if (plan.ValueKind == JsonValueKind.Object)
         {
@@ -217,9 +231,26 @@ internal static class OutageDemo
             string.Join(", ", accruals.Select(a => $"{a.GetProperty("category")} {Format(a.GetProperty("amount").GetDecimal())} ({a.GetProperty("status")})")));
 
         // 6. Process log and KPIs.
-        history = await http.GetFromJsonAsync<JsonElement>($"/api/v1/process-log/objects/disruption/{id}?limit=1000", web, ct);
-        var byType = history.GetProperty("events").EnumerateArray().GroupBy(e => e.GetProperty("type").GetString()!).Select(g => $"{g.Key.Replace("takt.", "", StringComparison.Ordinal).Replace(".v1", "", StringComparison.Ordinal)} ×{g.Count()}");
+        // Until the object index has filed everything the steps above committed (two equal reads 300 ms apart).
+        var filed = -1;
+        await WaitAsync(async () =>
+        {
+            await Task.Delay(300, ct);
+            history = await http.GetFromJsonAsync<JsonElement>($"/api/v1/process-log/objects/disruption/{id}?limit=1000", web, ct);
+            var count = history.GetProperty("events").GetArrayLength();
+            var settled = count == filed;
+            filed = count;
+            return settled;
+        }, TimeSpan.FromSeconds(30), ct);
+        var byType = history.GetProperty("events").EnumerateArray().GroupBy(e => e.GetProperty("type").GetString()!).Select(g => $"{Short(g.Key)} ×{g.Count()}");
         timeline.Add("6 Process log", $"disruption {id}", string.Join(", ", byType));
+        var map = await http.GetFromJsonAsync<JsonElement>("/api/v1/process-log/map?objectType=disruption", web, ct);
+        var slowest = map.GetProperty("bottlenecks").EnumerateArray().Take(2)
+            .Select(e => $"{Short(e.GetProperty("from").GetString()!)} → {Short(e.GetProperty("to").GetString()!)} median {e.GetProperty("medianSeconds").GetDouble():0.###} s");
+        var picture = Path.Combine(Path.GetTempPath(), $"takt-outage-map-{id}.svg");
+        await File.WriteAllTextAsync(picture, await http.GetStringAsync("/api/v1/process-log/map?objectType=disruption&format=svg", ct), ct);
+        timeline.Add("6 Process map", $"{map.GetProperty("activities").GetArrayLength()} activities, {map.GetProperty("edges").GetArrayLength()} transitions",
+            $"slowest: {string.Join("; ", slowest)}; picture: {picture}");
         var kpisAfter = await KpisAsync(http, ct);
         timeline.Add("6 KPIs after", "", kpisAfter.Text);
 
@@ -278,6 +309,8 @@ internal static class OutageDemo
 
     private static bool Has(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
+
+    private static string Short(string activity) => activity.Replace("takt.", "", StringComparison.Ordinal).Replace(".v1", "", StringComparison.Ordinal);
 
     private static string Format(decimal value) => value.ToString("#,##0.##", CultureInfo.InvariantCulture);
 }

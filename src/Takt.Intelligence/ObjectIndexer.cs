@@ -32,9 +32,8 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
     public static async Task<int> IndexOnceAsync(StoreSession session, CancellationToken ct)
     {
         var position = await PositionAsync(session.Read(PositionSql), ct);
-        var visible = SettledReads.Condition(session.Engine);
         var links = new List<(long Seq, string Activity, long OccurredAtUs, string? Plant, ObjectLink[] Objects)>();
-        await using (var reader = await session.Read($"SELECT seq, type, occurred_at_us, plant, objects FROM intel_event WHERE seq > $1{visible} ORDER BY seq LIMIT $2", position, (long)MaxEvents).ExecuteReaderAsync(ct))
+        await using (var reader = await session.Read($"SELECT seq, type, occurred_at_us, plant, objects FROM intel_event WHERE seq > $1 ORDER BY seq LIMIT $2", position, (long)MaxEvents).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {

@@ -12,6 +12,8 @@ internal sealed class PlantActivityProjection : IOutboxSubscriber
 {
     public string Name => "intelligence.plant-activity";
 
+    public IReadOnlyCollection<string> Types { get; } = [EventTypes.JournalEntryPosted];
+
     public bool Accepts(OutboxMessage message) => message.Type == EventTypes.JournalEntryPosted;
 
     public Task HandleAsync(StoreTransaction transaction, OutboxMessage message, CancellationToken ct) =>

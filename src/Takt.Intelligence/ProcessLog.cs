@@ -11,7 +11,7 @@ internal sealed class ProcessLog : IIntelligence
     {
         var id = ProcessEventId.New(transaction.Clock);
         // The objects go with the event (OCEL relationships); ObjectIndexer files them under each object.
-        transaction.Stage(
+        transaction.StageLogAppend(
             "INSERT INTO intel_event (id, type, source, source_id, plant, occurred_at_us, recorded_at_us, commit_id, journal_entries, data, objects) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             id.ToString(), draft.Type, draft.Source, draft.SourceId, draft.Plant, draft.OccurredAt.ToUnixMicroseconds(),
             transaction.Clock.GetUtcNow().ToUnixMicroseconds(), transaction.CommitId, draft.JournalEntries, draft.Data,

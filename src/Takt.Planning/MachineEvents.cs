@@ -98,6 +98,8 @@ internal sealed class Replanner(IServiceProvider services) : IOutboxSubscriber
 
     public string Name => "planning.replan";
 
+    public IReadOnlyCollection<string> Types { get; } = [EventTypes.MachineDown, EventTypes.MachineUp];
+
     public bool Accepts(OutboxMessage message) => message.Type is EventTypes.MachineDown or EventTypes.MachineUp;
 
     public async Task HandleAsync(StoreTransaction transaction, OutboxMessage message, CancellationToken ct)

@@ -22,6 +22,13 @@ public interface IOutboxSubscriber
     /// <summary>Stable name: the key of the subscriber's position and of its failed deliveries.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// The event types this subscriber takes, when it can name them: the dispatcher then reads only messages of
+    /// those types and moves past the others without reading them. Null (the default): every message is read and
+    /// <see cref="Accepts"/> decides. <see cref="Accepts"/> is asked in either case.
+    /// </summary>
+    IReadOnlyCollection<string>? Types => null;
+
     bool Accepts(OutboxMessage message);
 
     Task HandleAsync(StoreTransaction transaction, OutboxMessage message, CancellationToken ct);
@@ -76,7 +83,7 @@ public sealed class Outbox(IEnumerable<IOutboxSubscriber> subscribers, OutboxSig
 
     public void Enqueue(StoreTransaction transaction, OutboxMessage message)
     {
-        transaction.Stage(
+        transaction.StageLogAppend(
             "INSERT INTO store_outbox_message (id, type, source, subject, plant, time_us, data, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             message.Id, message.Type, message.Source, message.Subject, message.Plant, message.Time.ToUnixMicroseconds(), message.Data,
             transaction.Clock.GetUtcNow().ToUnixMicroseconds());

@@ -71,27 +71,28 @@ public sealed partial class OutboxDispatcher(
         // The next messages are read before the write lock is taken (on SQLite it is the intake writer's lock
         // too) and kept if the position is still where it was once the lock is held, as it is unless another
         // node (PostgreSQL) or a replay moved it meanwhile.
+        var types = subscriber.Types is { Count: > 0 } declared ? declared : null;
         var known = await session.Read(CursorSql, subscriber.Name).ExecuteScalarAsync(ct) is { } at and not DBNull
             ? Convert.ToInt64(at, System.Globalization.CultureInfo.InvariantCulture)
             : (long?)null;
-        var early = known is { } from ? await ReadAsync(session.Read(ReadSql(session.Engine), from, (long)options.BatchSize), ct) : null;
-        if (early is { Count: 0 })
+        var early = known is { } from ? await ReadSpanAsync(session.Engine, (sql, args) => session.Read(sql, args), from, types, ct) : null;
+        if (early is { Reached: null })
             return 0;
 
-        List<Logged> batch;
+        Span span;
         List<Logged> accepted;
         await using (var tx = await session.BeginAsync(ct))
         {
             if (await PositionAsync(tx, subscriber.Name, ct) is not { } position)
                 return 0; // another node holds this subscriber
-            batch = position == known && early is not null ? early : await ReadAsync(tx.Command(ReadSql(tx.Engine), position, (long)options.BatchSize), ct);
-            if (batch.Count == 0)
+            span = position == known && early is not null ? early : await ReadSpanAsync(tx.Engine, tx.Command, position, types, ct);
+            if (span.Reached is not { } reached)
             {
                 await tx.CommitAsync(ct, recordCommit: false); // keeps a new subscriber's position row
                 return 0;
             }
 
-            accepted = [.. batch.Where(m => subscriber.Accepts(m.Message))];
+            accepted = [.. span.Messages.Where(m => subscriber.Accepts(m.Message))];
             try
             {
                 using var activity = Activity.StartActivity("outbox.dispatch");
@@ -99,10 +100,10 @@ public sealed partial class OutboxDispatcher(
                 activity?.SetTag("takt.outbox.count", accepted.Count);
                 if (accepted.Count > 0)
                     await subscriber.HandleBatchAsync(tx, [.. accepted.Select(m => m.Message)], ct);
-                Advance(tx, subscriber.Name, batch[^1].Seq);
+                Advance(tx, subscriber.Name, reached);
                 await tx.CommitAsync(ct, recordCommit: false);
                 Delivered.Add(accepted.Count);
-                return batch.Count;
+                return span.Passed;
             }
             catch (Exception ex) when (accepted.Count > 0 && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
             {
@@ -111,7 +112,7 @@ public sealed partial class OutboxDispatcher(
         }
 
         // The batch failed: one message at a time, so the failing ones get a retry row and the others go through.
-        foreach (var logged in batch)
+        foreach (var logged in span.Messages)
         {
             await using var tx = await session.BeginAsync(ct);
             if (await PositionAsync(tx, subscriber.Name, ct) is not { } position || position >= logged.Seq)
@@ -136,8 +137,56 @@ public sealed partial class OutboxDispatcher(
             await tx.CommitAsync(ct, recordCommit: false);
         }
 
-        return batch.Count;
+        // Past the messages of other types after the last one read.
+        await using (var tx = await session.BeginAsync(ct))
+        {
+            if (await PositionAsync(tx, subscriber.Name, ct) is { } position && position < span.Reached!.Value)
+            {
+                Advance(tx, subscriber.Name, span.Reached.Value);
+                await tx.CommitAsync(ct, recordCommit: false);
+            }
+        }
+
+        return span.Passed;
     }
+
+    /// <summary>
+    /// What a subscriber reads from a position: its messages, the position it reaches by handling them (null:
+    /// nothing after the position) and how many positions that passes.
+    /// </summary>
+    private sealed record Span(List<Logged> Messages, long? Reached, int Passed);
+
+    /// <summary>
+    /// The next batch after <paramref name="position"/>. A subscriber that declares its types reads only messages of
+    /// those types, within the next <see cref="ScanWindow"/> positions, and reaches the end of that window when they
+    /// are fewer than a batch: messages of other types are passed over without being read. The window's end is read
+    /// first, so a message committed meanwhile lies beyond it (logs are appended in commit order,
+    /// <see cref="StoreTransaction.StageLogAppend"/>).
+    /// </summary>
+    private async Task<Span> ReadSpanAsync(
+        StoreEngine engine, Func<string, object?[], System.Data.Common.DbCommand> command, long position, IReadOnlyCollection<string>? types, CancellationToken ct)
+    {
+        if (types is null)
+        {
+            var all = await ReadAsync(command(ReadSql, [position, (long)options.BatchSize]), ct);
+            return new Span(all, all.Count == 0 ? null : all[^1].Seq, all.Count);
+        }
+
+        if (await command(WindowEndSql, [position, (long)options.BatchSize * ScanWindow]).ExecuteScalarAsync(ct) is not { } end || end is DBNull)
+            return new Span([], null, 0);
+        var windowEnd = Convert.ToInt64(end, System.Globalization.CultureInfo.InvariantCulture);
+        var (condition, value) = SqlList.In(engine, "m.type", types, 3);
+        var messages = await ReadAsync(command(
+            $"SELECT {MessageColumns} FROM store_outbox_message m WHERE m.seq > $1 AND m.seq <= $2 AND {condition} ORDER BY m.seq LIMIT $4",
+            [position, windowEnd, value, (long)options.BatchSize]), ct);
+        var reached = messages.Count == options.BatchSize ? messages[^1].Seq : windowEnd;
+        return new Span(messages, reached, (int)Math.Min(reached - position, int.MaxValue));
+    }
+
+    /// <summary>How many batches' worth of positions a subscriber with declared types looks through per turn.</summary>
+    private const int ScanWindow = 20;
+
+    private const string WindowEndSql = "SELECT MAX(seq) FROM (SELECT seq FROM store_outbox_message WHERE seq > $1 ORDER BY seq LIMIT $2) w";
 
     /// <summary>The subscriber's position (created at 0 for a new subscriber: it reads the whole log), or null when another node holds it.</summary>
     private async Task<long?> PositionAsync(StoreTransaction tx, string subscriber, CancellationToken ct)
@@ -164,11 +213,10 @@ public sealed partial class OutboxDispatcher(
     }
 
     /// <summary>
-    /// Messages after position $1, at most $2. PostgreSQL: only those written by transactions older than every
-    /// running one, so a sequence number drawn by a transaction that commits later is never skipped.
+    /// Messages after position $1, at most $2. What a reader sees of the log is a prefix (appends are in commit
+    /// order), so nothing it passes can appear later.
     /// </summary>
-    private static string ReadSql(StoreEngine engine) =>
-        $"SELECT {MessageColumns} FROM store_outbox_message m WHERE m.seq > $1{SettledReads.Condition(engine, "m.tx")} ORDER BY m.seq LIMIT $2";
+    private const string ReadSql = $"SELECT {MessageColumns} FROM store_outbox_message m WHERE m.seq > $1 ORDER BY m.seq LIMIT $2";
 
     private const string CursorSql = "SELECT position FROM store_outbox_cursor WHERE subscriber = $1";
 

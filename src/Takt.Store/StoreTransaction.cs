@@ -11,6 +11,7 @@ namespace Takt.Store;
 public sealed class StoreTransaction : IAsyncDisposable
 {
     private readonly List<(string Sql, object?[] Args)> staged = [];
+    private readonly List<(string Sql, object?[] Args)> logAppends = [];
     private readonly List<Action> afterCommit = [];
     private readonly Dictionary<string, Dictionary<string, (object?[] Key, long[] Amounts)>> totals = new(StringComparer.Ordinal);
     private bool completed;
@@ -44,6 +45,22 @@ public sealed class StoreTransaction : IAsyncDisposable
     /// Stages a write with positional parameters <c>$1</c>, <c>$2</c>, … (the same text runs on both engines).
     /// </summary>
     public void Stage(string sql, params object?[] args) => staged.Add((sql, args));
+
+    /// <summary>
+    /// Stages an append to a log that readers follow by sequence number from a position (the outbox, the process
+    /// log). These run at commit, after every other write. On PostgreSQL they run under one transaction-scoped
+    /// advisory lock, released only once the commit is visible, so sequence numbers are drawn in commit order and
+    /// what a reader sees of a log is always a prefix (less rolled-back gaps): having seen 11, it can never later
+    /// see 10 appear, and may move its position past 11. Without the lock a transaction could draw 10, another
+    /// draw and commit 11, and the first commit after a reader had moved past 11. (Reading only rows of
+    /// transactions older than <c>pg_snapshot_xmin</c>, as Takt did before, does not prevent that: transaction
+    /// ids are taken at a transaction's first write, not when it draws its number.) Nothing waits on a row lock
+    /// once this lock is held, so it cannot deadlock. On SQLite the single writer already orders commits.
+    /// </summary>
+    public void StageLogAppend(string sql, params object?[] args) => logAppends.Add((sql, args));
+
+    /// <summary>The advisory lock key that orders log appends on PostgreSQL ("takt-log" in ASCII).</summary>
+    internal const long LogAppendLock = 0x74616b742d6c6f67;
 
     /// <summary>
     /// Adds amounts to a totals row once per key and transaction, however many postings touch it: a batch of
@@ -83,7 +100,9 @@ public sealed class StoreTransaction : IAsyncDisposable
     /// plain INSERTs of one text become multi-row INSERTs, which write far fewer statements per event. A staged
     /// statement must therefore not depend on a statement of another text staged after that one's first use.
     /// </summary>
-    public async Task FlushAsync(CancellationToken ct)
+    public Task FlushAsync(CancellationToken ct) => FlushAsync(atCommit: false, ct);
+
+    private async Task FlushAsync(bool atCommit, CancellationToken ct)
     {
         foreach (var (sql, rows) in totals)
         {
@@ -92,6 +111,15 @@ public sealed class StoreTransaction : IAsyncDisposable
         }
 
         totals.Clear();
+        if (atCommit && logAppends.Count > 0)
+        {
+            // Last, after the totals' upserts (which take row locks): see StageLogAppend.
+            if (Engine == StoreEngine.Postgres)
+                staged.Add(("SELECT pg_advisory_xact_lock($1)", [LogAppendLock]));
+            staged.AddRange(logAppends);
+            logAppends.Clear();
+        }
+
         if (staged.Count == 0)
             return;
         if (Engine == StoreEngine.Postgres)
@@ -178,7 +206,7 @@ public sealed class StoreTransaction : IAsyncDisposable
         var committedAt = Clock.GetUtcNow();
         if (recordCommit)
             Stage("INSERT INTO store_commit (id, committed_at_us) VALUES ($1, $2)", CommitId, committedAt.ToUnixMicroseconds());
-        await FlushAsync(ct);
+        await FlushAsync(atCommit: true, ct);
         await Transaction.CommitAsync(ct);
         completed = true;
         ReleaseGate();
@@ -193,6 +221,7 @@ public sealed class StoreTransaction : IAsyncDisposable
             return;
         completed = true;
         staged.Clear();
+        logAppends.Clear();
         totals.Clear();
         try
         {

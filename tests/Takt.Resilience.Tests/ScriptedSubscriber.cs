@@ -15,7 +15,7 @@ namespace Takt.Resilience.Tests;
 /// dispatcher's transaction (<c>test_outbox_effect</c>), so a row exists only for a delivery that committed;
 /// the call counts here also include calls whose transaction rolled back.
 /// </summary>
-internal sealed class ScriptedSubscriber(string name) : IOutboxSubscriber
+internal sealed class ScriptedSubscriber(string name, bool declaresTypes) : IOutboxSubscriber
 {
     public const string EffectTable = "test_outbox_effect";
 
@@ -25,6 +25,9 @@ internal sealed class ScriptedSubscriber(string name) : IOutboxSubscriber
     private readonly ConcurrentDictionary<string, int> calls = new(StringComparer.Ordinal);
 
     public string Name => name;
+
+    /// <summary>Declared (the dispatcher then reads only these and passes over the rest) or not (it reads all).</summary>
+    public IReadOnlyCollection<string>? Types => declaresTypes ? [EventTypes.JournalEntryPosted] : null;
 
     public bool Accepts(OutboxMessage message) => message.Type == EventTypes.JournalEntryPosted;
 
@@ -59,16 +62,17 @@ internal sealed class ScriptedSubscriber(string name) : IOutboxSubscriber
 }
 
 /// <summary>
-/// A server with two scripted subscribers beside the built-in ones and a fast retry schedule: 50 ms base delay,
+/// A server with two scripted subscribers beside the built-in ones (the flaky one declares its type, the steady one
+/// reads every message) and a fast retry schedule: 50 ms base delay,
 /// 3 attempts before a delivery is dead.
 /// </summary>
 public abstract class ScriptedOutboxHost(string engine) : HostFixture(engine)
 {
     public const int MaxAttempts = 3;
 
-    internal ScriptedSubscriber Flaky { get; } = new("test.flaky");
+    internal ScriptedSubscriber Flaky { get; } = new("test.flaky", declaresTypes: true);
 
-    internal ScriptedSubscriber Steady { get; } = new("test.steady");
+    internal ScriptedSubscriber Steady { get; } = new("test.steady", declaresTypes: false);
 
     protected override void Configure(ServerSettings settings)
     {

@@ -140,9 +140,8 @@ public sealed partial class WebhookWorker(
 
         var position = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "SELECT position FROM store_outbox_cursor WHERE subscriber = @subscriber", new { subscriber = target.Subscriber }, cancellationToken: ct)) ?? 0;
-        var visible = SettledReads.Condition(store.Engine);
         var batch = (await connection.QueryAsync<(long Seq, string Id, string Type, string Source, string? Subject, string? Plant, long TimeUs, string Data)>(new CommandDefinition(
-                $"SELECT seq, id, type, source, subject, plant, time_us, data FROM store_outbox_message WHERE seq > @position{(upTo is null ? "" : " AND seq <= @upTo")}{visible} ORDER BY seq LIMIT @limit",
+                $"SELECT seq, id, type, source, subject, plant, time_us, data FROM store_outbox_message WHERE seq > @position{(upTo is null ? "" : " AND seq <= @upTo")} ORDER BY seq LIMIT @limit",
                 new { position, upTo, limit = options.BatchSize }, cancellationToken: ct)))
             .Select(r => new Logged(r.Seq, new OutboxMessage(r.Id, r.Type, r.Source, r.Subject, r.Plant, Instants.FromUnixMicroseconds(r.TimeUs), r.Data)))
             .ToList();

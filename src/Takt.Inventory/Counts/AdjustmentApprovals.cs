@@ -25,6 +25,8 @@ internal sealed class AdjustmentApprovals(IServiceProvider services) : IOutboxSu
 
     public string Name => "inventory.adjustment-approvals";
 
+    public IReadOnlyCollection<string> Types { get; } = [EventTypes.OrchestrationSignal];
+
     public bool Accepts(OutboxMessage message) => message.Type == EventTypes.OrchestrationSignal;
 
     public async Task HandleAsync(StoreTransaction transaction, OutboxMessage message, CancellationToken ct)

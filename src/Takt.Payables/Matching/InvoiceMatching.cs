@@ -295,6 +295,8 @@ internal sealed class GoodsReceiptRematch(IServiceProvider services) : IOutboxSu
 
     public string Name => "payables.goods-receipt-rematch";
 
+    public IReadOnlyCollection<string> Types { get; } = [EventTypes.GoodsReceived];
+
     public bool Accepts(OutboxMessage message) => message.Type == EventTypes.GoodsReceived;
 
     public async Task HandleAsync(StoreTransaction transaction, OutboxMessage message, CancellationToken ct)
