@@ -149,6 +149,8 @@ internal sealed class ExceptionFlowOutcomes(IServiceProvider services) : IOutbox
 
     public string Name => "payables.exception-flow-outcomes";
 
+    public IReadOnlyCollection<string> Types { get; } = [EventTypes.OrchestrationSignal];
+
     public bool Accepts(OutboxMessage message) => message.Type == EventTypes.OrchestrationSignal;
 
     public async Task HandleAsync(StoreTransaction transaction, OutboxMessage message, CancellationToken ct)
