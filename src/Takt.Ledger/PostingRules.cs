@@ -124,6 +124,29 @@ public sealed class PostingRules
 
     public bool AccountExists(string account) => accounts.Contains(account);
 
+    /// <summary>
+    /// The company-currency balance (debit − credit) a prepared entry puts on the control accounts of a subledger
+    /// (<c>payables</c>, <c>procurement</c>, …): what that subledger must record to stay reconciled. Zero when the entry
+    /// touches none of them; null when the entry has no company-currency side (built by hand).
+    /// </summary>
+    public decimal? ControlBalance(PreparedEntry entry, string subledger)
+    {
+        if (entry.Local is not { } local || !Companies.TryGetValue(entry.Draft.Company, out var books))
+            return null;
+        var e4 = 0L;
+        for (var i = 0; i < entry.Lines.Count; i++)
+        {
+            if (books.Accounts.TryGetValue(entry.Lines[i].Account, out var account) && account.Control == subledger)
+                e4 = checked(e4 + local.DebitE4[i] - local.CreditE4[i]);
+        }
+
+        return Fixed.FromE4(e4);
+    }
+
+    /// <summary>An amount in another currency at the rate valid on a date; null when no rate is recorded.</summary>
+    public Money? Convert(Money amount, Currency to, DateOnly date) =>
+        Rate(amount.Currency, to, date) is { } rate ? new Money(amount.Amount * rate, to).RoundToMinorUnits() : null;
+
     /// <summary>The rate from a currency to another valid on a date (the latest that started on or before it).</summary>
     internal decimal? Rate(Currency from, Currency to, DateOnly date)
     {

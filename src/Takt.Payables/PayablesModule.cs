@@ -26,6 +26,9 @@ public static class PayablesModule
             .AddSingleton<Matching.InvoiceMatcher>()
             .AddSingleton<IInvoiceMatching, InvoiceMatching>()
             .AddSingleton<IOutboxSubscriber, GoodsReceiptRematch>()
+            .AddSingleton<ExceptionDecisions>()
+            .AddSingleton<IOutboxSubscriber, ExceptionFlowOutcomes>()
+            .AddSingleton<Payments.IPaymentRuns, Payments.PaymentRuns>()
             .AddSingleton<IPayables, InvoiceIntake>()
             .TryAddInvoiceExceptionAdvisor();
 
@@ -100,11 +103,61 @@ public static class PayablesModule
             .WithSummary("What is due for payment by a date: posted invoices and credit notes with their due dates (payment terms), totals per supplier, and the blocked invoices with their reason. No bank file.")
             .Produces<PaymentProposal>(200)
             .ProducesProblem(400);
-        api.MapGet("/payables/kpis", async (IInvoiceMatching matching, TaktStore store, string? plant, CancellationToken ct) =>
-                Results.Ok(await matching.KpisAsync(store, plant, ct)))
+        api.MapGet("/payables/kpis", async (IInvoiceMatching matching, TaktStore store, string? plant, string? period, CancellationToken ct) =>
+                period is not null && !DateOnly.TryParseExact(period + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _)
+                    ? Answer(Problem.Malformed([new Violation("/query/period", "payables.period-format", "period is a month: YYYY-MM.")]))
+                    : Results.Ok(await matching.KpisAsync(store, plant, ct, period)))
             .WithName("GetPayablesKpis")
-            .WithSummary("Invoice exception rate, touchless rate, exception categories and cycle time goods receipt → invoice posted, by plant and by supplier (DESIGN §5).")
-            .Produces<PayablesKpis>(200);
+            .WithSummary("Invoice exception rate, touchless rate, exception categories and cycle time goods receipt → invoice posted, by plant, by supplier and by plant and month received (DESIGN §5), " +
+                "each with where it stands against best in class (10 % exceptions, 65 % touchless) and the average (23 %, 24 %). period=YYYY-MM keeps one month.")
+            .Produces<PayablesKpis>(200)
+            .ProducesProblem(400);
+        api.MapPost("/payables/invoices/{id}/duplicate-decision", async (ExceptionDecisions decisions, IInvoiceMatching matching, TaktStore store, TimeProvider clock, string id, DuplicateDecision body, CancellationToken ct) =>
+            {
+                await using (var session = await store.OpenSessionAsync(clock, ct))
+                {
+                    await using var tx = await session.BeginAsync(ct);
+                    if (await decisions.DecideDuplicateAsync(tx, id, body, ct) is { } problem)
+                        return Answer(problem);
+                    await tx.CommitAsync(ct);
+                }
+
+                return Results.Ok((await matching.MatchViewAsync(store, id, ct))!);
+            })
+            .WithName("DecideDuplicateInvoice")
+            .WithSummary("Decide on an invoice flagged as a (suspected) duplicate: duplicate rejects it (never posted or paid; takt.payables.invoice-rejected.v1); " +
+                "not-duplicate clears the flag and matches it again (posted, or still an exception for its other findings). A posted or rejected invoice answers 409.")
+            .Produces<InvoiceMatchView>(200)
+            .ProducesProblem(404)
+            .ProducesProblem(409)
+            .ProducesProblem(422);
+        api.MapPost("/payables/payment-runs", async (HttpContext http, Payments.IPaymentRuns runs, TaktStore store, string? plant, Payments.PaymentRunRequest body, CancellationToken ct) =>
+            {
+                if (string.IsNullOrWhiteSpace(plant))
+                    return Answer(Problem.Malformed([new Violation("/plant", "payables.plant-required", "Name the plant to pay for: ?plant=PA01.")]));
+                var (run, problem) = await runs.RunAsync(store, plant, body, http.Features.Get<AccessDecision>()?.Client?.ClientId, ct);
+                return problem is not null ? Answer(problem) : Results.Created($"/api/v1/payables/payment-runs/{run!.Id}", run);
+            })
+            .WithName("RunPayments")
+            .WithSummary("Pay what is due at a plant by a date (or exactly the listed invoices and credit notes): each document is marked paid and accounts payable is debited against the bank, " +
+                "one journal entry per currency, with takt.payables.payment-run-completed.v1, in one transaction. A document already paid answers 409; blocked, rejected or not yet due ones 422; nothing changes then. No bank file.")
+            .Produces<Payments.PaymentRunView>(201)
+            .ProducesProblem(400)
+            .ProducesProblem(409)
+            .ProducesProblem(422);
+        api.MapGet("/payables/payment-runs", async (Payments.IPaymentRuns runs, TaktStore store, string? plant, int? limit, CancellationToken ct) =>
+                Results.Ok(await runs.RunsAsync(store, plant, Math.Clamp(limit ?? 50, 1, 500), ct)))
+            .WithName("ListPaymentRuns")
+            .WithSummary("Payment runs, newest first, with the documents they paid and their journal entries.")
+            .Produces<IReadOnlyList<Payments.PaymentRunView>>(200);
+        api.MapGet("/payables/payment-runs/{id}", async (Payments.IPaymentRuns runs, TaktStore store, string id, CancellationToken ct) =>
+                await runs.RunViewAsync(store, id, ct) is { } run
+                    ? Results.Ok(run)
+                    : Answer(Problem.NotFound(new Violation("/id", "payment-run.unknown", $"Payment run '{id}' does not exist."))))
+            .WithName("GetPaymentRun")
+            .WithSummary("One payment run: the documents it paid, totals per supplier and currency, its journal entries.")
+            .Produces<Payments.PaymentRunView>(200)
+            .ProducesProblem(404);
         api.MapGet("/payables/tolerances", async (IInvoiceMatching matching, TaktStore store, CancellationToken ct) => Results.Ok(await matching.TolerancesAsync(store, ct)))
             .WithName("ListInvoiceTolerances")
             .WithSummary("Matching tolerances per supplier and spend category (* for any) and whether the match is three-way or two-way.")

@@ -224,5 +224,11 @@ public static class ApiAccess
         ["GetPayablesKpis"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["ListInvoiceTolerances"] = new(Scopes.PayablesRead, PlantBinding.AllPlants),
         ["SetInvoiceTolerance"] = new(Scopes.PayablesWrite, PlantBinding.AllPlants),
+        // Payables: acting on exceptions and paying (issue 9 phase 3). A payment run is per plant (query); a duplicate
+        // decision is a company-wide AP operation like re-matching.
+        ["DecideDuplicateInvoice"] = new(Scopes.PayablesWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["RunPayments"] = new(Scopes.PayablesWrite, PlantBinding.Query, IdempotencyKey: true),
+        ["ListPaymentRuns"] = new(Scopes.PayablesRead, PlantBinding.Query),
+        ["GetPaymentRun"] = new(Scopes.PayablesRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Payables.Payments.PaymentRunView)?.Plant),
     };
 }

@@ -45,6 +45,8 @@ public static class DemoPayables
                     (p, "invoice-price-variance-gain", "*", "160000", InvoicePriceVariance),
                     (p, "input-tax", "*", InputTax, "160000"),
                     (p, "input-tax-reversal", "*", "160000", InputTax),
+                    (p, "supplier-payment", "*", "160000", "100000"),
+                    (p, "supplier-payment-credit-note", "*", "100000", "160000"),
                 })],
                 []), ct);
             await tx.ExecuteAsync("INSERT INTO payables_tax_rate (plant, category, percent) VALUES ($1, 'S', '19'), ($2, 'S', '21')", ct, DemoData.PlantA, DemoData.PlantB);
@@ -59,6 +61,7 @@ public static class DemoPayables
                  {
                      new("pia.ap", "ap-clerk", DemoData.PlantA), new("otto.owner", "cost-center-owner", DemoData.PlantA, "CC-4100"),
                      new("otto.owner", "cost-center-owner", DemoData.PlantA), new("rene.buyer", "buyer", DemoData.PlantB), new("vera.controller", "plant-controller", DemoData.PlantB),
+                     new("sonja.ap", "ap-supervisor", DemoData.PlantA),
                  })
         {
             Check(await flows.AssignRoleAsync(store, person, ct));
@@ -68,7 +71,11 @@ public static class DemoPayables
             await InvoicesAsync(services, ct);
     }
 
-    /// <summary>Plant A's invoices: two matched and posted, a price variance, a missing receipt and a missing PO.</summary>
+    /// <summary>
+    /// Plant A's invoices: a price variance, a missing receipt and a missing PO among seventeen, the rest matched and
+    /// posted touchless: 3 of 17 exceptions (17.6 %) and 82.4 % touchless put Plant A above the average (23 %, 24 %) but
+    /// short of best in class on exceptions (10 %), which <c>takt kpi payables</c> and the KPI API show.
+    /// </summary>
     private static async Task InvoicesAsync(IServiceProvider services, CancellationToken ct)
     {
         var store = services.GetRequiredService<TaktStore>();
@@ -110,6 +117,15 @@ public static class DemoPayables
         var early = await OrderAsync("SUP-200", "RM-3003", 1_000m, 4.05m, 0m);
         await SendAsync(InvoiceSamples.ForOrder("HB-88131", today, early.Number, [new(1, "RM-3003", 1_000m, "H87", 4.05m)], hridele.Item1, hridele.Item2, buyerReference: "CC-4100"));
         await SendAsync(InvoiceSamples.ForOrder("MEI-2026-0425", today, null, [new(1, "RM-3002", 10m, "H87", 13.00m)], meier.Item1, meier.Item2, buyerReference: "CC-4100"));
+        // Twelve routine deliveries, invoiced as ordered and received: touchless. Quantities differ, so amounts do too
+        // (the same supplier and amount within a week would be a suspected duplicate).
+        for (var i = 0; i < 12; i++)
+        {
+            var (supplier, item, price, seller) = i % 2 == 0 ? ("SUP-100", "RM-3002", 12.90m, meier) : ("SUP-200", "RM-3003", 4.05m, hridele);
+            var quantity = 21m + (i * 6m);
+            var routine = await OrderAsync(supplier, item, quantity, price, quantity);
+            await SendAsync(InvoiceSamples.ForOrder($"{(i % 2 == 0 ? "MEI" : "HB")}-R{i + 1:00}", today, routine.Number, [new(1, item, quantity, "H87", price)], seller.Item1, seller.Item2, buyerReference: "CC-4100"));
+        }
     }
 
     private static T Check<T>(Outcome<T> outcome) => outcome.IsRejected

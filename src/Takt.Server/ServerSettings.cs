@@ -29,6 +29,12 @@ public sealed class ServerSettings
     /// </summary>
     public bool DemoInvoices { get; set; }
 
+    /// <summary>
+    /// Train the cold-start invoice exception model at start when none is registered (always with <see cref="DemoInvoices"/>),
+    /// so payables' exceptions get the AI service's advice from the first one. Off: advice starts once a model is trained.
+    /// </summary>
+    public bool TrainInvoiceAdvisor { get; set; }
+
     /// <summary>Demo production orders per plant.</summary>
     public int DemoOrdersPerPlant { get; set; } = 12;
 

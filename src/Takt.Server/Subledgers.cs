@@ -8,10 +8,10 @@ namespace Takt.Server;
 
 /// <summary>
 /// What the close reads from the operational modules, through their public interfaces: stock value (inventory), WIP
-/// of orders (production). Procurement (GR/IR) and payables (AP) are not composed into this build yet, so their
-/// reconciliations report "not applicable" rather than a number.
+/// of orders (production), open AP items (payables: posted documents less payments, company currency). Procurement
+/// (GR/IR) is not composed yet, so its reconciliation reports "not applicable" rather than a number.
 /// </summary>
-public sealed class Subledgers(IMasterData masterData, IInventory inventory, IProduction production, TimeProvider clock) : ISubledgers
+public sealed class Subledgers(IMasterData masterData, IInventory inventory, IProduction production, Takt.Payables.Payments.IPaymentRuns payables, TimeProvider clock) : ISubledgers
 {
     private const int AllOrders = 1_000_000;
 
@@ -21,12 +21,13 @@ public sealed class Subledgers(IMasterData masterData, IInventory inventory, IPr
         var stock = (await inventory.StockAsync(store, null, ct)).Where(s => plants.Contains(s.Plant)).Sum(s => s.Value);
         // Every order's WIP: open orders carry it; nothing settles an order to zero yet, so closed ones count too.
         var wip = (await production.OrdersAsync(store, null, AllOrders, ct)).Where(o => plants.Contains(o.Plant)).Sum(o => o.Wip);
+        var (ap, openDocuments) = await payables.OpenItemsAsync(store, plants, ct);
         return
         [
             new SubledgerTotal("inventory", "Inventory valuation (stock at standard)", stock),
             new SubledgerTotal("production", "WIP of production orders", wip),
             new SubledgerTotal("procurement", "GR/IR open items", null, "Not applicable: no procurement module in this build, so there are no GR/IR open items to list."),
-            new SubledgerTotal("payables", "Open AP items", null, "Not applicable: no payables module in this build, so there are no open AP items to list."),
+            new SubledgerTotal("payables", $"Open AP items ({openDocuments} unpaid documents, as a control balance)", ap),
         ];
     }
 

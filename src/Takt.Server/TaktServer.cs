@@ -77,7 +77,7 @@ public static class TaktServer
         services.AddOrchestration(settings.Orchestration);
         services.AddProcurement(settings.Procurement);
         services.AddSingleton<ISubledgers, Subledgers>();
-        services.AddPayables(settings.Payables);
+        services.AddSingleton<Takt.Payables.Matching.IInvoiceExceptionAdvisor, AssistInvoiceAdvisor>().AddPayables(settings.Payables);
         services.AddPlanning(settings.Planning);
         services.AddAssist(settings.Assist);
         services.AddAccess(settings.Access, settings.Clock);
@@ -176,6 +176,8 @@ public static class TaktServer
         await Migrations.ApplyAsync(store, Schemas, ct);
         await OrchestrationModule.EnsureBuiltInsAsync(services, ct);
         await ProcurementModule.EnsureStandardsAsync(services, ct);
+        if (settings.DemoInvoices || settings.TrainInvoiceAdvisor)
+            await AssistInvoiceAdvisor.TrainAsync(services, ct); // the cold start, before any invoice: never inside an intake transaction
         if (settings.SeedDemo && await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct))
         {
             await DemoFlows.SeedAsync(services, ct);

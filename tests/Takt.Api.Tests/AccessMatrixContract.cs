@@ -51,7 +51,27 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     private sealed record ProcurementState(string RequisitionPa01, string RequisitionPb01, string ToOrder, string OrderPa01, string OrderPb01, string Receipt);
 
     /// <summary>Supplier invoices received before the refused calls run, one per plant.</summary>
-    private sealed record InvoiceState(string Pa01, string Pb01);
+    private sealed record InvoiceState(string Pa01, string Pb01)
+    {
+        /// <summary>A payment run of each plant (issue 9 phase 3).</summary>
+        public (string Pa01, string Pb01) Runs { get; init; } = ("r1", "r2");
+
+        /// <summary>Posted invoices each allowed payment run pays (one per run), per plant, and flagged duplicates each allowed decision rejects.</summary>
+        public Queue<string> PayablePa01 { get; init; } = new(["p1"]);
+
+        public Queue<string> PayablePb01 { get; init; } = new(["p2"]);
+
+        public Queue<string> Duplicates { get; init; } = new(["d1"]);
+    }
+
+    /// <summary>Sends a call on the next document of a queue; the document is used up only when the call succeeded (a refused call changes nothing).</summary>
+    private static async Task<HttpResponseMessage> UsingNextAsync(Queue<string> queue, Func<string, Task<HttpResponseMessage>> send)
+    {
+        var response = await send(queue.Peek());
+        if (response.IsSuccessStatusCode)
+            queue.Dequeue();
+        return response;
+    }
 
     private static IReadOnlyList<Call> Calls(string webhook = "wh", FlowState? flows = null, LedgerState? ledger = null, InvoiceState? invoices = null, ProcurementState? procurement = null, string costVersion = "cv", AssistState? assist = null) =>
     [
@@ -194,6 +214,16 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("GetPayablesKpis", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/payables/kpis?plant=PA01"),
         Get("GetPayablesKpis", Scopes.KpisRead, Binding.NoPlant, null, "/api/v1/payables/kpis"),
         Get("ListInvoiceTolerances", Scopes.PayablesRead, Binding.AllPlants, null, "/api/v1/payables/tolerances"),
+        new("DecideDuplicateInvoice", Scopes.PayablesWrite, Binding.AllPlants, null, (http, _) => UsingNextAsync(v.Duplicates, id =>
+            Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/payables/invoices/{id}/duplicate-decision", new { decision = "duplicate", reason = "matrix", decidedBy = "matrix" }, Guid.NewGuid().ToString()))),
+        new("RunPayments", Scopes.PayablesWrite, Binding.Plant, "PA01", (http, _) => UsingNextAsync(v.PayablePa01, id =>
+            Api.Tests.Calls.PostJsonAsync(http, "/api/v1/payables/payment-runs?plant=PA01", new { dueBy = "2099-12-31", invoices = new[] { id } }, Guid.NewGuid().ToString()))),
+        new("RunPayments", Scopes.PayablesWrite, Binding.Plant, "PB01", (http, _) => UsingNextAsync(v.PayablePb01, id =>
+            Api.Tests.Calls.PostJsonAsync(http, "/api/v1/payables/payment-runs?plant=PB01", new { dueBy = "2099-12-31", invoices = new[] { id } }, Guid.NewGuid().ToString()))),
+        Get("ListPaymentRuns", Scopes.PayablesRead, Binding.Plant, "PA01", "/api/v1/payables/payment-runs?plant=PA01"),
+        Get("ListPaymentRuns", Scopes.PayablesRead, Binding.NoPlant, null, "/api/v1/payables/payment-runs"),
+        Get("GetPaymentRun", Scopes.PayablesRead, Binding.Plant, "PA01", $"/api/v1/payables/payment-runs/{v.Runs.Pa01}"),
+        Get("GetPaymentRun", Scopes.PayablesRead, Binding.Plant, "PB01", $"/api/v1/payables/payment-runs/{v.Runs.Pb01}"),
         new("SetInvoiceTolerance", Scopes.PayablesWrite, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/payables/tolerances",
             new { supplier = "SUP-MX", category = "*", matchKind = "three-way", quantityPercent = 0, quantityAbsolute = 0, pricePercent = 2, priceAbsolute = 50 }, TestContext.Current.CancellationToken)),
     ];
@@ -248,7 +278,59 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("id").GetString()!;
         }
 
-        return new InvoiceState(await ReceiveAsync("PA01"), await ReceiveAsync("PB01"));
+        // A payment run of each plant to read (empty: access is what is tested here; payment runs in Takt.Payables.Tests).
+        foreach (var plant in new[] { "PA01", "PB01" })
+        {
+            await using var connection = await Host.Store.OpenConnectionAsync(TestContext.Current.CancellationToken);
+            await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO payables_payment_run (id, plant, due_by, payment_date, documents, run_by, created_at_us) VALUES (@id, @plant, '2026-11-30', '2026-11-30', 0, 'matrix', 0)",
+                new { id = "matrix-run-" + plant, plant });
+        }
+
+        // Posted invoices to pay (ordered, received, invoiced as ordered) and exact duplicates to decide on (the same number twice).
+        var today = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
+        async Task<JsonElement> InvoiceAsync(string plant, Takt.Payables.Invoices.SupplierInvoice invoice)
+        {
+            using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(invoice, Takt.Payables.Invoices.InvoiceDocuments.Json));
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await Host.Http.PostAsync($"/api/v1/payables/invoices?plant={plant}", content, TestContext.Current.CancellationToken);
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+            return JsonDocument.Parse(text).RootElement;
+        }
+
+        async Task<string> PostedAsync(string plant, int n)
+        {
+            var (supplier, seller, vat, tax, price) = plant == "PA01" ? ("SUP-100", "Gießerei Meier GmbH", "DE811000100", 19m, 12.90m) : ("SUP-200", "Hřídele Brno s.r.o.", "CZ26000200", 21m, 12.60m);
+            var quantity = 3m + n;
+            using var ordered = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/procurement/purchase-orders/direct", new
+            {
+                plant, supplier, category = "direct", costObject = "CC-4100", incoterms = "FCA Augsburg", buyer = "anna.buyer",
+                lines = new[] { new { item = "RM-3002", quantity, unit = "H87", price, deliveryDate = new DateOnly(2027, 1, 15) } },
+            }, Guid.NewGuid().ToString());
+            var order = JsonDocument.Parse(await ordered.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("number").GetString()!;
+            using var received = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/procurement/goods-receipts", new { order, line = 1, quantity, unit = "H87", receivedBy = "wim.warehouse" }, Guid.NewGuid().ToString());
+            Assert.True(received.IsSuccessStatusCode);
+            var invoice = await InvoiceAsync(plant, Takt.Payables.Invoices.InvoiceSamples.ForOrder($"MX-{plant}-{n}", today, order, [new(1, "RM-3002", quantity, "H87", price)], seller, vat, tax));
+            Assert.Equal("posted", invoice.GetProperty("matchState").GetString());
+            return invoice.GetProperty("id").GetString()!;
+        }
+
+        async Task<string> DuplicateAsync(int n)
+        {
+            var first = Takt.Payables.Invoices.InvoiceSamples.Invoice($"MD-{n}", today, 1, price: 100m, supplierVat: "DE-MATRIX-DUP-" + n);
+            await InvoiceAsync("PB01", first);
+            var again = await InvoiceAsync("PB01", first with { IssueDate = today.AddDays(-1) });
+            Assert.Equal("exact", again.GetProperty("duplicate").GetString());
+            return again.GetProperty("id").GetString()!;
+        }
+
+        return new InvoiceState(await ReceiveAsync("PA01"), await ReceiveAsync("PB01"))
+        {
+            Runs = ("matrix-run-PA01", "matrix-run-PB01"),
+            PayablePa01 = new([await PostedAsync("PA01", 1), await PostedAsync("PA01", 2), await PostedAsync("PA01", 3), await PostedAsync("PA01", 4)]),
+            PayablePb01 = new([await PostedAsync("PB01", 1), await PostedAsync("PB01", 2), await PostedAsync("PB01", 3)]),
+            Duplicates = new([await DuplicateAsync(1), await DuplicateAsync(2), await DuplicateAsync(3)]),
+        };
     }
 
     private static IEnumerable<Call> FlowCalls(FlowState f) =>
@@ -582,6 +664,8 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     public async Task exactly_the_calls_whose_scope_and_plant_fit_succeed_and_every_other_is_refused_without_a_change()
     {
         await Host.RegisterClientAsync("victim", [Scopes.KpisRead], ["PA01"]);
+        // Prepared before the webhook exists: the preparation posts journal entries (paid invoices) the webhook would try to deliver.
+        var (flows, ledger, invoices, procurement, costVersion, assist) = (await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync(), await PrepareProcurementAsync(), await PrepareCostVersionAsync(), await PrepareAssistAsync());
         using var created = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/webhooks", Hook, Guid.NewGuid().ToString());
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var webhook = JsonDocument.Parse(await created.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("webhook").GetProperty("id").GetString()!;
@@ -597,7 +681,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         }
 
         await PrepareOnboardingAsync();
-        var calls = Calls(webhook, await PrepareFlowsAsync(), await PrepareLedgerAsync(), await PrepareInvoicesAsync(), await PrepareProcurementAsync(), await PrepareCostVersionAsync(), await PrepareAssistAsync());
+        var calls = Calls(webhook, flows, ledger, invoices, procurement, costVersion, assist);
         var cases = callers.SelectMany(caller => calls.Select(call => (Caller: caller, Call: call, Expected: Expected(caller, call)))).ToList();
         var mismatches = new List<string>();
         var n = 0;

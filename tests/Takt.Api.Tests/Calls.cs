@@ -60,7 +60,7 @@ internal static class Calls
     /// <summary>A one-line supplier invoice (Peppol BIS 3.0 UBL) for the plant, numbered <paramref name="number"/>.</summary>
     public static Task<HttpResponseMessage> PostInvoiceAsync(HttpClient http, string plant, string number) => PostDocumentAsync(http,
         $"/api/v1/payables/invoices?plant={plant}", "application/xml",
-        Encoding.UTF8.GetString(Takt.Payables.Invoices.InvoiceSamples.ToUblBytes(Takt.Payables.Invoices.InvoiceSamples.Invoice(number, new DateOnly(2026, 11, 2), 1, supplierVat: "DE-MATRIX-" + number))));
+        Encoding.UTF8.GetString(Takt.Payables.Invoices.InvoiceSamples.ToUblBytes(Takt.Payables.Invoices.InvoiceSamples.Invoice(number, new DateOnly(2026, 11, 2), 1, price: 100m, supplierVat: "DE-MATRIX-" + number))));
 
     private static string Now => TimeProvider.System.GetUtcNow().AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -154,7 +154,9 @@ public abstract class MatchingContract<TFixture>(TFixture fixture) : IClassFixtu
             Assert.Equal(("exception", "blocked"), (match.GetProperty("state").GetString(), match.GetProperty("paymentStatus").GetString()));
             var exception = Assert.Single(match.GetProperty("exceptions").EnumerateArray());
             Assert.True((category, route, "open") == (exception.GetProperty("category").GetString(), exception.GetProperty("route").GetString(), exception.GetProperty("status").GetString()), $"{name}: {exception}");
-            Assert.Equal(JsonValueKind.Null, exception.GetProperty("advice").ValueKind); // no advisor registered: nothing suggested
+            // The AI service advised (recorded with its model and confidence); payables' category and route stay in force.
+            var advice = exception.GetProperty("advice");
+            Assert.True(advice.GetProperty("confidence").GetDouble() is >= 0 and <= 1 && advice.GetProperty("advisor").GetString()!.StartsWith("invoice-exceptions", StringComparison.Ordinal), $"{name}: {advice}");
             Assert.True(await fixture.ExceptionTaskRolesAsync(invoice) is [var role] && role == route, $"{name}: the flow's task should be for {route}.");
         }
 

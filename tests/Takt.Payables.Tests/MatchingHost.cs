@@ -30,6 +30,7 @@ public abstract class MatchingHost(string engine) : HostFixture(engine)
         settings.Access.Clock = TimeProvider.System; // credentials stay on real time
         settings.Orchestration.RunWorker = false;
         settings.DemoInvoices = true; // as takt run: Plant A's demo invoices, matched and exceptions
+        settings.Assist.ColdStartRows = 1_000; // the cold-start invoice model trained at start (smaller than takt run's, for time)
     }
 
     public DateOnly Today => DateOnly.FromDateTime(Clock.GetUtcNow().UtcDateTime);
@@ -102,6 +103,12 @@ public abstract class MatchingHost(string engine) : HostFixture(engine)
         {
         }
     }
+
+    /// <summary>The open task of the invoice-exception flow started for an invoice: its id and role.</summary>
+    public async Task<(string Id, string Role)> ExceptionTaskAsync(string invoice) =>
+        Assert.Single(await Tables.QueryAsync<(string, string)>(Host.Store,
+            "SELECT t.id, t.role FROM orch_task t JOIN orch_instance i ON i.id = t.instance_id WHERE i.flow = 'invoice-exception-resolution' AND i.variables LIKE @pattern AND t.status = 'open'",
+            new { pattern = $"%\"invoice\":\"{invoice}\"%" }));
 
     /// <summary>The roles of the open tasks of the invoice-exception flow started for an invoice.</summary>
     public async Task<IReadOnlyList<string>> ExceptionTaskRolesAsync(string invoice) =>

@@ -178,7 +178,8 @@ public sealed class TaktHost : IAsyncDisposable
             await Task.Delay(50);
         }
 
-        throw new TimeoutException("The outbox still has pending deliveries.");
+        var behind = (await OutboxBacklog.ReadAsync(Store, outbox, CancellationToken.None)).Where(b => !b.Settled && b.Subscriber != except);
+        throw new TimeoutException("The outbox still has pending deliveries: " + string.Join(", ", behind.Select(b => $"{b.Subscriber} {b.Behind} behind, {b.Retrying} retrying")) + ".");
     }
 
     public async ValueTask DisposeAsync()

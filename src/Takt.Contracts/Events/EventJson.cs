@@ -37,6 +37,8 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(CostVersionReleased))]
 [JsonSerializable(typeof(SupplierInvoiceReceived))]
 [JsonSerializable(typeof(InvoiceExceptionRaised))]
+[JsonSerializable(typeof(InvoiceRejected))]
+[JsonSerializable(typeof(PaymentRunCompleted))]
 [JsonSerializable(typeof(SupplierInvoicePosted))]
 [JsonSerializable(typeof(GoodsReceived))]
 [JsonSerializable(typeof(PickInstructed))]

@@ -77,6 +77,12 @@ public static class EventTypes
     /// <summary><see cref="Events.SupplierInvoicePosted"/>.</summary>
     public const string SupplierInvoicePosted = "takt.payables.invoice-posted.v1";
 
+    /// <summary><see cref="Events.InvoiceRejected"/>.</summary>
+    public const string InvoiceRejected = "takt.payables.invoice-rejected.v1";
+
+    /// <summary><see cref="Events.PaymentRunCompleted"/>.</summary>
+    public const string PaymentRunCompleted = "takt.payables.payment-run-completed.v1";
+
     /// <summary><see cref="Events.GoodsReceived"/>.</summary>
     public const string GoodsReceived = "takt.procurement.goods-received.v1";
 
@@ -153,6 +159,8 @@ public static class EventTypes
         new(SupplierInvoiceReceived, typeof(SupplierInvoiceReceived), Inbound: false),
         new(InvoiceExceptionRaised, typeof(InvoiceExceptionRaised), Inbound: false),
         new(SupplierInvoicePosted, typeof(SupplierInvoicePosted), Inbound: false),
+        new(InvoiceRejected, typeof(InvoiceRejected), Inbound: false),
+        new(PaymentRunCompleted, typeof(PaymentRunCompleted), Inbound: false),
         new(GoodsReceived, typeof(GoodsReceived), Inbound: false),
         new(PickInstructed, typeof(PickInstructed), Inbound: false),
         new(PickChanged, typeof(PickChanged), Inbound: false),

@@ -49,7 +49,7 @@ public sealed record SupplierInvoiceReceived(
 /// <param name="Route">The role the exception is routed to: <c>buyer</c>, <c>plant-controller</c>, <c>cost-center-owner</c>, <c>ap-clerk</c>, ….</param>
 /// <param name="Difference">The amount at stake in the company currency: the price difference for a price variance, else the invoice's net amount.</param>
 /// <param name="Reason">Why, in words (each finding).</param>
-/// <param name="CostCenter">The cost center the spend is for (the requisition's cost object, else the invoice's buyer reference), or empty.</param>
+/// <param name="CostCenter">The cost center the spend is for (the requisition's cost object, else the invoice's buyer reference), or <c>unassigned</c>.</param>
 /// <param name="PurchaseOrder">The purchase order the invoice references, if any.</param>
 /// <param name="Buyer">The purchase order's buyer, if any.</param>
 /// <param name="Receipts">Goods receipts and returns of the order (ids).</param>
@@ -106,3 +106,49 @@ public sealed record SupplierInvoicePosted(
     string JournalEntry,
     DateOnly PostingDate,
     DateOnly DueDate);
+
+/// <summary>
+/// <c>takt.payables.invoice-rejected.v1</c>: an invoice that was an exception was rejected (disputed in its
+/// invoice-exception flow, or confirmed a duplicate): it is never posted or paid; its exception is resolved.
+/// </summary>
+/// <param name="Invoice">The invoice's id (also the CloudEvents <c>subject</c>).</param>
+/// <param name="Plant">Plant code.</param>
+/// <param name="Number">The supplier's invoice number (BT-1).</param>
+/// <param name="Exception">The exception resolved by the rejection, if one was open.</param>
+/// <param name="Decision"><c>rejected</c> (disputed) or <c>duplicate</c> (confirmed a duplicate of <paramref name="DuplicateOf"/>).</param>
+/// <param name="Reason">Why, in words.</param>
+/// <param name="DecidedBy">Who decided: a person, or <c>flow:</c> and the flow instance.</param>
+/// <param name="DuplicateOf">The earlier invoice it duplicates, for a confirmed duplicate.</param>
+public sealed record InvoiceRejected(
+    string Invoice,
+    string Plant,
+    string Number,
+    string? Exception,
+    string Decision,
+    string Reason,
+    string DecidedBy,
+    string? DuplicateOf = null);
+
+/// <summary>A supplier's total in a payment run: what it is paid in one currency (invoices less credit notes).</summary>
+public sealed record PaymentRunTotal(string Supplier, string Currency, decimal Amount, int Documents);
+
+/// <summary>
+/// <c>takt.payables.payment-run-completed.v1</c>: a payment run paid posted invoices (less credit notes) that were due:
+/// each document is marked paid and accounts payable is debited against the bank, one journal entry per currency,
+/// in the same transaction. No bank file is written.
+/// </summary>
+/// <param name="Run">The run's id (also the CloudEvents <c>subject</c>).</param>
+/// <param name="Plant">Plant code.</param>
+/// <param name="DueBy">What was due by this date was proposed.</param>
+/// <param name="PaymentDate">The posting date of the payments.</param>
+/// <param name="Documents">The invoices and credit notes paid (ids).</param>
+/// <param name="Totals">Per supplier and currency.</param>
+/// <param name="JournalEntries">The journal entries posted (one per currency).</param>
+public sealed record PaymentRunCompleted(
+    string Run,
+    string Plant,
+    DateOnly DueBy,
+    DateOnly PaymentDate,
+    IReadOnlyList<string> Documents,
+    IReadOnlyList<PaymentRunTotal> Totals,
+    IReadOnlyList<string> JournalEntries);

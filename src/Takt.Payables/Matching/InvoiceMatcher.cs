@@ -7,6 +7,7 @@ using Takt.Ledger;
 using Takt.MasterData;
 using Takt.Payables.Invoices;
 using Takt.Procurement;
+using Takt.Production;
 using Takt.Store;
 
 namespace Takt.Payables.Matching;
@@ -27,9 +28,12 @@ internal sealed class LedgerRulesOfTransaction(ILedger ledger)
 /// categories and route and raises <c>takt.payables.invoice-exception-raised.v1</c>, which starts the
 /// invoice-exception flow. Nothing is staged before the ledger has accepted the entry: a rejection changes nothing.
 /// </summary>
-internal sealed class InvoiceMatcher(IProcurement procurement, ILedger ledger, IMasterData masterData, IIntelligence intelligence, Outbox outbox, IInvoiceExceptionAdvisor advisor, PayablesOptions options)
+internal sealed class InvoiceMatcher(IProcurement procurement, IProduction production, ILedger ledger, IMasterData masterData, IIntelligence intelligence, Outbox outbox, IInvoiceExceptionAdvisor advisor, PayablesOptions options)
 {
     private const string Source = "/takt/payables";
+
+    /// <summary>The cost center an exception's flow gets when the invoice names none (the flow needs one; owners of any cost center see it).</summary>
+    public const string UnassignedCostCenter = "unassigned";
 
     public const string InvoiceGrIr = "supplier-invoice-grir";
     public const string CreditNoteGrIr = "supplier-credit-note-grir";
@@ -47,7 +51,12 @@ internal sealed class InvoiceMatcher(IProcurement procurement, ILedger ledger, I
     private sealed record Prior(int Attempts, bool HadException, string? OpenException, long ReceivedAtUs);
 
     /// <summary>Matches and posts or raises; rejected only when the ledger refuses the entry (e.g. a closed period), then nothing is staged.</summary>
-    public async Task<Outcome<string>> MatchAsync(StoreTransaction tx, InvoiceReceipt receipt, SupplierInvoice invoice, DateOnly? postingDate, LedgerRulesOfTransaction rules, CancellationToken ct)
+    /// <param name="release">
+    /// A person (or the invoice-exception flow) accepted the exception: post despite the findings, lines without an order
+    /// line as non-PO spend. Refused (nothing staged) when the invoice is in another currency than its order or is an
+    /// exact duplicate: those cannot be posted as they are.
+    /// </param>
+    public async Task<Outcome<string>> MatchAsync(StoreTransaction tx, InvoiceReceipt receipt, SupplierInvoice invoice, DateOnly? postingDate, LedgerRulesOfTransaction rules, CancellationToken ct, string? release = null)
     {
         var view = await masterData.LoadAsync(tx, [receipt.Plant], [], [], ct);
         var plant = view.Plant(receipt.Plant)!;
@@ -101,6 +110,7 @@ internal sealed class InvoiceMatcher(IProcurement procurement, ILedger ledger, I
         var tolerance = await ToleranceAsync(tx, order?.Supplier ?? "*", order?.Category ?? "*", ct);
         var taxRates = await TaxRatesAsync(tx, receipt.Plant, ct);
         var groups = new Dictionary<int, LineGroup>();
+        var taxDelta = 0m;
         for (var i = 0; i < invoice.Lines.Count; i++)
         {
             var line = invoice.Lines[i];
@@ -115,7 +125,10 @@ internal sealed class InvoiceMatcher(IProcurement procurement, ILedger ledger, I
             }
 
             if (line.TaxCategory is { } category && taxRates.TryGetValue(category, out var rate) && (line.TaxPercent ?? 0m) != rate)
+            {
+                taxDelta = Math.Max(taxDelta, Math.Abs((line.TaxPercent ?? 0m) - rate) / 100m);
                 findings.Add(new MatchFinding(ExceptionCategories.TaxMismatch, $"/lines/{i}/taxPercent", $"Line {line.Id}: tax category {category} is {Format(rate)} % at {receipt.Plant}, not {Format(line.TaxPercent ?? 0m)} %."));
+            }
 
             if (order is null)
                 continue;
@@ -143,6 +156,8 @@ internal sealed class InvoiceMatcher(IProcurement procurement, ILedger ledger, I
         var receipts = order is null ? [] : await procurement.ReceiptsAsync(tx, [order.Number], ct);
         var grir = 0m;
         var priceDifference = 0m;
+        var priceDeviation = 0m;
+        var quantityDeviation = 0m;
         long? lastReceiptUs = null;
         foreach (var group in groups.Values.OrderBy(g => g.Line.Line))
         {
@@ -169,11 +184,15 @@ internal sealed class InvoiceMatcher(IProcurement procurement, ILedger ledger, I
                 }
             }
 
+            if (!credit && poLine.Received > 0)
+                quantityDeviation = MaxAbs(quantityDeviation, (before + group.Quantity - poLine.Received) / poLine.Received);
             var lineGrir = new Money(poLine.Price * group.Quantity, currency).RoundToMinorUnits().Amount;
             grir += lineGrir;
             if (group.Quantity != 0)
             {
                 var unitDifference = (group.Net / group.Quantity) - poLine.Price;
+                if (poLine.Price != 0)
+                    priceDeviation = MaxAbs(priceDeviation, unitDifference / poLine.Price);
                 var lineDifference = group.Net - lineGrir;
                 if (Math.Abs(unitDifference) > poLine.Price * tolerance.PricePercent / 100m || Math.Abs(lineDifference) > tolerance.PriceAbsolute)
                 {
@@ -190,7 +209,18 @@ internal sealed class InvoiceMatcher(IProcurement procurement, ILedger ledger, I
         var now = tx.Clock.GetUtcNow();
         var dueDate = invoice.DueDate ?? receipt.IssueDate.AddDays(supplier?.PaymentTermsDays ?? options.DefaultPaymentTermsDays);
         var payable = sign * receipt.Payable;
-        if (findings.Count > 0)
+        if (release is not null && findings.Count > 0)
+        {
+            var blocking = findings.Where(f => (f.Category == ExceptionCategories.SupplierDataMismatch && f.Field == "/currency")
+                || (f.Category == ExceptionCategories.DuplicateSuspected && receipt.Duplicate == "exact")).ToList();
+            if (blocking.Count > 0)
+            {
+                return Outcome<string>.FromViolations([.. blocking.Select(f => new Violation(f.Field, "payables.release-refused",
+                    $"{f.Detail} An invoice like this cannot be posted as it is: reject it{(f.Category == ExceptionCategories.DuplicateSuspected ? ", or decide that it is no duplicate first" : "")}."))]);
+            }
+        }
+
+        if (findings.Count > 0 && release is null)
         {
             var priorInvoices = await PriorInvoicesAsync(tx, receipt, ct);
             var categories = ExceptionCategories.All.Where(cat => findings.Any(f => f.Category == cat)).ToList();
@@ -198,7 +228,8 @@ internal sealed class InvoiceMatcher(IProcurement procurement, ILedger ledger, I
             var route = options.ExceptionRoutes.TryGetValue(main, out var routed) ? routed : "ap-clerk";
             var difference = main == ExceptionCategories.PriceVariance ? priceDifference : receipt.TaxExclusive;
             var reason = string.Join(" ", findings.Select(f => f.Detail));
-            var erp = new ExceptionErpContext(order?.Number ?? invoice.OrderReference, order?.Buyer, invoice.BuyerReference ?? "", [.. receipts.Select(r => r.Id)], priorInvoices);
+            var productionOrders = order is null ? [] : await ProductionOrdersAsync(tx, receipt.Plant, groups.Count > 0 ? groups.Values.Select(g => g.Line) : order.Lines, ct);
+            var erp = new ExceptionErpContext(order?.Number ?? invoice.OrderReference, order?.Buyer, invoice.BuyerReference ?? "", [.. receipts.Select(r => r.Id)], priorInvoices, productionOrders);
             tx.Stage(
                 "INSERT INTO payables_match (invoice_id, plant, kind, supplier, purchase_order, match_kind, state, reason, attempts, had_exception, currency, payable, due_date, received_at_us, updated_at_us) " +
                 "VALUES ($1, $2, $3, $4, $5, $6, 'exception', $7, 1, 1, $8, $9, $10, $11, $12) " +
@@ -213,46 +244,73 @@ internal sealed class InvoiceMatcher(IProcurement procurement, ILedger ledger, I
                 return "exception";
             }
 
+            // The flow's inputs are in the company currency (DESIGN §3: the ledger's currency); an invoice in another
+            // currency states its difference at the rate of the day. Without a rate it stays in the invoice currency.
+            var companyCurrency = plant.Company.Currency;
+            var atRate = companyCurrency == currency ? new Money(difference, currency) : (await rules.GetAsync(tx, ct)).Convert(new Money(difference, currency), companyCurrency, plant.DateOf(now));
+            var netAtRate = companyCurrency == currency ? receipt.TaxExclusive : (await rules.GetAsync(tx, ct)).Convert(new Money(receipt.TaxExclusive, currency), companyCurrency, plant.DateOf(now))?.Amount;
+
             var id = Uuid7.New(now).ToString();
+            var features = await FeaturesAsync(tx, receipt, invoice, categories, priceDeviation, quantityDeviation, taxDelta, netAtRate ?? receipt.TaxExclusive, ct);
             var context = new InvoiceExceptionContext(receipt.Id, receipt.Plant, receipt.Number, order?.Supplier ?? receipt.Supplier, erp.PurchaseOrder, erp.Buyer, erp.CostCenter,
-                main, route, findings, difference, receipt.Currency, erp.Receipts, erp.PriorInvoices);
-            var advice = await advisor.AdviseAsync(context, ct);
+                main, route, findings, difference, receipt.Currency, erp.Receipts, erp.PriorInvoices, id, features);
+            var advice = await advisor.AdviseAsync(tx, context, ct);
             tx.Stage(
                 "INSERT INTO payables_exception (id, invoice_id, plant, category, categories, route, reason, findings, difference, currency, context, status, advice, raised_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13)",
                 id, receipt.Id, receipt.Plant, main, string.Join(",", categories), route, reason, findingsJson, Text(difference), receipt.Currency,
                 JsonSerializer.Serialize(erp, PayablesJson.Options), advice is null ? null : JsonSerializer.Serialize(advice, PayablesJson.Options), now.ToUnixMicroseconds());
             var data = JsonSerializer.Serialize(new InvoiceExceptionRaised(id, receipt.Id, receipt.Plant, receipt.Number, order?.Supplier ?? receipt.SupplierName, main, categories, route,
-                new MoneyValue(difference, receipt.Currency), reason, erp.CostCenter, erp.PurchaseOrder, erp.Buyer, erp.Receipts, erp.PriorInvoices), EventJson.Default.InvoiceExceptionRaised);
+                new MoneyValue(atRate?.Amount ?? difference, (atRate?.Currency ?? currency).Code), reason, erp.CostCenter.Length == 0 ? UnassignedCostCenter : erp.CostCenter, erp.PurchaseOrder, erp.Buyer, erp.Receipts, erp.PriorInvoices), EventJson.Default.InvoiceExceptionRaised);
             var objects = new List<ObjectLink> { new("plant", receipt.Plant, "at"), new("supplier-invoice", receipt.Id, "blocked") };
             if (erp.PurchaseOrder is { } po)
                 objects.Add(new ObjectLink("purchase-order", po, "references"));
+            objects.AddRange(productionOrders.Select(o => new ObjectLink("production-order", o, "for")));
             intelligence.Append(tx, new ProcessEventDraft(EventTypes.InvoiceExceptionRaised, Source, id, receipt.Plant, now, data, 0, objects));
             outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), EventTypes.InvoiceExceptionRaised, Source, receipt.Id, receipt.Plant, now, data));
             return "exception";
         }
 
-        // Matched: GR/IR at the PO price, the rest of the net amount (price differences within tolerance, document
-        // allowances and charges) as invoice price variance, the tax as input tax; accounts payable takes the total.
+        // Matched (or released): GR/IR at the PO price, the rest of the net amount (price differences within tolerance,
+        // document allowances and charges) as invoice price variance, the tax as input tax; accounts payable takes the
+        // total. A released invoice's lines without an order line are non-PO spend (the two-way account).
         var netTotal = receipt.TaxExclusive;
-        var variance = sign * (netTotal - grir);
+        var unmatchedNet = 0m;
+        if (release is not null)
+        {
+            var grouped = groups.Values.SelectMany(g => g.Positions).ToHashSet();
+            for (var i = 0; i < invoice.Lines.Count; i++)
+            {
+                if (!grouped.Contains(i))
+                    unmatchedNet += invoice.Lines[i].LineExtensionAmount ?? 0m;
+            }
+        }
+
+        var variance = sign * (netTotal - grir - unmatchedNet);
         var tax = receipt.TaxTotal;
         var twoWay = tolerance.MatchKind == "two-way";
         var pairs = new List<PostingPair>();
         if (grir != 0)
             pairs.Add(new PostingPair(credit ? (twoWay ? CreditNoteTwoWay : CreditNoteGrIr) : (twoWay ? InvoiceTwoWay : InvoiceGrIr), "*", new Money(grir, currency), "/lines"));
+        if (unmatchedNet != 0)
+            pairs.Add(new PostingPair(credit != unmatchedNet < 0 ? CreditNoteTwoWay : InvoiceTwoWay, "*", new Money(Math.Abs(unmatchedNet), currency), "/lines"));
         if (variance != 0)
             pairs.Add(new PostingPair(variance > 0 ? PriceVarianceLoss : PriceVarianceGain, "*", new Money(Math.Abs(variance), currency), "/totals/taxExclusive"));
         if (tax != 0)
             pairs.Add(new PostingPair(credit ? InputTaxReversal : InputTax, "*", new Money(tax, currency), "/taxTotal"));
         var date = postingDate ?? plant.DateOf(now);
         string? journalEntry = null;
+        var apLocal = 0m;
         if (pairs.Count > 0)
         {
-            var prepared = ledger.Prepare(await rules.GetAsync(tx, ct), new JournalEntryDraft(plant.Company.Code, plant.Code, currency, date, credit ? "supplier-credit-note" : "supplier-invoice",
+            var postingRules = await rules.GetAsync(tx, ct);
+            var prepared = ledger.Prepare(postingRules, new JournalEntryDraft(plant.Company.Code, plant.Code, currency, date, credit ? "supplier-credit-note" : "supplier-invoice",
                 new PostingSource(EventTypes.SupplierInvoicePosted, receipt.Id, Source, now, "/postingDate"), pairs));
             if (prepared.IsRejected)
                 return Outcome<string>.FromViolations(prepared.Violations);
-            journalEntry = ledger.Stage(tx, prepared.Value).ToString();
+            var staged = ledger.Stage(tx, prepared.Value);
+            journalEntry = staged.ToString();
+            apLocal = -(postingRules.ControlBalance(prepared.Value, "payables") ?? 0m);
+            PayablesPostings.Publish(tx, outbox, staged, prepared.Value, receipt.Id);
         }
 
         foreach (var group in groups.Values)
@@ -261,24 +319,76 @@ internal sealed class InvoiceMatcher(IProcurement procurement, ILedger ledger, I
                 receipt.Id, order!.Number, (long)group.Line.Line, Text(sign * group.Quantity), Text(group.Line.Price), Text(sign * group.Net), Text(sign * new Money(group.Line.Price * group.Quantity, currency).RoundToMinorUnits().Amount));
         }
 
+        var supplierCode = order?.Supplier ?? receipt.Supplier;
+        var orderNumber = order?.Number ?? invoice.OrderReference;
         tx.Stage(
-            "INSERT INTO payables_match (invoice_id, plant, kind, supplier, purchase_order, match_kind, state, reason, attempts, had_exception, currency, grir, price_variance, tax, payable, journal_entry, posting_date, due_date, receipt_at_us, received_at_us, posted_at_us, updated_at_us) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, 'posted', NULL, 1, 0, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) " +
+            "INSERT INTO payables_match (invoice_id, plant, kind, supplier, purchase_order, match_kind, state, reason, attempts, had_exception, currency, grir, price_variance, tax, payable, journal_entry, posting_date, due_date, receipt_at_us, received_at_us, posted_at_us, updated_at_us, ap_local) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, 'posted', NULL, 1, 0, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) " +
             "ON CONFLICT (invoice_id) DO UPDATE SET state = 'posted', reason = NULL, attempts = payables_match.attempts + 1, supplier = excluded.supplier, purchase_order = excluded.purchase_order, match_kind = excluded.match_kind, " +
-            "grir = excluded.grir, price_variance = excluded.price_variance, tax = excluded.tax, journal_entry = excluded.journal_entry, posting_date = excluded.posting_date, due_date = excluded.due_date, receipt_at_us = excluded.receipt_at_us, posted_at_us = excluded.posted_at_us, updated_at_us = excluded.updated_at_us",
-            receipt.Id, receipt.Plant, receipt.Kind, order!.Supplier, order.Number, tolerance.MatchKind, receipt.Currency, Text(sign * grir), Text(variance), Text(sign * tax), Text(payable),
-            journalEntry, date.Format(), dueDate.Format(), lastReceiptUs, receipt.ReceivedAt.ToUnixMicroseconds(), now.ToUnixMicroseconds());
+            "grir = excluded.grir, price_variance = excluded.price_variance, tax = excluded.tax, journal_entry = excluded.journal_entry, posting_date = excluded.posting_date, due_date = excluded.due_date, receipt_at_us = excluded.receipt_at_us, posted_at_us = excluded.posted_at_us, updated_at_us = excluded.updated_at_us, ap_local = excluded.ap_local",
+            receipt.Id, receipt.Plant, receipt.Kind, order?.Supplier, orderNumber, tolerance.MatchKind, receipt.Currency, Text(sign * grir), Text(variance), Text(sign * tax), Text(payable),
+            journalEntry, date.Format(), dueDate.Format(), lastReceiptUs, receipt.ReceivedAt.ToUnixMicroseconds(), now.ToUnixMicroseconds(), Text(apLocal));
         if (prior?.OpenException is { } resolved)
-            tx.Stage("UPDATE payables_exception SET status = 'resolved', resolution = 're-matched', resolved_at_us = $1 WHERE id = $2", now.ToUnixMicroseconds(), resolved);
-        var posted = JsonSerializer.Serialize(new SupplierInvoicePosted(receipt.Id, receipt.Plant, receipt.Kind, receipt.Number, order.Supplier, order.Number, tolerance.MatchKind, receipt.Currency,
+            tx.Stage("UPDATE payables_exception SET status = 'resolved', resolution = $1, resolved_at_us = $2 WHERE id = $3", release ?? "re-matched", now.ToUnixMicroseconds(), resolved);
+        var posted = JsonSerializer.Serialize(new SupplierInvoicePosted(receipt.Id, receipt.Plant, receipt.Kind, receipt.Number, supplierCode, orderNumber, tolerance.MatchKind, receipt.Currency,
             sign * grir, variance, sign * tax, payable, journalEntry ?? "", date, dueDate), EventJson.Default.SupplierInvoicePosted);
-        var links = new List<ObjectLink> { new("plant", receipt.Plant, "at"), new("supplier-invoice", receipt.Id, "posted"), new("purchase-order", order.Number, "matched"), new("supplier", order.Supplier, "from") };
+        var links = new List<ObjectLink> { new("plant", receipt.Plant, "at"), new("supplier-invoice", receipt.Id, release is null ? "posted" : "released"), new("supplier", supplierCode, "from") };
+        if (order is not null)
+            links.Add(new ObjectLink("purchase-order", order.Number, "matched"));
         if (journalEntry is not null)
             links.Add(new ObjectLink("journal-entry", journalEntry, "posted-as"));
         intelligence.Append(tx, new ProcessEventDraft(EventTypes.SupplierInvoicePosted, Source, receipt.Id, receipt.Plant, now, posted, journalEntry is null ? 0 : 1, links));
         outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), EventTypes.SupplierInvoicePosted, Source, receipt.Id, receipt.Plant, now, posted));
         return "posted";
     }
+
+    /// <summary>
+    /// The production orders behind the order lines: the one a line's requisition was raised for (its cost object), and
+    /// the released orders of the plant the line's material goes into (a component).
+    /// </summary>
+    private async Task<List<string>> ProductionOrdersAsync(StoreTransaction tx, string plant, IEnumerable<PurchaseOrderLineView> lines, CancellationToken ct)
+    {
+        var open = await production.OpenOrdersAsync(tx, [plant], ct);
+        var known = open.Select(o => o.Number).ToHashSet(StringComparer.Ordinal);
+        var found = new List<string>();
+        foreach (var line in lines)
+        {
+            if (line.Requisition is { } number && await procurement.RequisitionAsync(tx, number, ct) is { } requisition && known.Contains(requisition.CostObject))
+                found.Add(requisition.CostObject);
+            found.AddRange(open.Where(o => o.Components.Any(c => c.Item == line.Item)).Select(o => o.Number));
+        }
+
+        return [.. found.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>What an advisor reads about an exception besides its findings (exception path only: a few reads).</summary>
+    private static async Task<InvoiceExceptionFeatures> FeaturesAsync(StoreTransaction tx, InvoiceReceipt receipt, SupplierInvoice invoice, IReadOnlyList<string> categories,
+        decimal priceDeviation, decimal quantityDeviation, decimal taxDelta, decimal netValue, CancellationToken ct)
+    {
+        var sameAmount = 0;
+        await using (var r = await tx.Command("SELECT issue_date FROM payables_invoice WHERE supplier_key = $1 AND payable = $2 AND id <> $3", receipt.Supplier, Text(receipt.Payable), receipt.Id).ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                var issued = DateOnly.ParseExact(r.GetString(0), "yyyy-MM-dd", CultureInfo.InvariantCulture);
+                if (Math.Abs(issued.DayNumber - receipt.IssueDate.DayNumber) <= 30)
+                    sameAmount++;
+            }
+        }
+
+        long matched = 0, exceptions = 0;
+        await using (var r = await tx.Command(
+            "SELECT COUNT(*), COALESCE(SUM(m.had_exception), 0) FROM payables_match m JOIN payables_invoice i ON i.id = m.invoice_id WHERE i.supplier_key = $1 AND m.invoice_id <> $2", receipt.Supplier, receipt.Id).ExecuteReaderAsync(ct))
+        {
+            if (await r.ReadAsync(ct))
+                (matched, exceptions) = (r.GetInt64(0), Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture));
+        }
+
+        return new InvoiceExceptionFeatures((double)priceDeviation, (double)quantityDeviation, categories.Contains(ExceptionCategories.MissingReceipt), sameAmount, (double)taxDelta,
+            matched == 0 ? 0 : (double)exceptions / matched, Math.Max(0m, netValue), string.Join("; ", invoice.Lines.Select(l => l.ItemName).Distinct(StringComparer.Ordinal).Take(20)));
+    }
+
+    private static decimal MaxAbs(decimal current, decimal candidate) => Math.Abs(candidate) > Math.Abs(current) ? candidate : current;
 
     /// <summary>The order line an invoice line is for: its order line reference (BT-132), else the one line of its item.</summary>
     private static PurchaseOrderLineView? PoLine(PurchaseOrderView order, InvoiceLine line)

@@ -20,10 +20,11 @@ public interface IInvoiceMatching
 
     Task<IReadOnlyList<InvoiceExceptionView>> ExceptionsAsync(TaktStore store, string? plant, string? status, int limit, CancellationToken ct);
 
-    /// <summary>Posted invoices and credit notes due by a date (not yet paid: payment runs are not built), and what stays blocked.</summary>
+    /// <summary>Posted invoices and credit notes due by a date and not paid yet, and what stays blocked (rejected ones are neither).</summary>
     Task<PaymentProposal> PaymentProposalAsync(TaktStore store, string? plant, DateOnly dueBy, CancellationToken ct);
 
-    Task<PayablesKpis> KpisAsync(TaktStore store, string? plant, CancellationToken ct);
+    /// <summary>The KPIs by plant, supplier and plant × month received; <paramref name="period"/> (YYYY-MM) keeps one month.</summary>
+    Task<PayablesKpis> KpisAsync(TaktStore store, string? plant, CancellationToken ct, string? period = null);
 
     /// <summary>Sets a tolerance row (per procurement supplier and spend category, <c>*</c> for any).</summary>
     Task<(InvoiceTolerance? Tolerance, Problem? Problem)> SetToleranceAsync(TaktStore store, InvoiceTolerance tolerance, CancellationToken ct);
@@ -40,12 +41,12 @@ internal sealed class InvoiceMatching(InvoiceMatcher matcher, TimeProvider clock
     {
         await using var session = await store.OpenSessionAsync(clock, ct);
         await using var tx = await session.BeginAsync(ct);
-        var found = await InvoiceIntake.LoadAsync(tx, invoice, ct);
+        var found = await ExceptionDecisions.StateAsync(tx, invoice, ct);
         if (found is null)
             return (null, Problem.NotFound(new Violation("/id", "invoice.unknown", $"Supplier invoice '{invoice}' does not exist.")));
-        if (await tx.Command("SELECT state FROM payables_match WHERE invoice_id = $1", invoice).ExecuteScalarAsync(ct) as string == "posted")
-            return (null, Problem.Conflict(new Violation("/id", "invoice.already-posted", $"Supplier invoice {invoice} is matched and posted; correct it with a credit note.")));
-        var outcome = await matcher.MatchAsync(tx, found.Value.Receipt, found.Value.Document, request.PostingDate, matcher.NewRules(), ct);
+        if (ExceptionDecisions.Closed(found, invoice) is { } closed)
+            return (null, closed);
+        var outcome = await matcher.MatchAsync(tx, found.Receipt, found.Document, request.PostingDate, matcher.NewRules(), ct);
         if (outcome.IsRejected)
             return (null, Problem.RuleViolated(outcome.Violations));
         await tx.CommitAsync(ct);
@@ -55,7 +56,7 @@ internal sealed class InvoiceMatching(InvoiceMatcher matcher, TimeProvider clock
     public async Task<int> RematchOrderAsync(StoreTransaction transaction, string order, CancellationToken ct)
     {
         var waiting = new List<string>();
-        await using (var r = await transaction.Command("SELECT invoice_id FROM payables_match WHERE purchase_order = $1 AND state = 'exception' ORDER BY received_at_us, invoice_id", order).ExecuteReaderAsync(ct))
+        await using (var r = await transaction.Command("SELECT invoice_id FROM payables_match WHERE purchase_order = $1 AND state = 'exception' AND rejected_at_us IS NULL ORDER BY received_at_us, invoice_id", order).ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
                 waiting.Add(r.GetString(0));
@@ -83,7 +84,7 @@ internal sealed class InvoiceMatching(InvoiceMatcher matcher, TimeProvider clock
         if (rows.Count == 0)
             return null;
         var exceptions = await ExceptionRowsAsync(tx, "WHERE invoice_id = $1 ORDER BY raised_at_us, id", [invoice], ct);
-        return rows[0] with { Exceptions = exceptions };
+        return rows[0] with { Exceptions = exceptions, Decisions = await ExceptionDecisions.DecisionsAsync(tx, invoice, ct) };
     }
 
     public async Task<IReadOnlyList<InvoiceExceptionView>> ExceptionsAsync(TaktStore store, string? plant, string? status, int limit, CancellationToken ct)
@@ -102,7 +103,8 @@ internal sealed class InvoiceMatching(InvoiceMatcher matcher, TimeProvider clock
         var due = new List<PaymentProposalLine>();
         var blocked = new List<BlockedInvoice>();
         await using (var r = await tx.Command(
-            $"SELECT m.invoice_id, m.plant, m.kind, i.number, COALESCE(m.supplier, i.supplier_key), i.supplier_name, m.currency, m.payable, m.due_date, m.purchase_order, m.state, m.reason FROM payables_match m JOIN payables_invoice i ON i.id = m.invoice_id {where} ORDER BY m.due_date, m.invoice_id",
+            $"SELECT m.invoice_id, m.plant, m.kind, i.number, COALESCE(m.supplier, i.supplier_key), i.supplier_name, m.currency, m.payable, m.due_date, m.purchase_order, m.state, m.reason FROM payables_match m JOIN payables_invoice i ON i.id = m.invoice_id " +
+            $"{(where.Length == 0 ? "WHERE" : where + " AND")} m.rejected_at_us IS NULL AND NOT EXISTS (SELECT 1 FROM payables_payment p WHERE p.invoice_id = m.invoice_id) ORDER BY m.due_date, m.invoice_id",
             args).ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
@@ -125,20 +127,22 @@ internal sealed class InvoiceMatching(InvoiceMatcher matcher, TimeProvider clock
         return new PaymentProposal(dueBy, plant, due, totals, blocked);
     }
 
-    public async Task<PayablesKpis> KpisAsync(TaktStore store, string? plant, CancellationToken ct)
+    public async Task<PayablesKpis> KpisAsync(TaktStore store, string? plant, CancellationToken ct, string? period = null)
     {
         await using var session = await store.OpenSessionAsync(clock, ct);
         await using var tx = await session.BeginAsync(ct);
         var (where, args) = Where(("m.plant", plant));
-        var rows = new List<(string Plant, string Supplier, bool Posted, bool HadException, long? CycleUs, string Id)>();
+        var rows = new List<(string Plant, string Supplier, bool Posted, bool HadException, long? CycleUs, string Id, string Period)>();
         await using (var r = await tx.Command(
-            $"SELECT m.plant, COALESCE(m.supplier, i.supplier_name), m.state, m.had_exception, m.receipt_at_us, m.posted_at_us, m.invoice_id FROM payables_match m JOIN payables_invoice i ON i.id = m.invoice_id {where}",
+            $"SELECT m.plant, COALESCE(m.supplier, i.supplier_name), m.state, m.had_exception, m.receipt_at_us, m.posted_at_us, m.invoice_id, m.received_at_us FROM payables_match m JOIN payables_invoice i ON i.id = m.invoice_id {where}",
             args).ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
             {
                 long? cycle = r.IsDBNull(4) || r.IsDBNull(5) ? null : Math.Max(0, r.GetInt64(5) - r.GetInt64(4));
-                rows.Add((r.GetString(0), r.GetString(1), r.GetString(2) == "posted", r.GetInt64(3) == 1, cycle, r.GetString(6)));
+                var received = Instants.FromUnixMicroseconds(r.GetInt64(7)).UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+                if (period is null || period == received)
+                    rows.Add((r.GetString(0), r.GetString(1), r.GetString(2) == "posted", r.GetInt64(3) == 1, cycle, r.GetString(6), received));
             }
         }
 
@@ -154,7 +158,7 @@ internal sealed class InvoiceMatching(InvoiceMatcher matcher, TimeProvider clock
             }
         }
 
-        PayablesKpiRow Row(string key, IReadOnlyCollection<(string Plant, string Supplier, bool Posted, bool HadException, long? CycleUs, string Id)> group)
+        PayablesKpiRow Row(string key, IReadOnlyCollection<(string Plant, string Supplier, bool Posted, bool HadException, long? CycleUs, string Id, string Period)> group, string? month = null)
         {
             var invoices = group.Count;
             var exceptions = group.Count(g => g.HadException);
@@ -162,14 +166,18 @@ internal sealed class InvoiceMatching(InvoiceMatcher matcher, TimeProvider clock
             var counted = group.SelectMany(g => (categories.GetValueOrDefault(g.Id) ?? []).Distinct(StringComparer.Ordinal))
                 .GroupBy(c => c, StringComparer.Ordinal).OrderBy(c => c.Key, StringComparer.Ordinal).ToDictionary(c => c.Key, c => (long)c.Count(), StringComparer.Ordinal);
             var cycles = group.Where(g => g.Posted && g.CycleUs is not null).Select(g => g.CycleUs!.Value / 3_600_000_000d).Order().ToList();
-            return new PayablesKpiRow(key, invoices, exceptions, touchless, group.Count(g => g.Posted),
-                invoices == 0 ? 0 : Math.Round((double)exceptions / invoices, 4), invoices == 0 ? 0 : Math.Round((double)touchless / invoices, 4), counted,
-                cycles.Count, Percentile(cycles, 0.5), Percentile(cycles, 0.9));
+            var exceptionRate = invoices == 0 ? 0 : Math.Round((double)exceptions / invoices, 4);
+            var touchlessRate = invoices == 0 ? 0 : Math.Round((double)touchless / invoices, 4);
+            return new PayablesKpiRow(key, invoices, exceptions, touchless, group.Count(g => g.Posted), exceptionRate, touchlessRate, counted,
+                cycles.Count, Percentile(cycles, 0.5), Percentile(cycles, 0.9), month, PayablesBenchmark.Standing(exceptionRate, touchlessRate),
+                Math.Round(exceptionRate - PayablesBenchmark.Default.BestInClassExceptionRate, 4), Math.Round(touchlessRate - PayablesBenchmark.Default.BestInClassTouchlessRate, 4));
         }
 
         return new PayablesKpis(
             [.. rows.GroupBy(r => r.Plant, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Row(g.Key, [.. g]))],
-            [.. rows.GroupBy(r => r.Supplier, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Row(g.Key, [.. g]))]);
+            [.. rows.GroupBy(r => r.Supplier, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Row(g.Key, [.. g]))],
+            [.. rows.GroupBy(r => (r.Plant, r.Period)).OrderBy(g => g.Key.Plant, StringComparer.Ordinal).ThenBy(g => g.Key.Period, StringComparer.Ordinal).Select(g => Row(g.Key.Plant, [.. g], g.Key.Period))],
+            PayablesBenchmark.Default);
     }
 
     private static double? Percentile(List<double> sorted, double p) =>
@@ -237,7 +245,8 @@ internal sealed class InvoiceMatching(InvoiceMatcher matcher, TimeProvider clock
     {
         var list = new List<InvoiceMatchView>();
         await using var r = await tx.Command(
-            "SELECT invoice_id, plant, kind, state, reason, supplier, purchase_order, match_kind, attempts, had_exception, currency, grir, price_variance, tax, payable, journal_entry, posting_date, due_date, posted_at_us FROM payables_match " + where,
+            "SELECT invoice_id, plant, kind, state, reason, supplier, purchase_order, match_kind, attempts, had_exception, currency, grir, price_variance, tax, payable, journal_entry, posting_date, due_date, posted_at_us, " +
+            "rejected_at_us, rejection, (SELECT p.run_id FROM payables_payment p WHERE p.invoice_id = payables_match.invoice_id) FROM payables_match " + where,
             args).ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
@@ -245,7 +254,8 @@ internal sealed class InvoiceMatching(InvoiceMatcher matcher, TimeProvider clock
             list.Add(new InvoiceMatchView(r.GetString(0), r.GetString(1), r.GetString(2), state, Opt(r, 4), Opt(r, 5), Opt(r, 6), Opt(r, 7), (int)r.GetInt64(8), state == "posted" && r.GetInt64(9) == 0,
                 r.GetString(10), OptDec(r, 11), OptDec(r, 12), OptDec(r, 13), InvoiceMatcher.Dec(r.GetString(14)), Opt(r, 15),
                 r.IsDBNull(16) ? null : DateOnly.ParseExact(r.GetString(16), "yyyy-MM-dd", CultureInfo.InvariantCulture), DateOnly.ParseExact(r.GetString(17), "yyyy-MM-dd", CultureInfo.InvariantCulture),
-                state == "posted" ? "payable" : "blocked", r.IsDBNull(18) ? null : Instants.FromUnixMicroseconds(r.GetInt64(18)), []));
+                !r.IsDBNull(19) ? "rejected" : !r.IsDBNull(21) ? "paid" : state == "posted" ? "payable" : "blocked", r.IsDBNull(18) ? null : Instants.FromUnixMicroseconds(r.GetInt64(18)), [],
+                Opt(r, 21), Opt(r, 20)));
         }
 
         return list;

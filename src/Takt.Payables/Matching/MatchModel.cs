@@ -1,3 +1,5 @@
+using Takt.Store;
+
 namespace Takt.Payables.Matching;
 
 /// <summary>The categories of an invoice exception, in the order that decides an exception's main category and route.</summary>
@@ -38,33 +40,52 @@ public sealed record InvoiceExceptionContext(
     decimal Difference,
     string Currency,
     IReadOnlyList<string> Receipts,
-    IReadOnlyList<string> PriorInvoices);
+    IReadOnlyList<string> PriorInvoices,
+    string? Exception = null,
+    InvoiceExceptionFeatures? Features = null);
+
+/// <summary>What an advisor reads about an exception besides its findings; deviations are fractions (0.12 = 12 %).</summary>
+/// <param name="PriceDeviation">(invoiced unit price − order price) ÷ order price, the largest of the lines.</param>
+/// <param name="QuantityDeviation">(invoiced so far − received) ÷ received, the largest of the lines.</param>
+/// <param name="SameAmountRecent">Other invoices of the supplier with the same amount due, issued within 30 days.</param>
+/// <param name="TaxRateDelta">|invoiced − expected tax rate| (0.05 = 5 points), the largest of the lines.</param>
+/// <param name="SupplierExceptionRate">Share of the supplier's other matched invoices that were exceptions.</param>
+/// <param name="NetValue">The invoice's net amount in the company currency.</param>
+/// <param name="Description">The line descriptions.</param>
+public sealed record InvoiceExceptionFeatures(double PriceDeviation, double QuantityDeviation, bool ReceiptMissing, int SameAmountRecent, double TaxRateDelta,
+    double SupplierExceptionRate, decimal NetValue, string Description);
 
 /// <summary>An advisor's suggestion on an exception: recorded with it and shown to the person, never acted on by itself.</summary>
 /// <param name="Category">The category the advisor thinks fits.</param>
 /// <param name="Route">The role the advisor would route it to.</param>
 /// <param name="Confidence">0 to 1.</param>
 /// <param name="Advisor">Who advised (model or service name and version).</param>
-public sealed record InvoiceExceptionAdvice(string Category, string Route, double Confidence, string Advisor, string? Rationale = null);
+/// <param name="Suggestion">The advisor's record of the suggestion (e.g. the AI service's suggestion id), if it keeps one.</param>
+/// <param name="PersonOnly">True when the advisor itself says a person must decide (low confidence, unapproved model).</param>
+public sealed record InvoiceExceptionAdvice(string Category, string Route, double Confidence, string Advisor, string? Rationale = null, string? Suggestion = null, bool PersonOnly = true);
 
 /// <summary>
-/// The classification hook for an AI service: asked once when an exception is raised, inside the raising transaction.
-/// Its answer is recorded on the exception; the category and route Takt found stay in force (it never decides).
-/// The default advisor gives no advice.
+/// The classification hook for an AI service: asked once when an exception is raised, inside the raising transaction
+/// (so the advisor may record its suggestion with it; it must not train or call out there). Its answer is recorded on
+/// the exception; the category and route Takt found stay in force (it never decides). The default advisor gives no advice.
 /// </summary>
 public interface IInvoiceExceptionAdvisor
 {
-    Task<InvoiceExceptionAdvice?> AdviseAsync(InvoiceExceptionContext exception, CancellationToken ct);
+    Task<InvoiceExceptionAdvice?> AdviseAsync(StoreTransaction transaction, InvoiceExceptionContext exception, CancellationToken ct);
 }
 
 /// <summary>No advice: the default until an AI service registers its advisor.</summary>
 internal sealed class NoAdvisor : IInvoiceExceptionAdvisor
 {
-    public Task<InvoiceExceptionAdvice?> AdviseAsync(InvoiceExceptionContext exception, CancellationToken ct) => Task.FromResult<InvoiceExceptionAdvice?>(null);
+    public Task<InvoiceExceptionAdvice?> AdviseAsync(StoreTransaction transaction, InvoiceExceptionContext exception, CancellationToken ct) => Task.FromResult<InvoiceExceptionAdvice?>(null);
 }
 
 /// <summary>ERP context of an exception: the order, its buyer, the cost center, receipts and other invoices of the order.</summary>
-public sealed record ExceptionErpContext(string? PurchaseOrder, string? Buyer, string CostCenter, IReadOnlyList<string> Receipts, IReadOnlyList<string> PriorInvoices);
+/// <param name="ProductionOrders">
+/// The production orders behind the order lines: the one a line's requisition was raised for, and the released orders
+/// of the plant the material goes into (as a component).
+/// </param>
+public sealed record ExceptionErpContext(string? PurchaseOrder, string? Buyer, string CostCenter, IReadOnlyList<string> Receipts, IReadOnlyList<string> PriorInvoices, IReadOnlyList<string>? ProductionOrders = null);
 
 /// <summary>An invoice exception.</summary>
 /// <param name="Category">The main category (the first of <see cref="ExceptionCategories.All"/> among the findings).</param>
@@ -99,7 +120,8 @@ public sealed record InvoiceExceptionView(
 /// <param name="GrIr">Signed GR/IR cleared (negative for a credit note).</param>
 /// <param name="PriceVariance">Signed invoice price variance (positive: above the PO price).</param>
 /// <param name="Payable">Signed amount due (BT-115; negative for a credit note).</param>
-/// <param name="PaymentStatus"><c>payable</c> (from <paramref name="DueDate"/>) or <c>blocked</c>.</param>
+/// <param name="PaymentStatus"><c>payable</c> (from <paramref name="DueDate"/>), <c>paid</c> (by <paramref name="PaymentRun"/>), <c>blocked</c> or <c>rejected</c> (see <paramref name="Rejection"/>).</param>
+/// <param name="Decisions">Decisions taken on its exceptions (flow outcomes, duplicate decisions).</param>
 public sealed record InvoiceMatchView(
     string Invoice,
     string Plant,
@@ -121,7 +143,10 @@ public sealed record InvoiceMatchView(
     DateOnly DueDate,
     string PaymentStatus,
     DateTimeOffset? PostedAt,
-    IReadOnlyList<InvoiceExceptionView> Exceptions);
+    IReadOnlyList<InvoiceExceptionView> Exceptions,
+    string? PaymentRun = null,
+    string? Rejection = null,
+    IReadOnlyList<InvoiceDecisionView>? Decisions = null);
 
 /// <summary>Re-match an invoice (after its data was fixed or its receipt arrived); posting date defaults to the plant's today.</summary>
 public sealed record MatchRequest(DateOnly? PostingDate = null);
@@ -157,6 +182,10 @@ public sealed record PaymentProposal(DateOnly DueBy, string? Plant, IReadOnlyLis
 /// <param name="Categories">Exceptions per category (every category found on an exception counts).</param>
 /// <param name="CycleCount">Posted invoices with a goods receipt: the cases of the cycle time.</param>
 /// <param name="CycleP50Hours">Cycle time last goods receipt → invoice posted, median (nearest rank), hours.</param>
+/// <param name="Period">The month received (YYYY-MM) for a row by plant and month; null otherwise.</param>
+/// <param name="Standing"><c>best-in-class</c>, <c>above-average</c> or <c>below-average</c> (<see cref="PayablesBenchmark"/>).</param>
+/// <param name="ExceptionRateVsBestInClass">Exception rate less the best-in-class 10 % (positive: worse).</param>
+/// <param name="TouchlessRateVsBestInClass">Touchless rate less the best-in-class 65 % (negative: worse).</param>
 public sealed record PayablesKpiRow(
     string Key,
     long Invoices,
@@ -168,6 +197,26 @@ public sealed record PayablesKpiRow(
     IReadOnlyDictionary<string, long> Categories,
     long CycleCount,
     double? CycleP50Hours,
-    double? CycleP90Hours);
+    double? CycleP90Hours,
+    string? Period = null,
+    string? Standing = null,
+    double? ExceptionRateVsBestInClass = null,
+    double? TouchlessRateVsBestInClass = null);
 
-public sealed record PayablesKpis(IReadOnlyList<PayablesKpiRow> Plants, IReadOnlyList<PayablesKpiRow> Suppliers);
+/// <summary>Payables KPIs by plant, by supplier and by plant and month received (<see cref="PayablesKpiRow.Period"/>), with the benchmark they are read against.</summary>
+public sealed record PayablesKpis(IReadOnlyList<PayablesKpiRow> Plants, IReadOnlyList<PayablesKpiRow> Suppliers, IReadOnlyList<PayablesKpiRow>? Periods = null, PayablesBenchmark? Benchmark = null);
+
+/// <summary>
+/// Where AP teams stand (issue 9): best in class about 10 % exceptions and 65 % touchless invoices, the average 23 % and 24 %.
+/// A row is <c>best-in-class</c> when it meets both best-in-class rates, <c>above-average</c> when it meets both average
+/// rates, else <c>below-average</c>.
+/// </summary>
+public sealed record PayablesBenchmark(double BestInClassExceptionRate, double BestInClassTouchlessRate, double AverageExceptionRate, double AverageTouchlessRate)
+{
+    public static PayablesBenchmark Default { get; } = new(0.10, 0.65, 0.23, 0.24);
+
+    public static string Standing(double exceptionRate, double touchlessRate) =>
+        exceptionRate <= Default.BestInClassExceptionRate && touchlessRate >= Default.BestInClassTouchlessRate ? "best-in-class"
+        : exceptionRate <= Default.AverageExceptionRate && touchlessRate >= Default.AverageTouchlessRate ? "above-average"
+        : "below-average";
+}
