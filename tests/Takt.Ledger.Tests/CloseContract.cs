@@ -77,7 +77,7 @@ public abstract class CloseContract<TFixture>(TFixture fixture) : IClassFixture<
         Assert.Equal("failed", Check(after, "accruals-posted").GetProperty("status").GetString());
         Assert.Equal(before.GetProperty("passed").GetInt32() - 1, after.GetProperty("passed").GetInt32());
         Assert.Equal(Math.Round((decimal)after.GetProperty("passed").GetInt32() / after.GetProperty("applicable").GetInt32(), 4), after.GetProperty("readiness").GetDecimal());
-        Assert.Equal(7, after.GetProperty("applicable").GetInt32()); // outbox, dead letters, balanced, inventory, WIP, accruals posted and reversed
+        Assert.Equal(8, after.GetProperty("applicable").GetInt32()); // outbox, dead letters, balanced, inventory, WIP, payables, accruals posted and reversed
     }
 
     [Fact]
