@@ -102,17 +102,19 @@ internal sealed partial class FlowEngine(
             return new Violation("/plant", "flow.plant-required", "Name the plant the flow runs for.");
         if (string.IsNullOrWhiteSpace(request.Requester))
             return new Violation("/requester", "flow.requester-required", "Name the requester (segregation of duties keeps them from approving).");
-        // One read: the version to start (latest published, or the one asked for) and the plant's active variant of it.
-        int version;
-        string? variantId;
-        await using (var reader = await tx.Command(
-            """
-            SELECT s.version, s.status, v.id FROM orch_standard s
-            LEFT JOIN orch_variant v ON v.flow = s.flow AND v.version = s.version AND v.plant = $2 AND v.status = 'active'
-            WHERE s.flow = $1 AND ((s.status = 'published' AND $3 = 0) OR s.version = $3)
-            ORDER BY s.version DESC LIMIT 1
-            """, request.Flow, request.Plant, (long)(request.Version ?? 0)).ExecuteReaderAsync(ct))
+        // One read: the version to start (latest published, or the one asked for) and the plant's active variant of it;
+        // once per transaction for each flow, plant and version asked for (a group of starts shares it).
+        var asked = (request.Flow, request.Plant, request.Version ?? 0);
+        var memo = startReads.GetOrCreateValue(tx);
+        if (!memo.TryGetValue(asked, out var known))
         {
+            await using var reader = await tx.Command(
+                """
+                SELECT s.version, s.status, v.id FROM orch_standard s
+                LEFT JOIN orch_variant v ON v.flow = s.flow AND v.version = s.version AND v.plant = $2 AND v.status = 'active'
+                WHERE s.flow = $1 AND ((s.status = 'published' AND $3 = 0) OR s.version = $3)
+                ORDER BY s.version DESC LIMIT 1
+                """, request.Flow, request.Plant, (long)(request.Version ?? 0)).ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct))
             {
                 return request.Version is { } missing
@@ -120,12 +122,12 @@ internal sealed partial class FlowEngine(
                     : new Violation("/flow", "flow.not-published", $"No published version of flow standard '{request.Flow}'.");
             }
 
-            version = reader.GetInt32(0);
             if (reader.GetString(1) != "published")
-                return new Violation("/version", "flow.version-not-published", $"{request.Flow} v{version} is {reader.GetString(1)}; instances start on a published version only.");
-            variantId = reader.IsDBNull(2) ? null : reader.GetString(2);
+                return new Violation("/version", "flow.version-not-published", $"{request.Flow} v{reader.GetInt32(0)} is {reader.GetString(1)}; instances start on a published version only.");
+            memo[asked] = known = (reader.GetInt32(0), reader.IsDBNull(2) ? null : reader.GetString(2));
         }
 
+        var (version, variantId) = known;
         var flow = await catalog.GetAsync(tx, request.Flow, version, variantId, ct);
         var variables = request.Variables?.DeepClone().AsObject() ?? [];
         var errors = CheckInputs(flow.Definition, variables);
@@ -571,6 +573,8 @@ internal sealed partial class FlowEngine(
     }
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<StoreTransaction, Chain> chains = new();
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<StoreTransaction, Dictionary<(string Flow, string Plant, int Version), (int Version, string? Variant)>> startReads = new();
 
     /// <summary>Goes on to <paramref name="step"/> now: in this turn if the transaction is a worker's chaining turn, else as a work row.</summary>
     private void Continue(StoreTransaction tx, string instance, string step, DateTimeOffset now)
