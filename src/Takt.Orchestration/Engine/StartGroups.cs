@@ -5,8 +5,8 @@ using Takt.Store;
 namespace Takt.Orchestration.Engine;
 
 /// <summary>
-/// Commits concurrent flow starts in groups: starts wait in a queue, and one loop runs up to
-/// <see cref="MaxGroup"/> of them in a single transaction. Every transaction that appends to the process log holds
+/// Commits concurrent flow starts in groups: starts wait in a queue, and one loop hands up to
+/// <see cref="MaxGroup"/> of them at a time to a transaction (on PostgreSQL up to four such groups commit at once). Every transaction that appends to the process log holds
 /// the log's lock through its commit (on PostgreSQL through the WAL flush, so sequence numbers follow commit
 /// order), so one start per transaction capped starts at the disk's commit rate, however many callers waited: the
 /// benchmark spent most of its time in <c>Lock:advisory</c>. A group pays that once. A refused start stages no
@@ -20,6 +20,11 @@ internal sealed class StartGroups : IAsyncDisposable
 
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource stopping = new();
+
+    /// <summary>Groups committing at once on PostgreSQL (their disk flushes overlap); on SQLite, whose writer is one, a group takes them all.</summary>
+    private const int Slots = 4;
+
+    private readonly SemaphoreSlim slots = new(Slots, Slots);
     private readonly SessionPool sessions;
     private readonly FlowEngine engine;
     private readonly Lazy<Task> loop;
@@ -50,23 +55,27 @@ internal sealed class StartGroups : IAsyncDisposable
     private async Task LoopAsync()
     {
         var ct = stopping.Token;
-        var group = new List<Pending>(MaxGroup);
         try
         {
             while (await queue.Reader.WaitToReadAsync(ct))
             {
-                while (group.Count < MaxGroup && queue.Reader.TryRead(out var pending))
+                if (!queue.Reader.TryPeek(out var first))
+                    continue;
+                // A slot first, then the group: while the slots are busy, the queue grows into the next group.
+                var width = first.Store.Engine == StoreEngine.Postgres ? 1 : Slots;
+                for (var i = 0; i < width; i++)
+                    await slots.WaitAsync(ct);
+                var group = new List<Pending>(MaxGroup);
+                while (group.Count < MaxGroup && queue.Reader.TryPeek(out var next) && next.Store == first.Store && queue.Reader.TryRead(out next))
                 {
                     // A caller that gave up before its group began is not started behind its back.
-                    if (pending.Cancel.IsCancellationRequested)
-                        pending.Done.TrySetCanceled(pending.Cancel);
+                    if (next.Cancel.IsCancellationRequested)
+                        next.Done.TrySetCanceled(next.Cancel);
                     else
-                        group.Add(pending);
+                        group.Add(next);
                 }
 
-                foreach (var byStore in group.GroupBy(p => p.Store))
-                    await RunAsync(byStore.Key, [.. byStore], ct);
-                group.Clear();
+                _ = RunGroupAsync(first.Store, group, width, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -74,10 +83,24 @@ internal sealed class StartGroups : IAsyncDisposable
             // stopping
         }
 
-        foreach (var left in group)
-            left.Done.TrySetCanceled(ct);
+        // The groups under way finish (their callers are waiting); what is still queued is not started.
+        for (var i = 0; i < Slots; i++)
+            await slots.WaitAsync(CancellationToken.None);
         while (queue.Reader.TryRead(out var left))
             left.Done.TrySetCanceled(ct);
+    }
+
+    private async Task RunGroupAsync(TaktStore store, List<Pending> group, int width, CancellationToken ct)
+    {
+        try
+        {
+            if (group.Count > 0)
+                await RunAsync(store, group, ct);
+        }
+        finally
+        {
+            slots.Release(width);
+        }
     }
 
     private async Task RunAsync(TaktStore store, List<Pending> group, CancellationToken ct)
@@ -132,5 +155,6 @@ internal sealed class StartGroups : IAsyncDisposable
         }
 
         stopping.Dispose();
+        slots.Dispose();
     }
 }
