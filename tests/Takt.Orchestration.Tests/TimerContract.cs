@@ -152,7 +152,7 @@ public abstract class TimerContract(string engine)
         }
 
         // Within Brno's tolerance (100 EUR): accepted by the standard flow without a person.
-        await RaiseAsync("inv-1", """{"invoice":"INV-1","supplier":"S-1","difference":{"amount":30,"currency":"EUR"},"reason":"freight","costCenter":"CC-5100","route":"ap-clerk"}""");
+        await RaiseAsync("inv-1", """{"invoice":"INV-1","supplier":"S-1","difference":{"amount":30,"currency":"EUR"},"reason":"freight","costCenter":"CC-5100","route":"ap-clerk","category":"price-variance"}""");
         // Missing inputs: recorded as an exception, but no standard flow can take it.
         await RaiseAsync("inv-2", """{"invoice":"INV-2"}""");
         await WaitUntilAsync(async () => await FlowTesting.CountAsync(host.Store, "SELECT COUNT(*) FROM orch_exception") == 2

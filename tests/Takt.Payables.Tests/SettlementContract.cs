@@ -196,12 +196,20 @@ public abstract class SettlementContract<TFixture>(TFixture fixture) : IClassFix
     [Fact]
     public async Task a_release_that_cannot_be_posted_is_recorded_and_the_exception_stays_open()
     {
-        // The same number again (40.00 net, within the auto-accept tolerance): the flow accepts it, but an exact
-        // duplicate is never posted as it is; the refusal is recorded and the exception waits for a duplicate decision.
+        // The same number again (40.00 net, below the auto-accept tolerance of 50): a duplicate is never accepted by the
+        // tolerance, so accounts payable investigates it. When a person accepts it anyway, an exact duplicate is still
+        // never posted as it is: the refusal is recorded and the exception waits for a duplicate decision.
         var order = await fixture.OrderAsync("SUP-100", "RM-3002", 8m, 10.00m, 8m);
         var number = MatchingHost.Number("EXA");
         Assert.Equal("posted", (await fixture.SendAsync(fixture.Invoice(order.Number, 4m, 10.00m, number: number))).GetProperty("matchState").GetString());
         var again = Id(await fixture.SendAsync(fixture.Invoice(order.Number, 4m, 10.00m, number: number) with { IssueDate = fixture.Today.AddDays(-2) }));
+        await fixture.SettleAsync();
+        var (investigate, role) = await fixture.ExceptionTaskAsync(again);
+        Assert.Equal("ap-clerk", role);
+        await ActAsync(investigate, "complete", "pia.ap");
+        await fixture.SettleAsync();
+        var (approval, _) = await fixture.ExceptionTaskAsync(again);
+        await ActAsync(approval, "approve", "sonja.ap");
         await fixture.SettleAsync();
         await fixture.SettleAsync();
         var match = await fixture.MatchAsync(again);
@@ -209,6 +217,47 @@ public abstract class SettlementContract<TFixture>(TFixture fixture) : IClassFix
         var decision = Assert.Single(match.GetProperty("decisions").EnumerateArray());
         Assert.Equal(("released", "refused"), (decision.GetProperty("decision").GetString(), decision.GetProperty("outcome").GetString()));
         Assert.Contains("cannot be posted as it is", decision.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task the_auto_accept_tolerance_takes_only_price_and_quantity_differences()
+    {
+        // Quantity: 100 received at 10.00, 104 invoiced at 10.00: 4 × 10.00 = 40.00 beyond the receipt, within the
+        // tolerance of 50: accepted at triage and posted (GR/IR 1,040.00 at the order price, no variance).
+        var over = await fixture.OrderAsync("SUP-100", "RM-3002", 100m, 10.00m, 100m);
+        var quantity = Id(await fixture.SendAsync(fixture.Invoice(over.Number, 104m, 10.00m)));
+        // Quantity beyond the tolerance: 6 × 10.00 = 60.00 > 50: the plant's controller investigates.
+        var farOver = await fixture.OrderAsync("SUP-100", "RM-3002", 100m, 10.00m, 100m);
+        var tooMuch = Id(await fixture.SendAsync(fixture.Invoice(farOver.Number, 106m, 10.00m)));
+        // No order, 3 × 10.00 = 30.00 net: small, but a missing PO is never accepted by the tolerance.
+        var noOrder = Id(await fixture.SendAsync(fixture.Invoice(null, 3m, 10.00m)));
+        // Nothing received yet, 2 × 10.00 = 20.00 net: a missing receipt waits for it (or a person), never the tolerance.
+        var notReceived = await fixture.OrderAsync("SUP-100", "RM-3002", 2m, 10.00m, 0m);
+        var early = Id(await fixture.SendAsync(fixture.Invoice(notReceived.Number, 2m, 10.00m)));
+        // Same supplier and amount as an invoice of this week, another number and order: suspected duplicate, 30.00 net.
+        var firstOrder = await fixture.OrderAsync("SUP-100", "RM-3002", 3m, 10.10m, 3m);
+        Assert.Equal("posted", (await fixture.SendAsync(fixture.Invoice(firstOrder.Number, 3m, 10.10m))).GetProperty("matchState").GetString());
+        var secondOrder = await fixture.OrderAsync("SUP-100", "RM-3002", 3m, 10.10m, 3m);
+        var suspected = Id(await fixture.SendAsync(fixture.Invoice(secondOrder.Number, 3m, 10.10m)));
+        await fixture.SettleAsync(); // flows started and triaged
+        await fixture.SettleAsync(); // the accepted one's signal acted on
+
+        var accepted = await fixture.MatchAsync(quantity);
+        var exception = accepted.GetProperty("exceptions")[0];
+        Assert.Equal(("quantity-variance", 40.00m), (exception.GetProperty("category").GetString(), exception.GetProperty("difference").GetDecimal()));
+        Assert.Equal(("posted", "released", 1040.00m), (accepted.GetProperty("state").GetString(), exception.GetProperty("resolution").GetString(), accepted.GetProperty("grIr").GetDecimal()));
+        Assert.StartsWith("flow:", accepted.GetProperty("decisions")[0].GetProperty("decidedBy").GetString(), StringComparison.Ordinal);
+
+        var held = await fixture.MatchAsync(tooMuch);
+        Assert.Equal(("exception", 60.00m), (held.GetProperty("state").GetString(), held.GetProperty("exceptions")[0].GetProperty("difference").GetDecimal()));
+        Assert.Equal("plant-controller", (await fixture.ExceptionTaskAsync(tooMuch)).Role);
+        foreach (var (invoice, category, route) in new[] { (noOrder, "missing-po", "cost-center-owner"), (early, "missing-receipt", "plant-controller"), (suspected, "duplicate-suspected", "ap-clerk") })
+        {
+            var match = await fixture.MatchAsync(invoice);
+            Assert.Equal(("exception", category, "open"), (match.GetProperty("state").GetString(), match.GetProperty("exceptions")[0].GetProperty("category").GetString(), match.GetProperty("exceptions")[0].GetProperty("status").GetString()));
+            Assert.Empty(match.GetProperty("decisions").EnumerateArray()); // nobody (no flow) decided
+            Assert.Equal(route, (await fixture.ExceptionTaskAsync(invoice)).Role); // a person investigates
+        }
     }
 
     [Fact]

@@ -156,6 +156,7 @@ internal sealed class InvoiceMatcher(IProcurement procurement, IProduction produ
         var receipts = order is null ? [] : await procurement.ReceiptsAsync(tx, [order.Number], ct);
         var grir = 0m;
         var priceDifference = 0m;
+        var quantityDifference = 0m;
         var priceDeviation = 0m;
         var quantityDeviation = 0m;
         long? lastReceiptUs = null;
@@ -167,7 +168,10 @@ internal sealed class InvoiceMatcher(IProcurement procurement, IProduction produ
             if (credit)
             {
                 if (group.Quantity > before)
+                {
+                    quantityDifference += new Money((group.Quantity - before) * poLine.Price, currency).RoundToMinorUnits().Amount;
                     findings.Add(new MatchFinding(ExceptionCategories.QuantityVariance, at + "/quantity", $"Purchase order line {poLine.Line}: {Format(group.Quantity)} {poLine.Unit} credited, but only {Format(before)} invoiced."));
+                }
             }
             else if (tolerance.MatchKind == "three-way" && poLine.Received <= 0)
             {
@@ -179,6 +183,7 @@ internal sealed class InvoiceMatcher(IProcurement procurement, IProduction produ
                 var allowed = Math.Min(tolerance.QuantityAbsolute, reference * tolerance.QuantityPercent / 100m);
                 if (before + group.Quantity > reference + allowed)
                 {
+                    quantityDifference += new Money((before + group.Quantity - reference) * poLine.Price, currency).RoundToMinorUnits().Amount;
                     findings.Add(new MatchFinding(ExceptionCategories.QuantityVariance, at + "/quantity",
                         $"Purchase order line {poLine.Line}: {Format(before)} invoiced before and {Format(group.Quantity)} now exceed the {(tolerance.MatchKind == "three-way" ? "received" : "ordered")} {Format(reference)} {poLine.Unit} by more than the tolerance ({Format(allowed)})."));
                 }
@@ -226,7 +231,10 @@ internal sealed class InvoiceMatcher(IProcurement procurement, IProduction produ
             var categories = ExceptionCategories.All.Where(cat => findings.Any(f => f.Category == cat)).ToList();
             var main = categories[0];
             var route = options.ExceptionRoutes.TryGetValue(main, out var routed) ? routed : "ap-clerk";
-            var difference = main == ExceptionCategories.PriceVariance ? priceDifference : receipt.TaxExclusive;
+            // Only a price or quantity variance (nothing else found: they come last in ExceptionCategories.All) has a
+            // difference a tolerance can accept: the price difference plus the value of what was invoiced beyond the
+            // received (or ordered) quantity at the order price. Any other exception puts the whole net amount at stake.
+            var difference = main is ExceptionCategories.PriceVariance or ExceptionCategories.QuantityVariance ? priceDifference + quantityDifference : receipt.TaxExclusive;
             var reason = string.Join(" ", findings.Select(f => f.Detail));
             var productionOrders = order is null ? [] : await ProductionOrdersAsync(tx, receipt.Plant, groups.Count > 0 ? groups.Values.Select(g => g.Line) : order.Lines, ct);
             var erp = new ExceptionErpContext(order?.Number ?? invoice.OrderReference, order?.Buyer, invoice.BuyerReference ?? "", [.. receipts.Select(r => r.Id)], priorInvoices, productionOrders);

@@ -23,7 +23,7 @@ public static class ExceptionCategories
 public sealed record MatchFinding(string Category, string Field, string Detail);
 
 /// <summary>What the invoice's exception is about, with its ERP context: what an advisor reads.</summary>
-/// <param name="Difference">The amount at stake: the price difference for a price variance, else the invoice's net amount.</param>
+/// <param name="Difference">The amount at stake: for a price or quantity variance (and nothing else) the price difference plus the excess quantity at the order price; else the invoice's net amount.</param>
 /// <param name="Receipts">Goods receipts and returns of the order (ids).</param>
 /// <param name="PriorInvoices">Other invoices and credit notes of the order (ids).</param>
 public sealed record InvoiceExceptionContext(
