@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Takt.Integration.Access;
+using Takt.Payables.Invoices;
+using Takt.Procurement;
 using Takt.Server;
 using Takt.Testing;
 using Xunit;
@@ -96,6 +99,50 @@ public abstract class KpiByHandContract<TFixture>(TFixture fixture) : IClassFixt
         }
 
         Assert.Equal(("client", "per-1000", 250.0, 4L), (figure.By, figure.Measure, figure.Value, figure.Cases));
+    }
+
+    [Fact]
+    public async Task invoice_exception_and_touchless_rates_are_shares_of_the_invoices_received_per_plant_and_month()
+    {
+        // Three orders of RM-3002 at 12.90 from Gießerei Meier (100, 100 and 40), each received in full. Two invoices at
+        // 12.90 match by themselves and post (touchless); one at 15.00 is 16 % above the price (tolerance 2 %): an
+        // exception. (Quantities differ so that no invoice looks like a duplicate of another.)
+        var today = DateOnly.FromDateTime(FrozenClockHost.Now.UtcDateTime);
+        foreach (var (quantity, price) in new[] { (100m, 12.90m), (100m, 15.00m), (40m, 12.90m) })
+        {
+            var order = await OrderAsync("SUP-100", "RM-3002", quantity, 12.90m);
+            var invoice = InvoiceSamples.ForOrder($"HAND-{Guid.NewGuid():N}"[..14], today, order, [new InvoiceSamples.OrderLine(1, "RM-3002", quantity, "H87", price)],
+                "Gießerei Meier GmbH", "DE811000100", buyerReference: "CC-4100");
+            using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(invoice, InvoiceDocuments.Json));
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var received = await Host.Http.PostAsync("/api/v1/payables/invoices?plant=PA01", content, Ct);
+            var body = await received.Content.ReadAsStringAsync(Ct);
+            Assert.True(received.StatusCode == HttpStatusCode.Created, body);
+            Assert.True(JsonDocument.Parse(body).RootElement.GetProperty("matchState").GetString() == (price == 12.90m ? "posted" : "exception"), body);
+        }
+
+        // Exception rate 1 ÷ 3 = 0.3333; touchless rate 2 ÷ 3 = 0.6667 (rounded to four places). Trend per month
+        // received: October none, November the same three.
+        var report = await Host.GetAsync<KpiReport>($"/api/v1/kpis?to={Q(FrozenClockHost.Now.AddHours(12))}&plant=PA01&period=month&periods=2");
+        Assert.Equal(
+            ["invoice-exception-rate PA01 0.3333 3 2026-10:-:0 2026-11:0.3333:3", "touchless-rate PA01 0.6667 3 2026-10:-:0 2026-11:0.6667:3"],
+            report.Figures.Where(f => f.Kpi is "invoice-exception-rate" or "touchless-rate")
+                .Select(f => $"{f.Kpi} {f.Key} {f.Value?.ToString(CultureInfo.InvariantCulture)} {f.Cases} {string.Join(' ', f.Trend.Select(t => $"{t.Start:yyyy-MM}:{t.Value?.ToString(CultureInfo.InvariantCulture) ?? "-"}:{t.Cases}"))}"));
+    }
+
+    private async Task<string> OrderAsync(string supplier, string item, decimal quantity, decimal price)
+    {
+        var procurement = Host.Service<IProcurement>();
+        await using var session = await Host.Store.OpenSessionAsync(fixture.Clock, Ct);
+        await using var tx = await session.BeginAsync(Ct);
+        var today = DateOnly.FromDateTime(FrozenClockHost.Now.UtcDateTime);
+        var order = await procurement.CreateDirectOrderAsync(tx, new DirectOrder("PA01", supplier, "direct", "CC-4100", "FCA Augsburg", "anna.buyer",
+            [new DirectOrderLine(item, quantity, "H87", price, today.AddDays(10))]), Ct);
+        Assert.False(order.IsRejected);
+        await tx.FlushAsync(Ct);
+        Assert.False((await procurement.ReceiveAsync(tx, new ReceiveGoods(order.Value.Number, 1, quantity, "H87", "wim.warehouse"), Ct)).IsRejected);
+        await tx.CommitAsync(Ct);
+        return order.Value.Number;
     }
 }
 
