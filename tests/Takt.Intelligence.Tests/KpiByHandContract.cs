@@ -33,9 +33,10 @@ public sealed class FrozenPostgresHost() : FrozenClockHost("postgres");
 
 /// <summary>
 /// KPIs of DESIGN §5 read through <c>GET /api/v1/kpis</c> on a small history built through the real API, each
-/// against a value computed by hand (the arithmetic is in the comments). The other KPIs have their hand-computed
-/// tests in the module that owns their data: inventory accuracy 2 ÷ 3 (Takt.Inventory.Tests CountContract),
-/// approval turnaround 96.5 h and standardized resolution rate 1 ÷ 2 (Takt.Orchestration.Tests TimerContract).
+/// against a value computed by hand (the arithmetic is in the comments): latency, schedule change cycle time,
+/// invoice exception and touchless rates, integration failure frequency. Other KPIs have their hand-computed tests in
+/// the module that owns their data: inventory accuracy 2 ÷ 3 (Takt.Inventory.Tests CountContract), approval
+/// turnaround 96.5 h and standardized resolution rate 1 ÷ 2 (Takt.Orchestration.Tests TimerContract).
 /// </summary>
 public abstract class KpiByHandContract<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : FrozenClockHost
@@ -128,6 +129,35 @@ public abstract class KpiByHandContract<TFixture>(TFixture fixture) : IClassFixt
             ["invoice-exception-rate PA01 0.3333 3 2026-10:-:0 2026-11:0.3333:3", "touchless-rate PA01 0.6667 3 2026-10:-:0 2026-11:0.6667:3"],
             report.Figures.Where(f => f.Kpi is "invoice-exception-rate" or "touchless-rate")
                 .Select(f => $"{f.Kpi} {f.Key} {f.Value?.ToString(CultureInfo.InvariantCulture)} {f.Cases} {string.Join(' ', f.Trend.Select(t => $"{t.Start:yyyy-MM}:{t.Value?.ToString(CultureInfo.InvariantCulture) ?? "-"}:{t.Cases}"))}"));
+    }
+
+    [Fact]
+    public async Task schedule_change_cycle_time_is_machine_down_time_to_committed_replan_as_nearest_rank_percentiles_per_plant()
+    {
+        // PB01-CNC1 down since 90 s before the frozen 12:00:00; PB01-CNC2 down since 30 s before. Each re-plan commits at
+        // 12:00:00, so the cycle times are 90 s and 30 s. Nearest rank of (30, 90): p50 = ⌈0.5 × 2⌉ = 1st = 30 s,
+        // p95 = ⌈1.9⌉ = 2nd = 90 s; two disruptions.
+        var now = FrozenClockHost.Now;
+        foreach (var (workCenter, seconds) in new[] { ("PB01-CNC1", 90), ("PB01-CNC2", 30) })
+        {
+            var since = now.AddSeconds(-seconds);
+            var down = Events.Envelope("takt.production.machine-down.v1", new System.Text.Json.Nodes.JsonObject
+            {
+                ["plant"] = "PB01", ["workCenter"] = workCenter, ["since"] = since.ToString("O", CultureInfo.InvariantCulture), ["expectedDurationHours"] = 8m, ["reason"] = "Spindle bearing failure",
+            }, since, null, "/mes/pb01");
+            using var posted = await Host.PostStructuredAsync(down);
+            Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync(Ct));
+        }
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        List<KpiFigure> figures;
+        while ((figures = [.. (await Host.GetAsync<KpiReport>("/api/v1/kpis?plant=PB01")).Figures.Where(f => f.Kpi == "schedule-change-cycle-time")]) is not [{ Cases: 2 }, ..])
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1), "The re-plans never committed.");
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.Equal(["PB01 p50 30 s 2", "PB01 p95 90 s 2"], figures.Select(f => $"{f.Key} {f.Measure} {f.Value?.ToString(CultureInfo.InvariantCulture)} {f.Unit} {f.Cases}"));
     }
 
     private async Task<string> OrderAsync(string supplier, string item, decimal quantity, decimal price)
