@@ -30,7 +30,7 @@ public sealed record KpiReport(DateTimeOffset? From, DateTimeOffset? To, string?
 /// cycle time), inventory (accuracy), payables (invoice exception and touchless rates), orchestration (approval
 /// turnaround, standardized resolution rate), the ledger close (readiness) and the integration gateway (failure
 /// frequency). Trends are the same interface asked per period: latency and integration failures per day, week or
-/// month; close readiness per ledger period (month).
+/// month; close readiness per ledger period (month); invoice exception and touchless rates per month received.
 /// </summary>
 public static class KpiOverview
 {
@@ -85,6 +85,7 @@ public static class KpiOverview
         var figures = new List<KpiFigure>();
         var windows = Windows(query.To ?? clock.GetUtcNow(), query.Period, query.Periods);
         bool Mine(string plant) => query.Plant is null || plant == query.Plant;
+        var end = query.To is { } t ? t.AddTicks(-1) : clock.GetUtcNow();
 
         // Production-to-posting latency: the process log, by plant, for the period and each trend period.
         var intelligence = services.GetRequiredService<IIntelligence>();
@@ -115,10 +116,17 @@ public static class KpiOverview
             figures.Add(new KpiFigure("inventory-accuracy", "plant", row.Plant, "rate", row.Accuracy, "ratio", row.CountedLines, false, []));
 
         // Invoice exception rate and touchless rate: payables, per plant.
-        foreach (var row in (await services.GetRequiredService<Takt.Payables.Matching.IInvoiceMatching>().KpisAsync(store, query.Plant, ct)).Plants)
+        // Their trend is payables' own rows by plant and month received (months, whatever the period length asked).
+        var payables = await services.GetRequiredService<Takt.Payables.Matching.IInvoiceMatching>().KpisAsync(store, query.Plant, ct);
+        var invoiceMonths = MonthsEndingAt(end, query.Periods);
+        IReadOnlyList<KpiTrendPoint> InvoiceTrend(string plant, Func<Takt.Payables.Matching.PayablesKpiRow, double> pick) =>
+            [.. invoiceMonths.Select(m => (payables.Periods ?? []).FirstOrDefault(r => r.Key == plant && r.Period == m.ToString("yyyy-MM", CultureInfo.InvariantCulture)) is { Invoices: > 0 } r
+                ? new KpiTrendPoint(m, pick(r), r.Invoices)
+                : new KpiTrendPoint(m, null, 0))];
+        foreach (var row in payables.Plants)
         {
-            figures.Add(new KpiFigure("invoice-exception-rate", "plant", row.Key, "rate", row.ExceptionRate, "ratio", row.Invoices, false, []));
-            figures.Add(new KpiFigure("touchless-rate", "plant", row.Key, "rate", row.TouchlessRate, "ratio", row.Invoices, false, []));
+            figures.Add(new KpiFigure("invoice-exception-rate", "plant", row.Key, "rate", row.ExceptionRate, "ratio", row.Invoices, false, InvoiceTrend(row.Key, r => r.ExceptionRate)));
+            figures.Add(new KpiFigure("touchless-rate", "plant", row.Key, "rate", row.TouchlessRate, "ratio", row.Invoices, false, InvoiceTrend(row.Key, r => r.TouchlessRate)));
         }
 
         // Approval turnaround and standardized resolution rate: orchestration, by plant and role / by plant.
@@ -131,10 +139,9 @@ public static class KpiOverview
 
         // Close readiness: the ledger close, per company of the plants, for the ledger period (month) of the end and the months before.
         var close = services.GetRequiredService<Takt.Ledger.ILedgerClose>();
-        var end = query.To is { } t ? t.AddTicks(-1) : clock.GetUtcNow();
         foreach (var company in plants.Select(p => p.Company.Code).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            var months = Enumerable.Range(0, query.Periods).Select(i => new DateOnly(end.UtcDateTime.Year, end.UtcDateTime.Month, 1).AddMonths(i - query.Periods + 1)).ToList();
+            var months = MonthsEndingAt(end, query.Periods);
             var trend = new List<KpiTrendPoint>();
             Takt.Ledger.CloseStatus? current = null;
             foreach (var month in months)
@@ -164,6 +171,10 @@ public static class KpiOverview
 
         return new KpiReport(query.From, query.To, query.Plant, query.Period.ToString().ToLowerInvariant(), query.Periods, Names, figures);
     }
+
+    /// <summary>The first days of the <paramref name="count"/> months ending with the one that holds <paramref name="end"/>, oldest first.</summary>
+    private static IReadOnlyList<DateOnly> MonthsEndingAt(DateTimeOffset end, int count) =>
+        [.. Enumerable.Range(0, count).Select(i => new DateOnly(end.UtcDateTime.Year, end.UtcDateTime.Month, 1).AddMonths(i - count + 1))];
 
     /// <summary>The <paramref name="count"/> periods ending with the one that holds the instant just before <paramref name="end"/>, oldest first.</summary>
     internal static IReadOnlyList<(DateOnly Start, DateTimeOffset From, DateTimeOffset To)> Windows(DateTimeOffset end, HotspotPeriod period, int count)
