@@ -62,6 +62,24 @@ public interface IInventory
     Task<IReadOnlyList<BinBalance>> BinsAsync(TaktStore store, string? plant, string? item, DateOnly? asOf, CancellationToken ct);
 
     /// <summary>
+    /// The orders that stock of some items went into at a plant by goods issue (<c>goods-issue-to-order</c>) at or
+    /// after an instant, read inside the caller's transaction; in order-number order.
+    /// </summary>
+    async Task<IReadOnlyList<string>> IssuedToOrdersAsync(StoreTransaction transaction, string plant, IReadOnlyCollection<string> items, DateTimeOffset since, CancellationToken ct)
+    {
+        if (items.Count == 0)
+            return [];
+        var (itemIn, itemArg) = SqlList.In(transaction, "item", items, 3);
+        var orders = new List<string>();
+        await using var reader = await transaction.Command(
+            $"SELECT DISTINCT order_number FROM inventory_movement WHERE plant = $1 AND created_at_us >= $2 AND movement_type = 'goods-issue-to-order' AND order_number IS NOT NULL AND {itemIn} ORDER BY order_number",
+            plant, since.ToUnixMicroseconds(), itemArg).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            orders.Add(reader.GetString(0));
+        return orders;
+    }
+
+    /// <summary>
     /// Stock of some items at a plant read inside the caller's transaction (release checks, revaluation); items
     /// without stock are absent.
     /// </summary>

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Takt.Contracts;
+using Takt.Inventory;
 using Takt.Payables.Invoices;
 using Takt.Testing;
 using Xunit;
@@ -342,6 +344,30 @@ public abstract class SettlementContract<TFixture>(TFixture fixture) : IClassFix
             MatchingHost.Meier.Name, MatchingHost.Meier.Vat)));
         await fixture.SettleAsync();
         Assert.Equal("cost-center-owner", (await fixture.ExceptionTaskAsync(anonymous)).Role);
+    }
+
+    [Fact]
+    public async Task an_exception_names_the_production_order_its_received_material_was_issued_to()
+    {
+        // An order of Plant A whose bill of material does not name RM-3002: only an actual goods issue links it.
+        var other = (await Tables.QueryAsync<string>(Host.Store,
+            "SELECT o.number FROM production_order o WHERE o.plant = 'PA01' AND NOT EXISTS (SELECT 1 FROM production_order_component c WHERE c.order_number = o.number AND c.item = 'RM-3002') ORDER BY o.number")).ToList()[0];
+        var order = await fixture.OrderAsync("SUP-100", "RM-3002", 40m, 10.00m, 40m);
+        await using (var session = await Host.Store.OpenSessionAsync(fixture.Clock, TestContext.Current.CancellationToken))
+        await using (var tx = await session.BeginAsync(TestContext.Current.CancellationToken))
+        {
+            // 5 of the 40 received go to that order as a substitute (an unplanned issue, no posting in this test).
+            Host.Service<IInventory>().Stage(tx, new StockMovementDraft("goods-issue-to-order", "PA01", "RM-3002", new Quantity(-5m, UnitOfMeasure.Of("H87")), Money.Zero(Currency.Of("EUR")), other, null, fixture.Today, null));
+            await tx.CommitAsync(TestContext.Current.CancellationToken);
+        }
+
+        // 20 % over the order price: a price variance, with the receipt in its context.
+        var invoice = Id(await fixture.SendAsync(fixture.Invoice(order.Number, 40m, 12.00m)));
+        var exception = (await fixture.MatchAsync(invoice)).GetProperty("exceptions")[0];
+        Assert.Equal("price-variance", exception.GetProperty("category").GetString());
+        var named = exception.GetProperty("context").GetProperty("productionOrders").EnumerateArray().Select(o => o.GetString()!).ToList();
+        Assert.Contains(other, named);
+        Assert.Equal(named.Order(StringComparer.Ordinal), named);
     }
 
     [Fact]

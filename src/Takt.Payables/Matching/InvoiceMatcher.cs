@@ -3,6 +3,7 @@ using System.Text.Json;
 using Takt.Contracts;
 using Takt.Contracts.Events;
 using Takt.Intelligence;
+using Takt.Inventory;
 using Takt.Ledger;
 using Takt.MasterData;
 using Takt.Payables.Invoices;
@@ -28,7 +29,7 @@ internal sealed class LedgerRulesOfTransaction(ILedger ledger)
 /// categories and route and raises <c>takt.payables.invoice-exception-raised.v1</c>, which starts the
 /// invoice-exception flow. Nothing is staged before the ledger has accepted the entry: a rejection changes nothing.
 /// </summary>
-internal sealed class InvoiceMatcher(IProcurement procurement, IProduction production, ILedger ledger, IMasterData masterData, IIntelligence intelligence, Outbox outbox, IInvoiceExceptionAdvisor advisor, PayablesOptions options)
+internal sealed class InvoiceMatcher(IProcurement procurement, IProduction production, IInventory inventory, ILedger ledger, IMasterData masterData, IIntelligence intelligence, Outbox outbox, IInvoiceExceptionAdvisor advisor, PayablesOptions options)
 {
     private const string Source = "/takt/payables";
 
@@ -236,7 +237,7 @@ internal sealed class InvoiceMatcher(IProcurement procurement, IProduction produ
             // received (or ordered) quantity at the order price. Any other exception puts the whole net amount at stake.
             var difference = main is ExceptionCategories.PriceVariance or ExceptionCategories.QuantityVariance ? priceDifference + quantityDifference : receipt.TaxExclusive;
             var reason = string.Join(" ", findings.Select(f => f.Detail));
-            var productionOrders = order is null ? [] : await ProductionOrdersAsync(tx, receipt.Plant, groups.Count > 0 ? groups.Values.Select(g => g.Line) : order.Lines, ct);
+            var productionOrders = order is null ? [] : await ProductionOrdersAsync(tx, receipt.Plant, groups.Count > 0 ? groups.Values.Select(g => g.Line) : order.Lines, receipts, ct);
             var erp = new ExceptionErpContext(order?.Number ?? invoice.OrderReference, order?.Buyer, invoice.BuyerReference ?? "", [.. receipts.Select(r => r.Id)], priorInvoices, productionOrders);
             tx.Stage(
                 "INSERT INTO payables_match (invoice_id, plant, kind, supplier, purchase_order, match_kind, state, reason, attempts, had_exception, currency, payable, due_date, received_at_us, updated_at_us) " +
@@ -351,15 +352,20 @@ internal sealed class InvoiceMatcher(IProcurement procurement, IProduction produ
     }
 
     /// <summary>
-    /// The production orders behind the order lines: the one a line's requisition was raised for (its cost object), and
-    /// the released orders of the plant the line's material goes into (a component).
+    /// The production orders behind the order lines: those the received material went into by goods issue since its
+    /// first receipt, the one a line's requisition was raised for (its cost object), and the released orders of the
+    /// plant the line's material goes into (a component).
     /// </summary>
-    private async Task<List<string>> ProductionOrdersAsync(StoreTransaction tx, string plant, IEnumerable<PurchaseOrderLineView> lines, CancellationToken ct)
+    private async Task<List<string>> ProductionOrdersAsync(StoreTransaction tx, string plant, IEnumerable<PurchaseOrderLineView> lines, IReadOnlyList<GoodsReceiptView> receipts, CancellationToken ct)
     {
         var open = await production.OpenOrdersAsync(tx, [plant], ct);
         var known = open.Select(o => o.Number).ToHashSet(StringComparer.Ordinal);
         var found = new List<string>();
-        foreach (var line in lines)
+        var wanted = lines.ToList();
+        var received = receipts.Where(r => r.Plant == plant && r.Reverses is null && wanted.Exists(l => l.Item == r.Item)).ToList();
+        if (received.Count > 0)
+            found.AddRange(await inventory.IssuedToOrdersAsync(tx, plant, [.. received.Select(r => r.Item).Distinct(StringComparer.Ordinal)], received.Min(r => r.CreatedAt), ct));
+        foreach (var line in wanted)
         {
             if (line.Requisition is { } number && await procurement.RequisitionAsync(tx, number, ct) is { } requisition && known.Contains(requisition.CostObject))
                 found.Add(requisition.CostObject);
