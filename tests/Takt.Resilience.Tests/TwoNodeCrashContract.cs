@@ -50,6 +50,7 @@ public sealed class TwoNodeCrashContract
             using (var http = new HttpClient())
             {
                 http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+                http.DefaultRequestHeaders.Add("Idempotency-Key", Guid.NewGuid().ToString());
                 using var created = await http.PostAsJsonAsync(new Uri(nodeB.Address!, "/api/v1/webhooks"),
                     new { url = receiver.Url, eventTypes = new[] { EventTypes.JournalEntryPosted, EventTypes.StockMoved }, ordered = false }, ct);
                 var body = await created.Content.ReadAsStringAsync(ct);
