@@ -83,21 +83,8 @@ public abstract class CrashContract(string engine)
             var firstAnswers = pool.Select(e => load.AnswerFor(e.Index)).ToArray();
 
             // 2. Every event again, byte-identical, until each has a definite 200.
-            using var resend = new EventSenders(pool.Count, Senders, apiKey, ct);
-            resend.ServerUp(server.Address!);
-            resend.Release(batches);
-            await resend.WaitIdleAsync(ct);
-            for (var round = 0; round < 5; round++)
-            {
-                var open = pool.Where(e => resend.AnswerFor(e.Index) is not (Answer.Accepted or Answer.Replayed)).ToArray();
-                if (open.Length == 0)
-                    break;
-                resend.Release(open.Chunk(BatchSize));
-                await resend.WaitIdleAsync(ct);
-            }
-
-            await resend.CompleteAsync();
-            var finalAnswers = pool.Select(e => resend.AnswerFor(e.Index)).ToArray();
+            var resend = await EventSenders.ResendUntilAnsweredAsync(pool, batches, BatchSize, Senders, apiKey, [server.Address!], ct);
+            var finalAnswers = resend.Answers;
 
             // 3. The restarted server drains the outbox; then it is stopped (hard) so nothing moves while we look.
             var drained = await DrainOutboxAsync(store, ct);
@@ -188,7 +175,7 @@ public abstract class CrashContract(string engine)
     private const string Projection = "intelligence.plant-activity";
 
     /// <summary>Messages after the projection's position, and its retries still waiting (a position not yet created is 0).</summary>
-    private const string ProjectionBehindSql = """
+    internal const string ProjectionBehindSql = """
         SELECT (SELECT COUNT(*) FROM store_outbox_message WHERE seq > COALESCE((SELECT position FROM store_outbox_cursor WHERE subscriber = 'intelligence.plant-activity'), 0))
              + (SELECT COUNT(*) FROM store_outbox_retry WHERE status = 'pending')
         """;

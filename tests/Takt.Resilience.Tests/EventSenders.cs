@@ -118,6 +118,44 @@ internal sealed class EventSenders : IDisposable
         await Task.WhenAll(senders);
     }
 
+    /// <summary>
+    /// Sends every batch again, byte-identical, until each event has a definite 200 (at most 5 more rounds for the
+    /// events still open), spread over <paramref name="servers"/>: batch i goes to server (i + round) mod n, so an
+    /// event first sent to one node is sent again to the other. Answers and refusals are those of all servers.
+    /// </summary>
+    public static async Task<Resent> ResendUntilAnsweredAsync(
+        IReadOnlyList<PlannedEvent> pool, IReadOnlyList<PlannedEvent[]> batches, int batchSize, int concurrency, string apiKey, IReadOnlyList<Uri> servers, CancellationToken ct)
+    {
+        var nodes = servers.Select(server =>
+        {
+            var sender = new EventSenders(pool.Count, concurrency, apiKey, ct);
+            sender.ServerUp(server);
+            return sender;
+        }).ToArray();
+        try
+        {
+            Answer Final(PlannedEvent e) => nodes.Select(s => s.AnswerFor(e.Index)).Where(a => a is Answer.Accepted or Answer.Replayed).DefaultIfEmpty(Answer.None).First();
+            IReadOnlyList<PlannedEvent[]> open = batches;
+            for (var round = 0; round <= 5 && open.Count > 0; round++)
+            {
+                for (var i = 0; i < open.Count; i++)
+                    nodes[(i + round) % nodes.Length].Release([open[i]]);
+                foreach (var sender in nodes)
+                    await sender.WaitIdleAsync(ct);
+                open = [.. pool.Where(e => Final(e) == Answer.None).Chunk(batchSize)];
+            }
+
+            foreach (var sender in nodes)
+                await sender.CompleteAsync();
+            return new Resent([.. pool.Select(Final)], [.. nodes.SelectMany(s => s.Refusals)], nodes.Sum(s => s.Throttled));
+        }
+        finally
+        {
+            foreach (var sender in nodes)
+                sender.Dispose();
+        }
+    }
+
     private async Task SendBatchAsync(PlannedEvent[] batch, CancellationToken ct)
     {
         var address = await Volatile.Read(ref up).Task.WaitAsync(ct);
@@ -193,4 +231,10 @@ internal sealed class EventSenders : IDisposable
         released.Writer.TryComplete();
         http.Dispose();
     }
+}
+
+/// <summary>The outcome of <see cref="EventSenders.ResendUntilAnsweredAsync"/>: each pool event's 200 (by index), or None.</summary>
+internal sealed record Resent(IReadOnlyList<Answer> Answers, IReadOnlyList<string> Refusals, int Throttled)
+{
+    public Answer AnswerFor(int index) => Answers[index];
 }

@@ -62,21 +62,8 @@ public sealed class PostgresRestartContract
             var firstAnswers = pool.Select(e => load.AnswerFor(e.Index)).ToArray();
 
             // 2. Every event again until each has a 200 (a client retries a 5xx).
-            using var resend = new EventSenders(pool.Count, Senders, apiKey, ct);
-            resend.ServerUp(server.Address!);
-            resend.Release(batches);
-            await resend.WaitIdleAsync(ct);
-            for (var round = 0; round < 5; round++)
-            {
-                var open = pool.Where(e => resend.AnswerFor(e.Index) is not (Answer.Accepted or Answer.Replayed)).ToArray();
-                if (open.Length == 0)
-                    break;
-                resend.Release(open.Chunk(BatchSize));
-                await resend.WaitIdleAsync(ct);
-            }
-
-            await resend.CompleteAsync();
-            var finalAnswers = pool.Select(e => resend.AnswerFor(e.Index)).ToArray();
+            var resend = await EventSenders.ResendUntilAnsweredAsync(pool, batches, BatchSize, Senders, apiKey, [server.Address!], ct);
+            var finalAnswers = resend.Answers;
             var drained = await CrashContract.DrainOutboxAsync(store, ct);
             await server.KillAsync();
 

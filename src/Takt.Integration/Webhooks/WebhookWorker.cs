@@ -134,6 +134,37 @@ public sealed partial class WebhookWorker(
 
         // One connection serves the whole turn: its reads, its writes and the attempt log of every request.
         await using var connection = await store.OpenConnectionAsync(ct);
+        if (store.Engine != StoreEngine.Postgres)
+            return await TurnOnAsync(connection, target, upTo, ct);
+
+        // Several nodes on one PostgreSQL: one sends for a subscription at a time. The turn holds a session advisory
+        // lock on the subscription (no transaction stays open while a request is in flight); another node's worker
+        // finds it taken and passes over the subscription. The lock goes with the connection if the node dies.
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(TryLockSql, new { subscriber = target.Subscriber }, cancellationToken: ct)))
+            return 0;
+        try
+        {
+            return await TurnOnAsync(connection, target, upTo, ct);
+        }
+        finally
+        {
+            try
+            {
+                await connection.ExecuteScalarAsync<bool>(new CommandDefinition(UnlockSql, new { subscriber = target.Subscriber }, cancellationToken: CancellationToken.None));
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // The connection broke: the session and its lock are gone with it.
+            }
+        }
+    }
+
+    // Key space "takt" (ASCII) and the subscriber's hash: a collision only makes two subscriptions take turns.
+    private const string TryLockSql = "SELECT pg_try_advisory_lock(1952541556, hashtext(@subscriber))";
+    private const string UnlockSql = "SELECT pg_advisory_unlock(1952541556, hashtext(@subscriber))";
+
+    private async Task<int> TurnOnAsync(System.Data.Common.DbConnection connection, WebhookTarget target, long? upTo, CancellationToken ct)
+    {
         var attempts = await RetryDueAsync(connection, target, ct);
         if (target.Webhook.Ordered && await WaitingRetriesAsync(connection, target, ct) > 0)
             return attempts; // the log's order: nothing newer passes a delivery that waits for its retry
