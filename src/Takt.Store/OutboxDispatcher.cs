@@ -105,7 +105,7 @@ public sealed partial class OutboxDispatcher(
                 Delivered.Add(accepted.Count);
                 return span.Passed;
             }
-            catch (Exception ex) when (accepted.Count > 0 && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
+            catch (Exception ex) when (accepted.Count > 0 && !session.IsBroken && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
             {
                 await tx.RollbackAsync(ct);
             }

@@ -30,9 +30,24 @@ public sealed class StoreSession : IAsyncDisposable
 
     public StoreEngine Engine => Store.Engine;
 
+    /// <summary>
+    /// A session whose connection the database closed (a restart, a failover) is done for: a store failure, which every
+    /// background loop answers by opening a new session, not the driver's InvalidOperationException, which would end
+    /// the loop and stop the server.
+    /// </summary>
+    private void EnsureOpen()
+    {
+        if (IsBroken)
+            throw new StoreConnectionLostException();
+    }
+
+    /// <summary>Whether the database closed this session's connection: retrying on it is useless, a new session is needed.</summary>
+    public bool IsBroken => Connection.State != System.Data.ConnectionState.Open;
+
     /// <summary>Begins a write transaction (SQLite: BEGIN IMMEDIATE, so the single writer never deadlocks).</summary>
     public async Task<StoreTransaction> BeginAsync(CancellationToken ct)
     {
+        EnsureOpen();
         var gate = Store.WriteGate;
         if (gate is not null)
             await gate.EnterAsync(background, ct);
@@ -54,6 +69,7 @@ public sealed class StoreSession : IAsyncDisposable
     /// </summary>
     public DbCommand Read(string sql, params object?[] args)
     {
+        EnsureOpen();
         var command = Prepared(sql, args.Length, null);
         for (var i = 0; i < args.Length; i++)
             command.Parameters[i].Value = args[i] ?? DBNull.Value;
@@ -89,5 +105,14 @@ public sealed class StoreSession : IAsyncDisposable
         commands.Clear();
         SqliteStatements?.Dispose();
         await Connection.DisposeAsync();
+    }
+}
+
+/// <summary>The session's connection was closed under it (the database restarted or cut it off); open a new session.</summary>
+public sealed class StoreConnectionLostException : DbException
+{
+    public StoreConnectionLostException()
+        : base("The session's database connection is closed (the database restarted or cut the connection); open a new session.")
+    {
     }
 }

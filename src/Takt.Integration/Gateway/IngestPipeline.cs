@@ -180,7 +180,7 @@ public sealed partial class IngestPipeline(
         {
             await CommitAsync(session, batch, ct);
         }
-        catch (DbException ex) when (batch.Count > 1)
+        catch (DbException ex) when (batch.Count > 1 && !session.IsBroken)
         {
             LogBatchRetry(logger, batch.Count, ex);
             foreach (var single in batch)
@@ -189,7 +189,7 @@ public sealed partial class IngestPipeline(
                 {
                     await CommitAsync(session, [single], ct);
                 }
-                catch (DbException inner)
+                catch (DbException inner) when (!session.IsBroken)
                 {
                     LogEventFailure(logger, single.Event.Event.Source, single.Event.Event.Id, inner);
                     single.Completion.TrySetResult(EventResult.Rejected(single.Event.Event.Source, single.Event.Event.Id, single.Event.Event.Type,
