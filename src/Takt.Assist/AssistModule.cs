@@ -35,7 +35,10 @@ public static class AssistModule
         services.AddSingleton<SuggestionLog>();
         services.AddSingleton<InvoiceExceptionAdvisor>();
         services.AddSingleton<IInvoiceExceptionAdvisor>(sp => sp.GetRequiredService<InvoiceExceptionAdvisor>());
-        services.AddSingleton<IResolvedExceptionSource>(sp => new GeneratedInvoiceHistory(sp.GetRequiredService<AssistOptions>().Seed));
+        // The exception log when the host wires one (payables' resolved exceptions), topped up with generated history while small.
+        services.AddSingleton<IResolvedExceptionSource>(sp => sp.GetService<IInvoiceExceptionLog>() is { } log
+            ? new LogWithColdStart(log, sp.GetRequiredService<AssistOptions>())
+            : new GeneratedInvoiceHistory(sp.GetRequiredService<AssistOptions>().Seed));
         services.AddSingleton<AnomalyService>();
         services.AddSingleton<DemandForecaster>();
         services.AddSingleton<RiskAndPriority>();
@@ -67,7 +70,7 @@ public static class AssistModule
                 return Results.Json(new TrainingReport(result.Model, Math.Round(result.FitTime.TotalSeconds, 3)), Problem.Json, statusCode: 201);
             })
             .WithName("TrainInvoiceExceptionModel")
-            .WithSummary("Trains a new candidate version of the invoice exception classifier from resolved exceptions (generated history until payables' log is wired) and evaluates it on a holdout.")
+            .WithSummary("Trains a new candidate version of the invoice exception classifier from resolved exceptions (payables' exception log, their resolution the label; topped up with generated history while the log is small) and evaluates it on a holdout.")
             .Produces<TrainingReport>(201)
             .ProducesProblem(422);
         a.MapPost("/invoice-exceptions/classify", async (InvoiceExceptionAdvisor advisor, TaktStore store, TimeProvider clock, InvoiceExceptionCase body, CancellationToken ct) =>

@@ -1,0 +1,20 @@
+-- What each invoice exception looked like when it was raised (the classifier's inputs), whether or not a model advised
+-- on it: training from resolved exceptions joins payables' resolution (the label) to these features.
+CREATE TABLE assist_invoice_case (
+    subject TEXT PRIMARY KEY,
+    plant TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    recorded_at_us INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- What a model version was trained on: rows from the log and generated rows, labels, the log's examples (JSON).
+ALTER TABLE assist_model ADD COLUMN training_set TEXT;
+
+-- Anomaly scans over recorded shop-floor events remember which events they read (a re-scan reports only new ones).
+CREATE TABLE assist_shopfloor_finding (
+    work_center TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    window_end_us INTEGER NOT NULL,
+    suggestion_id TEXT NOT NULL,
+    PRIMARY KEY (work_center, metric, window_end_us)
+) WITHOUT ROWID;
