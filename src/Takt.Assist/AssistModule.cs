@@ -40,6 +40,7 @@ public static class AssistModule
             ? new LogWithColdStart(log, sp.GetRequiredService<AssistOptions>())
             : new GeneratedInvoiceHistory(sp.GetRequiredService<AssistOptions>().Seed));
         services.AddSingleton<AnomalyService>();
+        services.AddSingleton<ShopFloorAnomalies>();
         services.AddSingleton<DemandForecaster>();
         services.AddSingleton<RiskAndPriority>();
         return services;
@@ -111,6 +112,18 @@ public static class AssistModule
             .WithName("ScanWorkCenterStream")
             .WithSummary("Scans a work center's stream (scrap rate, cycle time, downtime) for spikes, level shifts and multivariate anomalies; each becomes a suggestion and an advisory event takt.assist.anomaly-detected.v1, and optionally opens a flow.")
             .Produces<AnomalyReport>(201)
+            .ProducesProblem(422);
+        a.MapPost("/anomalies/shop-floor-scan", async (ShopFloorAnomalies shopFloor, TaktStore store, TimeProvider clock, ShopFloorScan body, CancellationToken ct) =>
+            {
+                var errors = ShopFloorAnomalies.Check(body);
+                if (errors.Count > 0)
+                    return Answer(errors);
+                var (events, streams) = await shopFloor.ReadAsync(store, body, ct);
+                return await Write(store, clock, tx => shopFloor.ScanAsync(tx, body, events, streams, ct), 201, ct);
+            })
+            .WithName("ScanShopFloorEvents")
+            .WithSummary("Scans a plant's posted operation confirmations: per work center, scrap rate and machine seconds per unit against the work center's own history (spikes, level shifts); each anomaly a suggestion naming the metric, value, baseline and deviation, with an advisory event, optionally opening a flow.")
+            .Produces<ShopFloorReport>(201)
             .ProducesProblem(422);
         a.MapPost("/forecasts/demand", (DemandForecaster forecaster, TaktStore store, TimeProvider clock, DemandForecastRequest body, CancellationToken ct) =>
                 Write(store, clock, tx => forecaster.ForecastAsync(tx, body, ct), 201, ct))

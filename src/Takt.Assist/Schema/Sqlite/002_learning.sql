@@ -10,11 +10,3 @@ CREATE TABLE assist_invoice_case (
 -- What a model version was trained on: rows from the log and generated rows, labels, the log's examples (JSON).
 ALTER TABLE assist_model ADD COLUMN training_set TEXT;
 
--- Anomaly scans over recorded shop-floor events remember which events they read (a re-scan reports only new ones).
-CREATE TABLE assist_shopfloor_finding (
-    work_center TEXT NOT NULL,
-    metric TEXT NOT NULL,
-    window_end_us INTEGER NOT NULL,
-    suggestion_id TEXT NOT NULL,
-    PRIMARY KEY (work_center, metric, window_end_us)
-) WITHOUT ROWID;
