@@ -12,7 +12,7 @@ using Takt.Store;
 
 namespace Takt.Orchestration;
 
-internal sealed class FlowOrchestration(FlowEngine engine, SessionPool sessions, TimeProvider clock) : IOrchestration
+internal sealed class FlowOrchestration(FlowEngine engine, SessionPool sessions, StartGroups starts, TimeProvider clock) : IOrchestration
 {
     /// <summary>The flow that takes a proposed plant variant to its process owner (shipped with the module).</summary>
     public const string VariantApprovalFlow = "flow-variant-approval";
@@ -182,16 +182,7 @@ internal sealed class FlowOrchestration(FlowEngine engine, SessionPool sessions,
     // ---------------------------------------------------------------- instances
 
     public Task<Outcome<InstanceView>> StartAsync(TaktStore store, StartFlow request, CancellationToken ct) =>
-        sessions.RunAsync(store, async session =>
-        {
-            await using var tx = await session.BeginAsync(ct);
-            var started = await engine.StartAsync(tx, request, null, null, ct);
-            if (started.IsRejected)
-                return started;
-            tx.OnCommitted(engine.Wake);
-            await tx.CommitAsync(ct, recordCommit: false);
-            return started;
-        }, ct);
+        starts.StartAsync(store, request, ct);
 
     public async Task<InstanceView?> InstanceAsync(TaktStore store, string id, CancellationToken ct)
     {
@@ -201,7 +192,7 @@ internal sealed class FlowOrchestration(FlowEngine engine, SessionPool sessions,
         if (row.Id is null)
             return null;
         var waiting = (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT step || ':' || kind FROM orch_work WHERE instance_id = @id UNION ALL SELECT step || ':event' FROM orch_wait WHERE instance_id = @id UNION ALL SELECT step || ':task:' || role FROM orch_task WHERE instance_id = @id AND status = 'open'",
+            "SELECT step || ':' || CASE kind WHEN 'start' THEN 'step' ELSE kind END FROM orch_work WHERE instance_id = @id UNION ALL SELECT step || ':event' FROM orch_wait WHERE instance_id = @id UNION ALL SELECT step || ':task:' || role FROM orch_task WHERE instance_id = @id AND status = 'open'",
             new { id }, cancellationToken: ct))).Order(StringComparer.Ordinal).ToList();
         var history = (await connection.QueryAsync<(long Seq, string Step, string Event, string? Outcome, string Node, long At, string? Detail)>(new CommandDefinition(
             "SELECT seq, step, event, outcome, node, at_us, detail FROM orch_step_log WHERE instance_id = @id ORDER BY seq", new { id }, cancellationToken: ct)))

@@ -30,6 +30,7 @@ public static class OrchestrationModule
         services.AddSingleton<FlowSignal>();
         services.AddSingleton<FlowEngine>();
         services.AddSingleton<SessionPool>();
+        services.AddSingleton<StartGroups>();
         services.AddSingleton<IOrchestration, FlowOrchestration>();
         services.AddSingleton<IFlowAction, SignalAction>();
         services.AddSingleton<IFlowAction, SetAction>();

@@ -69,9 +69,10 @@ public sealed record BusinessCalendar(string TimeZone, IReadOnlyDictionary<strin
 
     /// <summary>
     /// A local wall-clock time as an instant: a time skipped by a clock change (02:30 on the spring night) counts as
-    /// the moment the clocks jumped to; a repeated time (the autumn night) as its first occurrence.
+    /// the moment the clocks jumped to; a repeated time (the autumn night) as its first occurrence. The one conversion
+    /// of shift times for timers and for the scheduler's plant windows.
     /// </summary>
-    private static DateTimeOffset Utc(TimeZoneInfo zone, DateTime local)
+    public static DateTimeOffset Utc(TimeZoneInfo zone, DateTime local)
     {
         local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
         if (zone.IsInvalidTime(local))

@@ -41,7 +41,7 @@ internal sealed class FlowSignal
     public void Notify() => Interlocked.Exchange(ref next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 }
 
-internal sealed record InstanceRow(string Id, string Flow, int Version, string? VariantId, string Plant, string Status, string Requester, JsonObject Variables, string? ExceptionId, string? Outcome = null)
+internal sealed record InstanceRow(string Id, string Flow, int Version, string? VariantId, string Plant, string Status, string Requester, JsonObject Variables, string? ExceptionId, string? Outcome = null, long StartedAtUs = 0)
 {
     public string Status { get; set; } = Status;
 
@@ -102,17 +102,19 @@ internal sealed partial class FlowEngine(
             return new Violation("/plant", "flow.plant-required", "Name the plant the flow runs for.");
         if (string.IsNullOrWhiteSpace(request.Requester))
             return new Violation("/requester", "flow.requester-required", "Name the requester (segregation of duties keeps them from approving).");
-        // One read: the version to start (latest published, or the one asked for) and the plant's active variant of it.
-        int version;
-        string? variantId;
-        await using (var reader = await tx.Command(
-            """
-            SELECT s.version, s.status, v.id FROM orch_standard s
-            LEFT JOIN orch_variant v ON v.flow = s.flow AND v.version = s.version AND v.plant = $2 AND v.status = 'active'
-            WHERE s.flow = $1 AND ((s.status = 'published' AND $3 = 0) OR s.version = $3)
-            ORDER BY s.version DESC LIMIT 1
-            """, request.Flow, request.Plant, (long)(request.Version ?? 0)).ExecuteReaderAsync(ct))
+        // One read: the version to start (latest published, or the one asked for) and the plant's active variant of it;
+        // once per transaction for each flow, plant and version asked for (a group of starts shares it).
+        var asked = (request.Flow, request.Plant, request.Version ?? 0);
+        var memo = startReads.GetOrCreateValue(tx);
+        if (!memo.TryGetValue(asked, out var known))
         {
+            await using var reader = await tx.Command(
+                """
+                SELECT s.version, s.status, v.id FROM orch_standard s
+                LEFT JOIN orch_variant v ON v.flow = s.flow AND v.version = s.version AND v.plant = $2 AND v.status = 'active'
+                WHERE s.flow = $1 AND ((s.status = 'published' AND $3 = 0) OR s.version = $3)
+                ORDER BY s.version DESC LIMIT 1
+                """, request.Flow, request.Plant, (long)(request.Version ?? 0)).ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct))
             {
                 return request.Version is { } missing
@@ -120,12 +122,12 @@ internal sealed partial class FlowEngine(
                     : new Violation("/flow", "flow.not-published", $"No published version of flow standard '{request.Flow}'.");
             }
 
-            version = reader.GetInt32(0);
             if (reader.GetString(1) != "published")
-                return new Violation("/version", "flow.version-not-published", $"{request.Flow} v{version} is {reader.GetString(1)}; instances start on a published version only.");
-            variantId = reader.IsDBNull(2) ? null : reader.GetString(2);
+                return new Violation("/version", "flow.version-not-published", $"{request.Flow} v{reader.GetInt32(0)} is {reader.GetString(1)}; instances start on a published version only.");
+            memo[asked] = known = (reader.GetInt32(0), reader.IsDBNull(2) ? null : reader.GetString(2));
         }
 
+        var (version, variantId) = known;
         var flow = await catalog.GetAsync(tx, request.Flow, version, variantId, ct);
         var variables = request.Variables?.DeepClone().AsObject() ?? [];
         var errors = CheckInputs(flow.Definition, variables);
@@ -139,8 +141,10 @@ internal sealed partial class FlowEngine(
             "INSERT INTO orch_instance (id, flow, version, variant_id, plant, status, requester, variables, started_at_us, trigger_event, exception_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             id, instance.Flow, (long)version, variantId, request.Plant, "running", request.Requester, variables.ToJsonString(), now.ToUnixMicroseconds(), triggerEvent, exceptionId);
         Log(tx, id, "", "started", variantId is null ? "standard" : "variant", $"{flow.Definition.Flow} v{version}" + (variantId is null ? "" : $" with variant {variantId}"));
-        Trace(tx, instance, "instance-started", null, new JsonObject { ["requester"] = request.Requester, ["variant"] = variantId });
-        Schedule(tx, id, flow.Definition.Steps[0].Id, "step", now);
+        // The first step's work row ("start") also carries the instance-started event of the process log: the worker's
+        // turn that runs the step appends it, stamped with the start time. A start thus commits without the process
+        // log's lock (held through each appending commit's disk flush), so concurrent starts share their flushes.
+        Schedule(tx, id, flow.Definition.Steps[0].Id, "start", now);
         Started.Add(1);
         return new InstanceView(id, instance.Flow, version, variantId, request.Plant, "running", null, request.Requester, variables, now, null, [flow.Definition.Steps[0].Id + ":step"], []);
     }
@@ -194,21 +198,33 @@ internal sealed partial class FlowEngine(
             items = await ClaimAsync(tx, null, max, ct);
             if (items.Count == 0)
                 return 0;
+            var chain = new Chain(Math.Max(max, 1) * 8);
             try
             {
                 var instances = await InstancesAsync(tx, [.. items.Select(i => i.InstanceId).Distinct(StringComparer.Ordinal)], ct);
+                chains.AddOrUpdate(tx, chain);
                 foreach (var item in items)
                     await ExecuteAsync(tx, item, instances, ct);
+                var chained = 0;
+                while (chain.Next.Count > 0)
+                {
+                    List<WorkItem> next = [.. chain.Next];
+                    chain.Next.Clear();
+                    foreach (var item in next)
+                        await ExecuteAsync(tx, item, instances, ct);
+                    chained += next.Count;
+                }
+
                 await DeleteAsync(tx, items, ct);
                 SaveVariables(tx, instances.Values);
                 await tx.CommitAsync(ct, recordCommit: false);
-                Steps.Add(items.Count);
+                Steps.Add(items.Count + chained);
                 return items.Count;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 await tx.RollbackAsync(ct);
-                if (items.Count == 1)
+                if (items.Count == 1 && !chain.Used)
                 {
                     await FailedAsync(session, items[0], ex, ct);
                     return 1;
@@ -216,7 +232,8 @@ internal sealed partial class FlowEngine(
             }
         }
 
-        // Something in the batch failed: one at a time, so only the failing items wait for a retry.
+        // Something in the batch failed: one at a time, so only the failing items wait for a retry. These turns do not
+        // chain: the steps before the failing one commit, and the failure is the failing step's own.
         foreach (var item in items)
         {
             await using var tx = await session.BeginAsync(ct);
@@ -265,12 +282,12 @@ internal sealed partial class FlowEngine(
     {
         var (condition, value) = SqlList.In(tx, "id", ids);
         var rows = new Dictionary<string, InstanceRow>(StringComparer.Ordinal);
-        await using var reader = await tx.Command($"SELECT id, flow, version, variant_id, plant, status, requester, variables, exception_id, outcome FROM orch_instance WHERE {condition}", value).ExecuteReaderAsync(ct);
+        await using var reader = await tx.Command($"SELECT id, flow, version, variant_id, plant, status, requester, variables, exception_id, outcome, started_at_us FROM orch_instance WHERE {condition}", value).ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             rows[reader.GetString(0)] = new InstanceRow(
                 reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4),
-                reader.GetString(5), reader.GetString(6), JsonNode.Parse(reader.GetString(7))!.AsObject(), reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9));
+                reader.GetString(5), reader.GetString(6), JsonNode.Parse(reader.GetString(7))!.AsObject(), reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetInt64(10));
         }
 
         return rows;
@@ -294,6 +311,8 @@ internal sealed partial class FlowEngine(
         if (attempts >= options.MaxAttempts)
         {
             await tx.ExecuteAsync("DELETE FROM orch_work WHERE id = $1", ct, item.Id);
+            if (item.Kind == "start" && (await InstancesAsync(tx, [item.InstanceId], ct)).TryGetValue(item.InstanceId, out var started))
+                TraceStarted(tx, started); // the process log shows the instance's start before its failure
             await tx.ExecuteAsync("UPDATE orch_instance SET status = 'failed', outcome = 'failed', completed_at_us = $1 WHERE id = $2 AND status = 'running'", ct, clock.GetUtcNow().ToUnixMicroseconds(), item.InstanceId);
             Log(tx, item.InstanceId, item.Step, "failed", null, $"after {attempts} attempts: {message}");
             LogInstanceFailed(logger, item.InstanceId, item.Step, attempts, error);
@@ -308,6 +327,11 @@ internal sealed partial class FlowEngine(
         await tx.CommitAsync(ct, recordCommit: false);
     }
 
+    /// <summary>The process log's instance-started event, at the instance's start time (see <see cref="StartAsync"/>).</summary>
+    private void TraceStarted(StoreTransaction tx, InstanceRow instance) =>
+        Trace(tx, instance, "instance-started", null, new JsonObject { ["requester"] = instance.Requester, ["variant"] = instance.VariantId },
+            at: instance.StartedAtUs > 0 ? Instants.FromUnixMicroseconds(instance.StartedAtUs) : null);
+
     private async Task ExecuteAsync(StoreTransaction tx, WorkItem item, Dictionary<string, InstanceRow> instances, CancellationToken ct)
     {
         if (!instances.TryGetValue(item.InstanceId, out var instance) || instance.Status != "running")
@@ -316,6 +340,10 @@ internal sealed partial class FlowEngine(
         var step = flow.Step(item.Step);
         switch (item.Kind)
         {
+            case "start":
+                TraceStarted(tx, instance);
+                await EnterAsync(tx, instance, flow, step, ct);
+                break;
             case "step":
                 await EnterAsync(tx, instance, flow, step, ct);
                 break;
@@ -394,7 +422,7 @@ internal sealed partial class FlowEngine(
                 await tx.ExecuteAsync(
                     "INSERT INTO orch_join (instance_id, step, arrived) VALUES ($1, $2, 0) ON CONFLICT (instance_id, step) DO UPDATE SET arrived = 0", ct, instance.Id, step.Id);
                 foreach (var branch in step.Branches!)
-                    Schedule(tx, instance.Id, branch[0], "step", now);
+                    Continue(tx, instance.Id, branch[0], now);
                 Log(tx, instance.Id, step.Id, "forked", $"{step.Branches.Count} branches", null);
                 break;
             case StepTypes.Compensate:
@@ -452,7 +480,7 @@ internal sealed partial class FlowEngine(
             var branch = parallel.Branches![at.Branch];
             if (at.Position + 1 < branch.Count)
             {
-                Schedule(tx, instance.Id, branch[at.Position + 1], "step", now);
+                Continue(tx, instance.Id, branch[at.Position + 1], now);
                 return;
             }
 
@@ -480,7 +508,7 @@ internal sealed partial class FlowEngine(
             instance.Outcome = InstanceRow.After(instance.Outcome, outcome, final: false);
         }
 
-        Schedule(tx, instance.Id, target, "step", now);
+        Continue(tx, instance.Id, target, now);
     }
 
     private async Task CompleteAsync(StoreTransaction tx, InstanceRow instance, ResolvedFlow flow, string last, CancellationToken ct)
@@ -520,6 +548,43 @@ internal sealed partial class FlowEngine(
         }
     }
 
+    /// <summary>
+    /// The steps a worker's turn runs after the ones it claimed: a system step that leads straight to another step
+    /// (an action, a decision, a branch) runs on in the same transaction until the instance waits (a timer, an event,
+    /// a task) or ends, instead of committing a work row for the next turn. Each commit holds the process log's lock
+    /// through its disk flush, so a three-step flow took three turns and three flushes. The budget bounds a turn (a
+    /// flow that loops through system steps goes on in later turns); outside a worker's turn (a task decision, an
+    /// event) the next step is a work row as before.
+    /// </summary>
+    private sealed class Chain(int budget)
+    {
+        private int left = budget;
+
+        public List<WorkItem> Next { get; } = [];
+
+        /// <summary>Whether the turn went on past a claimed step (then a failure may be a later step's).</summary>
+        public bool Used { get; private set; }
+
+        public bool Take()
+        {
+            Used = true;
+            return left-- > 0;
+        }
+    }
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<StoreTransaction, Chain> chains = new();
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<StoreTransaction, Dictionary<(string Flow, string Plant, int Version), (int Version, string? Variant)>> startReads = new();
+
+    /// <summary>Goes on to <paramref name="step"/> now: in this turn if the transaction is a worker's chaining turn, else as a work row.</summary>
+    private void Continue(StoreTransaction tx, string instance, string step, DateTimeOffset now)
+    {
+        if (chains.TryGetValue(tx, out var chain) && chain.Take())
+            chain.Next.Add(new WorkItem(0, instance, step, "step", null, 0));
+        else
+            Schedule(tx, instance, step, "step", now);
+    }
+
     internal static void Schedule(StoreTransaction tx, string instance, string step, string kind, DateTimeOffset due, string? task = null) =>
         tx.Stage("INSERT INTO orch_work (instance_id, step, kind, due_at_us, task_id, attempts) VALUES ($1, $2, $3, $4, $5, $6)", instance, step, kind, due.ToUnixMicroseconds(), task, 0);
 
@@ -528,7 +593,7 @@ internal sealed partial class FlowEngine(
             instance, step, @event, outcome, options.Node, clock.GetUtcNow().ToUnixMicroseconds(), detail);
 
     /// <summary>The transition in the object-centric process log (takt.orchestration.*.v1), linked to the instance, its standard and plant.</summary>
-    internal void Trace(StoreTransaction tx, InstanceRow instance, string what, string? step, JsonObject data, string? task = null)
+    internal void Trace(StoreTransaction tx, InstanceRow instance, string what, string? step, JsonObject data, string? task = null, DateTimeOffset? at = null)
     {
         data["instance"] = instance.Id;
         data["flow"] = instance.Flow;
@@ -544,7 +609,7 @@ internal sealed partial class FlowEngine(
         if (task is not null)
             objects.Add(new ObjectLink("task", task, "about"));
         intelligence.Append(tx, new ProcessEventDraft(
-            $"takt.orchestration.{what}.v1", Source, $"{instance.Id}/{step}/{what}/{Guid.CreateVersion7(clock.GetUtcNow())}", instance.Plant, clock.GetUtcNow(), data.ToJsonString(), 0, objects));
+            $"takt.orchestration.{what}.v1", Source, $"{instance.Id}/{step}/{what}/{Guid.CreateVersion7(clock.GetUtcNow())}", instance.Plant, at ?? clock.GetUtcNow(), data.ToJsonString(), 0, objects));
     }
 
     internal static async Task<BusinessCalendar> CalendarAsync(StoreTransaction tx, string plant, CancellationToken ct) =>

@@ -1,3 +1,5 @@
+using Takt.Orchestration.Calendar;
+
 namespace Takt.Planning.Scheduling;
 
 /// <summary>
@@ -32,8 +34,8 @@ public sealed class PlantWindows
                 continue;
             foreach (var (from, to) in day)
             {
-                var start = Minutes(origin, Utc(zone, date.ToDateTime(TimeOnly.MinValue) + from));
-                var end = Minutes(origin, Utc(zone, date.ToDateTime(TimeOnly.MinValue) + (to > from ? to : to + TimeSpan.FromDays(1))));
+                var start = Minutes(origin, BusinessCalendar.Utc(zone, date.ToDateTime(TimeOnly.MinValue) + from));
+                var end = Minutes(origin, BusinessCalendar.Utc(zone, date.ToDateTime(TimeOnly.MinValue) + (to > from ? to : to + TimeSpan.FromDays(1))));
                 windows.Add(start, end);
             }
         }
@@ -58,12 +60,4 @@ public sealed class PlantWindows
     }
 
     private static long Minutes(DateTimeOffset origin, DateTimeOffset instant) => (long)Math.Round((instant - origin).TotalMinutes);
-
-    /// <summary>A local wall-clock time as an instant; a time the clocks skip counts from the moment after the jump.</summary>
-    private static DateTimeOffset Utc(TimeZoneInfo zone, DateTime local)
-    {
-        var unspecified = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
-        var offset = zone.IsInvalidTime(unspecified) ? zone.GetUtcOffset(unspecified.AddHours(1)) : zone.GetUtcOffset(unspecified);
-        return new DateTimeOffset(unspecified, offset);
-    }
 }
