@@ -35,8 +35,12 @@ public static class AssistModule
         services.AddSingleton<SuggestionLog>();
         services.AddSingleton<InvoiceExceptionAdvisor>();
         services.AddSingleton<IInvoiceExceptionAdvisor>(sp => sp.GetRequiredService<InvoiceExceptionAdvisor>());
-        services.AddSingleton<IResolvedExceptionSource>(sp => new GeneratedInvoiceHistory(sp.GetRequiredService<AssistOptions>().Seed));
+        // The exception log when the host wires one (payables' resolved exceptions), topped up with generated history while small.
+        services.AddSingleton<IResolvedExceptionSource>(sp => sp.GetService<IInvoiceExceptionLog>() is { } log
+            ? new LogWithColdStart(log, sp.GetRequiredService<AssistOptions>())
+            : new GeneratedInvoiceHistory(sp.GetRequiredService<AssistOptions>().Seed));
         services.AddSingleton<AnomalyService>();
+        services.AddSingleton<ShopFloorAnomalies>();
         services.AddSingleton<DemandForecaster>();
         services.AddSingleton<RiskAndPriority>();
         return services;
@@ -67,7 +71,7 @@ public static class AssistModule
                 return Results.Json(new TrainingReport(result.Model, Math.Round(result.FitTime.TotalSeconds, 3)), Problem.Json, statusCode: 201);
             })
             .WithName("TrainInvoiceExceptionModel")
-            .WithSummary("Trains a new candidate version of the invoice exception classifier from resolved exceptions (generated history until payables' log is wired) and evaluates it on a holdout.")
+            .WithSummary("Trains a new candidate version of the invoice exception classifier from resolved exceptions (payables' exception log, their resolution the label; topped up with generated history while the log is small) and evaluates it on a holdout.")
             .Produces<TrainingReport>(201)
             .ProducesProblem(422);
         a.MapPost("/invoice-exceptions/classify", async (InvoiceExceptionAdvisor advisor, TaktStore store, TimeProvider clock, InvoiceExceptionCase body, CancellationToken ct) =>
@@ -108,6 +112,18 @@ public static class AssistModule
             .WithName("ScanWorkCenterStream")
             .WithSummary("Scans a work center's stream (scrap rate, cycle time, downtime) for spikes, level shifts and multivariate anomalies; each becomes a suggestion and an advisory event takt.assist.anomaly-detected.v1, and optionally opens a flow.")
             .Produces<AnomalyReport>(201)
+            .ProducesProblem(422);
+        a.MapPost("/anomalies/shop-floor-scan", async (ShopFloorAnomalies shopFloor, TaktStore store, TimeProvider clock, ShopFloorScan body, CancellationToken ct) =>
+            {
+                var errors = ShopFloorAnomalies.Check(body);
+                if (errors.Count > 0)
+                    return Answer(errors);
+                var (events, streams) = await shopFloor.ReadAsync(store, body, ct);
+                return await Write(store, clock, tx => shopFloor.ScanAsync(tx, body, events, streams, ct), 201, ct);
+            })
+            .WithName("ScanShopFloorEvents")
+            .WithSummary("Scans a plant's posted operation confirmations: per work center, scrap rate and machine seconds per unit against the work center's own history (spikes, level shifts); each anomaly a suggestion naming the metric, value, baseline and deviation, with an advisory event, optionally opening a flow.")
+            .Produces<ShopFloorReport>(201)
             .ProducesProblem(422);
         a.MapPost("/forecasts/demand", (DemandForecaster forecaster, TaktStore store, TimeProvider clock, DemandForecastRequest body, CancellationToken ct) =>
                 Write(store, clock, tx => forecaster.ForecastAsync(tx, body, ct), 201, ct))

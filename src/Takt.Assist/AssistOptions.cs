@@ -12,6 +12,12 @@ public sealed class AssistOptions
     /// <summary>Rows of the holdout sample permutation feature importance runs on at training time.</summary>
     public int ImportanceSampleRows { get; set; } = 600;
 
+    /// <summary>From this many resolved exceptions in the log on, the invoice classifier trains on the log alone (below: topped up with generated history).</summary>
+    public int LogOnlyRows { get; set; } = 2_000;
+
+    /// <summary>While generated history tops the log up, each resolved exception from the log weighs this many generated ones.</summary>
+    public double LogWeight { get; set; } = 20;
+
     /// <summary>The seed of generated history and of training (same seed, same model).</summary>
     public int Seed { get; set; } = 15;
 }

@@ -43,7 +43,7 @@ internal static class AssistCommand
         var db = Db();
         var rows = new Option<int>("--rows") { Description = "Resolved exceptions to train on (the last 20 % are the holdout).", DefaultValueFactory = _ => 20_000 };
         var by = new Option<string>("--by") { Description = "Who trains (may not approve this version).", DefaultValueFactory = _ => Environment.UserName };
-        var command = new Command("invoices", "Train the invoice exception classifier from resolved exceptions (generated history until payables' exception log is wired) and register it as a candidate.") { db, rows, by };
+        var command = new Command("invoices", "Train the invoice exception classifier from resolved exceptions (payables' exception log, topped up with generated history while it is small) and register it as a candidate.") { db, rows, by };
         command.SetAction(async (parse, ct) => await WithServerAsync(parse.GetValue(db)!, async (services, store) =>
         {
             var advisor = services.GetRequiredService<InvoiceExceptionAdvisor>();

@@ -212,6 +212,7 @@ public static class ApiAccess
         ["GetSuggestion"] = new(Scopes.AssistRead, PlantBinding.Result, PlantOfResult: r => (r as Takt.Assist.Registry.Suggestion)?.Plant),
         ["DecideSuggestion"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ScanWorkCenterStream"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ScanShopFloorEvents"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ForecastDemand"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ScoreWorkCenterRisk"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
         ["PrioritizeOpenItems"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),

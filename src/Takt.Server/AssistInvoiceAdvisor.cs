@@ -17,20 +17,25 @@ public sealed class AssistInvoiceAdvisor(InvoiceExceptionAdvisor advisor) : Takt
     public async Task<InvoiceExceptionAdvice?> AdviseAsync(StoreTransaction transaction, InvoiceExceptionContext exception, CancellationToken ct)
     {
         var f = exception.Features;
-        var advice = await advisor.ClassifyAsync(transaction, new InvoiceExceptionCase(
+        var @case = new InvoiceExceptionCase(
             exception.Exception ?? exception.Invoice, exception.Plant, exception.Supplier, f?.Description ?? "",
             f?.PriceDeviation ?? 0, f?.QuantityDeviation ?? 0, f?.ReceiptMissing ?? false, f?.SameAmountRecent ?? 0, f?.TaxRateDelta ?? 0,
-            f?.SupplierExceptionRate ?? 0, f?.NetValue ?? 0m, exception.CostCenter.Length == 0 ? null : exception.CostCenter), ct);
+            f?.SupplierExceptionRate ?? 0, f?.NetValue ?? 0m, exception.CostCenter.Length == 0 ? null : exception.CostCenter);
+        InvoiceExceptionAdvisor.RecordCase(transaction, @case); // what the classifier learns from once the exception is resolved
+        var advice = await advisor.ClassifyAsync(transaction, @case, ct);
         if (advice is null)
             return null;
         var suggestion = advice.Suggestion;
         var rationale = string.Join(", ", suggestion.Explanation.Take(3).Select(e => $"{e.Feature} {e.Contribution.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)}"));
-        return new InvoiceExceptionAdvice(Category(advice.Category), advice.Route?.Role ?? exception.Route, advice.Confidence, $"{suggestion.ModelId}@{suggestion.ModelVersion}",
+        return new InvoiceExceptionAdvice(Category(advice.Category), advice.Route?.Role ?? exception.Route, advice.Confidence, suggestion.ModelId,
             (suggestion.PersonOnlyReason is { } why ? why + " " : "") + "Strongest features: " + rationale + ".", suggestion.Id, suggestion.PersonOnly);
     }
 
     /// <summary>The model's category in payables' words (the classifier says duplicate-suspect).</summary>
-    private static string Category(string category) => category == InvoiceExceptionCategories.DuplicateSuspect ? ExceptionCategories.DuplicateSuspected : category;
+    internal static string Category(string category) => category == InvoiceExceptionCategories.DuplicateSuspect ? ExceptionCategories.DuplicateSuspected : category;
+
+    /// <summary>Payables' category in the model's words.</summary>
+    internal static string ModelCategory(string category) => category == ExceptionCategories.DuplicateSuspected ? InvoiceExceptionCategories.DuplicateSuspect : category;
 
     /// <summary>The cold start, outside any intake transaction: trains a candidate model on generated history when none is registered.</summary>
     public static Task TrainAsync(IServiceProvider services, CancellationToken ct) =>

@@ -79,7 +79,7 @@ public static class TaktServer
         services.AddSingleton<ISubledgers, Subledgers>();
         services.AddSingleton<Takt.Payables.Matching.IInvoiceExceptionAdvisor, AssistInvoiceAdvisor>().AddPayables(settings.Payables);
         services.AddPlanning(settings.Planning);
-        services.AddAssist(settings.Assist);
+        services.AddAssist(settings.Assist).AddSingleton<Takt.Assist.Invoices.IInvoiceExceptionLog, PayablesExceptionLog>();
         services.AddAccess(settings.Access, settings.Clock);
         services.AddTaktHealthChecks();
         services.AddSingleton<Onboarding.PlantOnboarding>();

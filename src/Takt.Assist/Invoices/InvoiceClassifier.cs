@@ -69,8 +69,11 @@ public sealed class InvoiceClassifier
 
     public IReadOnlyList<string> Classes => classes;
 
-    /// <summary>Trains on resolved exceptions: the last <paramref name="holdoutShare"/> of the rows are the holdout.</summary>
-    public static TrainedInvoiceClassifier Train(IReadOnlyList<ResolvedInvoiceException> history, int seed, int importanceRows, double holdoutShare = 0.2)
+    /// <summary>
+    /// Trains on resolved exceptions: the last <paramref name="holdoutShare"/> of the rows are the holdout. A row from the
+    /// exception log weighs <paramref name="logWeight"/> generated rows (in the fit and in the route table).
+    /// </summary>
+    public static TrainedInvoiceClassifier Train(IReadOnlyList<ResolvedInvoiceException> history, int seed, int importanceRows, double holdoutShare = 0.2, double logWeight = 1)
     {
         if (history.Count < 50)
             throw new ArgumentException("Training needs at least 50 resolved exceptions.", nameof(history));
@@ -91,11 +94,11 @@ public sealed class InvoiceClassifier
                 nameof(Row.TaxRateDelta), nameof(Row.SupplierExceptionRate), nameof(Row.InvoiceValue)))
             .Append(context.Transforms.NormalizeMeanVariance("Numeric", fixZero: false))
             .Append(context.Transforms.Concatenate("Features", "Numeric", "DescriptionFeatures"))
-            .Append(context.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Features"))
+            .Append(context.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Features", nameof(Row.Weight)))
             .Append(context.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
-        var fitted = pipeline.Fit(context.Data.LoadFromEnumerable(training.Select(ToRow)));
+        var fitted = pipeline.Fit(context.Data.LoadFromEnumerable(training.Select(r => Weighted(ToRow(r.Case, r.Category), r.FromLog ? (float)logWeight : 1f))));
         stopwatch.Stop();
-        var classifier = new InvoiceClassifier(context, fitted, RouteTable.From(training));
+        var classifier = new InvoiceClassifier(context, fitted, RouteTable.From(training, logWeight));
         var metrics = classifier.Evaluate(holdout);
         var importance = classifier.PermutationImportance(holdout.Take(importanceRows).ToList(), seed);
         return new TrainedInvoiceClassifier(classifier, metrics, importance, training.Count, holdout.Count, stopwatch.Elapsed);
@@ -218,6 +221,12 @@ public sealed class InvoiceClassifier
         _ => row with { Description = donor.Description },
     };
 
+    private static Row Weighted(Row row, float weight)
+    {
+        row.Weight = weight;
+        return row;
+    }
+
     private static Row ToRow(ResolvedInvoiceException resolved) => ToRow(resolved.Case, resolved.Category);
 
     private static Row ToRow(InvoiceExceptionCase c) => ToRow(c, "");
@@ -234,6 +243,7 @@ public sealed class InvoiceClassifier
         SupplierExceptionRate = (float)c.SupplierExceptionRate,
         InvoiceValue = (float)Math.Log10(1 + (double)Math.Abs(c.InvoiceValue)),
         Label = label,
+        Weight = 1f,
     };
 
     /// <summary>ML.NET's input row.</summary>
@@ -256,6 +266,9 @@ public sealed class InvoiceClassifier
         public float InvoiceValue { get; set; }
 
         public string Label { get; set; } = "";
+
+        /// <summary>The example's weight in the fit (a log row weighs more while generated history tops the log up).</summary>
+        public float Weight { get; set; } = 1f;
     }
 
     /// <summary>ML.NET's output row.</summary>
@@ -277,11 +290,12 @@ public sealed class RouteTable(IReadOnlyList<RouteTable.Entry> entries)
 
     public IReadOnlyList<Entry> Entries => entries;
 
-    public static RouteTable From(IEnumerable<ResolvedInvoiceException> history)
+    /// <summary>The weighted majority route per category and plant (a log row weighs <paramref name="logWeight"/> generated ones).</summary>
+    public static RouteTable From(IEnumerable<ResolvedInvoiceException> history, double logWeight = 1)
     {
         var rows = history.ToList();
-        var perPlant = rows.GroupBy(r => (r.Category, r.Case.Plant)).Select(g => Majority(g.Key.Category, g.Key.Plant, g));
-        var overall = rows.GroupBy(r => r.Category).Select(g => Majority(g.Key, "*", g));
+        var perPlant = rows.GroupBy(r => (r.Category, r.Case.Plant)).Select(g => Majority(g.Key.Category, g.Key.Plant, g, logWeight));
+        var overall = rows.GroupBy(r => r.Category).Select(g => Majority(g.Key, "*", g, logWeight));
         return new RouteTable([.. perPlant.Concat(overall).OrderBy(e => e.Category, StringComparer.Ordinal).ThenBy(e => e.Plant, StringComparer.Ordinal)]);
     }
 
@@ -292,11 +306,12 @@ public sealed class RouteTable(IReadOnlyList<RouteTable.Entry> entries)
         return entry is null ? null : new ExceptionRoute(entry.Role, plant, costCenter ?? entry.CostCenter);
     }
 
-    private static Entry Majority(string category, string plant, IEnumerable<ResolvedInvoiceException> group)
+    private static Entry Majority(string category, string plant, IEnumerable<ResolvedInvoiceException> group, double logWeight)
     {
         var list = group.ToList();
-        var role = list.GroupBy(r => r.ResolvedBy.Role).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
-        var costCenter = list.GroupBy(r => r.ResolvedBy.CostCenter).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+        double Weight(IEnumerable<ResolvedInvoiceException> rows) => rows.Sum(r => r.FromLog ? logWeight : 1);
+        var role = list.GroupBy(r => r.ResolvedBy.Role).OrderByDescending(Weight).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+        var costCenter = list.GroupBy(r => r.ResolvedBy.CostCenter).OrderByDescending(Weight).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
         return new Entry(category, plant, role, costCenter, list.Count);
     }
 }

@@ -40,11 +40,21 @@ public sealed class InvoiceExceptionAdvisor(AssistOptions options, SuggestionLog
     public async Task<TrainingResult> TrainAsync(TaktStore store, TimeProvider clock, IResolvedExceptionSource source, int rows, string trainedBy, CancellationToken ct)
     {
         var history = await source.ReadAsync(store, rows, ct);
-        var trained = await Task.Run(() => InvoiceClassifier.Train(history, options.Seed, options.ImportanceSampleRows), ct);
+        var fromLog = history.Count(h => h.FromLog);
+        var generated = history.Count - fromLog;
+        // While generated history tops up a small log, a resolved exception weighs more than a generated one.
+        var logWeight = fromLog > 0 && generated > 0 ? options.LogWeight : 1;
+        var trained = await Task.Run(() => InvoiceClassifier.Train(history, options.Seed, options.ImportanceSampleRows, logWeight: logWeight), ct);
+        var holdoutFrom = trained.TrainingRows;
+        var examples = history.Select((h, i) => (h, i)).Where(p => p.h.FromLog).TakeLast(500)
+            .Select(p => new TrainingExample(p.h.Case.Subject, p.h.Case.Plant, p.h.Category, p.h.ResolvedBy.Role, p.h.Resolution!, p.i >= holdoutFrom)).ToList();
+        var labels = history.GroupBy(h => h.Category, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var trainingSet = new TrainingSet(fromLog, generated, logWeight, labels, examples);
+        var sourceName = fromLog == 0 ? "generated" : generated == 0 ? source.Name : source.Name + "+generated";
         await using var session = await store.OpenSessionAsync(clock, ct);
         await using var tx = await session.BeginAsync(ct);
-        var model = await ModelRegistry.RegisterAsync(tx, AssistKinds.InvoiceExceptions, InvoiceClassifier.Algorithm, source.Name, trainedBy, trained.TrainingRows, trained.HoldoutRows,
-            trained.Metrics, trained.Importance, trained.Classifier.Save(), ct);
+        var model = await ModelRegistry.RegisterAsync(tx, AssistKinds.InvoiceExceptions, InvoiceClassifier.Algorithm, sourceName, trainedBy, trained.TrainingRows, trained.HoldoutRows,
+            trained.Metrics, trained.Importance, trained.Classifier.Save(), ct, trainingSet);
         await tx.CommitAsync(ct, recordCommit: false);
         loaded[Key(store, model.Id)] = trained.Classifier;
         return new TrainingResult(model, trained.FitTime);
@@ -95,6 +105,29 @@ public sealed class InvoiceExceptionAdvisor(AssistOptions options, SuggestionLog
         return advice.Suggestion.PersonOnly || advice.Route is null
             ? new RouteAdvice(ruleRoute, false, advice.Suggestion)
             : new RouteAdvice(advice.Route, advice.Route != ruleRoute, advice.Suggestion);
+    }
+
+    /// <summary>
+    /// Remembers what an exception looked like when it was raised (staged in the caller's transaction, no round trip), so
+    /// that once it is resolved the classifier can learn from it, whether or not a model advised on it.
+    /// </summary>
+    public static void RecordCase(StoreTransaction tx, InvoiceExceptionCase exception) =>
+        tx.Stage("INSERT INTO assist_invoice_case (subject, plant, inputs, recorded_at_us) VALUES ($1, $2, $3, $4) ON CONFLICT (subject) DO NOTHING",
+            exception.Subject, exception.Plant, JsonSerializer.Serialize(exception, ModelRegistry.Json), tx.Clock.GetUtcNow().ToUnixMicroseconds());
+
+    /// <summary>The recorded cases of these subjects (exception ids), by subject.</summary>
+    public static async Task<IReadOnlyDictionary<string, InvoiceExceptionCase>> CasesAsync(StoreTransaction tx, IReadOnlyCollection<string> subjects, CancellationToken ct)
+    {
+        var found = new Dictionary<string, InvoiceExceptionCase>(StringComparer.Ordinal);
+        foreach (var chunk in subjects.Distinct(StringComparer.Ordinal).Chunk(200))
+        {
+            var parameters = string.Join(", ", chunk.Select((_, i) => "$" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            await using var r = await tx.Command($"SELECT subject, inputs FROM assist_invoice_case WHERE subject IN ({parameters})", [.. chunk]).ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                found[r.GetString(0)] = JsonSerializer.Deserialize<InvoiceExceptionCase>(r.GetString(1), ModelRegistry.Json)!;
+        }
+
+        return found;
     }
 
     /// <summary>Checks a case from the API; violations name the field.</summary>

@@ -34,7 +34,13 @@ public sealed record InvoiceExceptionCase(string Subject, string Plant, string S
     int SameAmountRecent, double TaxRateDelta, double SupplierExceptionRate, decimal InvoiceValue, string? CostCenter = null);
 
 /// <summary>A resolved exception from the log: the case, the category it turned out to be and who resolved it (the training input).</summary>
-public sealed record ResolvedInvoiceException(InvoiceExceptionCase Case, string Category, ExceptionRoute ResolvedBy);
+/// <param name="Resolution">For a row from the log: how it was resolved and so how its label is known (e.g. <c>rejected</c>,
+/// <c>duplicate</c>, <c>overridden by lena.ap</c>); null for a generated row.</param>
+public sealed record ResolvedInvoiceException(InvoiceExceptionCase Case, string Category, ExceptionRoute ResolvedBy, string? Resolution = null)
+{
+    /// <summary>True for a row from the exception log (not generated).</summary>
+    public bool FromLog => Resolution is not null;
+}
 
 /// <summary>Where resolved invoice exceptions come from (payables' exception log; generated history until it exists).</summary>
 public interface IResolvedExceptionSource
@@ -43,4 +49,39 @@ public interface IResolvedExceptionSource
     string Name { get; }
 
     Task<IReadOnlyList<ResolvedInvoiceException>> ReadAsync(TaktStore store, int limit, CancellationToken ct);
+}
+
+/// <summary>
+/// The exception log's resolved invoice exceptions with the features they were raised with (payables' log; the host
+/// implements it, Assist and payables do not know each other). The label is the category the resolution confirmed.
+/// </summary>
+public interface IInvoiceExceptionLog
+{
+    /// <summary>The newest resolved exceptions whose features were recorded, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<ResolvedInvoiceException>> ResolvedAsync(TaktStore store, int limit, CancellationToken ct);
+}
+
+/// <summary>
+/// Training rows from the exception log, topped up with generated history while the log is small (the cold start):
+/// with fewer than <see cref="AssistOptions.LogOnlyRows"/> resolved exceptions, generated rows fill up to the number asked
+/// for. Rows are mixed in a fixed order (the seed) so the holdout holds log rows too.
+/// </summary>
+public sealed class LogWithColdStart(IInvoiceExceptionLog log, AssistOptions options) : IResolvedExceptionSource
+{
+    public string Name => "resolved-exceptions";
+
+    public async Task<IReadOnlyList<ResolvedInvoiceException>> ReadAsync(TaktStore store, int limit, CancellationToken ct)
+    {
+        var fromLog = await log.ResolvedAsync(store, limit, ct);
+        if (fromLog.Count >= Math.Min(limit, options.LogOnlyRows))
+            return Mix(fromLog);
+        var generated = new GeneratedInvoiceHistory(options.Seed).Generate(limit - fromLog.Count);
+        return Mix([.. fromLog, .. generated]);
+    }
+
+    private IReadOnlyList<ResolvedInvoiceException> Mix(IReadOnlyList<ResolvedInvoiceException> rows)
+    {
+        var random = new Random(options.Seed);
+        return [.. rows.Select(r => (Key: random.Next(), Row: r)).OrderBy(p => p.Key).Select(p => p.Row)];
+    }
 }

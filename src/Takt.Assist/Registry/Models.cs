@@ -30,7 +30,21 @@ public sealed record FeatureImportance(string Feature, double MacroF1Drop);
 /// <param name="ApprovalScope"><c>*</c> for every plant, or one plant code.</param>
 /// <param name="Source"><c>generated</c> (cold start) or <c>resolved-exceptions</c> (the log), or the method for rule-based kinds.</param>
 public sealed record ModelVersion(string Id, string Kind, int Version, string State, string Algorithm, string Source, string TrainedBy, DateTimeOffset TrainedAt,
-    long TrainingRows, long HoldoutRows, ModelMetrics Metrics, IReadOnlyList<FeatureImportance> Importance, string? ApprovedBy, DateTimeOffset? ApprovedAt, string? ApprovalScope);
+    long TrainingRows, long HoldoutRows, ModelMetrics Metrics, IReadOnlyList<FeatureImportance> Importance, string? ApprovedBy, DateTimeOffset? ApprovedAt, string? ApprovalScope,
+    TrainingSet? TrainingSet = null);
+
+/// <summary>What a model version was trained on (training and holdout rows together).</summary>
+/// <param name="FromLog">Resolved exceptions from the exception log.</param>
+/// <param name="Generated">Generated rows (the cold start, or topping up a small log).</param>
+/// <param name="LogWeight">How many generated rows one log row weighed in the fit.</param>
+/// <param name="Labels">Rows per label (category).</param>
+/// <param name="LogExamples">The log's rows (newest 500): which exception, the label its resolution gave and how.</param>
+public sealed record TrainingSet(int FromLog, int Generated, double LogWeight, IReadOnlyDictionary<string, int> Labels, IReadOnlyList<TrainingExample> LogExamples);
+
+/// <summary>One resolved exception a model version learned from.</summary>
+/// <param name="Resolution">How it was resolved (so how its label is known).</param>
+/// <param name="Holdout">True when it was held out for the evaluation rather than fitted.</param>
+public sealed record TrainingExample(string Subject, string Plant, string Category, string Role, string Resolution, bool Holdout);
 
 /// <summary>A person's approval of a model version: from then on its confident suggestions in the scope may act.</summary>
 public sealed record ModelApproval(string Approver, string Scope = "*");
@@ -43,21 +57,21 @@ public static class ModelRegistry
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
-    private const string Columns = "id, kind, version, state, algorithm, source, trained_by, trained_at_us, training_rows, holdout_rows, metrics, importance, approved_by, approved_at_us, approval_scope";
+    private const string Columns = "id, kind, version, state, algorithm, source, trained_by, trained_at_us, training_rows, holdout_rows, metrics, importance, approved_by, approved_at_us, approval_scope, training_set";
 
     /// <summary>Registers the next version of a kind as a candidate (with the serialized model, if any).</summary>
     public static async Task<ModelVersion> RegisterAsync(StoreTransaction tx, string kind, string algorithm, string source, string trainedBy, long trainingRows, long holdoutRows,
-        ModelMetrics metrics, IReadOnlyList<FeatureImportance> importance, byte[]? model, CancellationToken ct)
+        ModelMetrics metrics, IReadOnlyList<FeatureImportance> importance, byte[]? model, CancellationToken ct, TrainingSet? trainingSet = null)
     {
         var last = await tx.Command("SELECT MAX(version) FROM assist_model WHERE kind = $1", kind).ExecuteScalarAsync(ct);
         var version = last is null or DBNull ? 1 : checked((int)Convert.ToInt64(last, System.Globalization.CultureInfo.InvariantCulture) + 1);
         var now = tx.Clock.GetUtcNow();
         var id = $"{kind}@{version}";
-        await tx.ExecuteAsync("INSERT INTO assist_model (id, kind, version, state, algorithm, source, trained_by, trained_at_us, training_rows, holdout_rows, metrics, importance, model) " +
-            "VALUES ($1, $2, $3, 'candidate', $4, $5, $6, $7, $8, $9, $10, $11, $12)", ct,
+        await tx.ExecuteAsync("INSERT INTO assist_model (id, kind, version, state, algorithm, source, trained_by, trained_at_us, training_rows, holdout_rows, metrics, importance, model, training_set) " +
+            "VALUES ($1, $2, $3, 'candidate', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", ct,
             id, kind, (long)version, algorithm, source, trainedBy, now.ToUnixMicroseconds(), trainingRows, holdoutRows,
-            JsonSerializer.Serialize(metrics, Json), JsonSerializer.Serialize(importance, Json), model);
-        return new ModelVersion(id, kind, version, "candidate", algorithm, source, trainedBy, now, trainingRows, holdoutRows, metrics, importance, null, null, null);
+            JsonSerializer.Serialize(metrics, Json), JsonSerializer.Serialize(importance, Json), model, trainingSet is null ? null : JsonSerializer.Serialize(trainingSet, Json));
+        return new ModelVersion(id, kind, version, "candidate", algorithm, source, trainedBy, now, trainingRows, holdoutRows, metrics, importance, null, null, null, trainingSet);
     }
 
     /// <summary>
@@ -120,7 +134,8 @@ public static class ModelRegistry
             list.Add(new ModelVersion(reader.GetString(0), reader.GetString(1), checked((int)reader.GetInt64(2)), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
                 Instants.FromUnixMicroseconds(reader.GetInt64(7)), reader.GetInt64(8), reader.GetInt64(9),
                 JsonSerializer.Deserialize<ModelMetrics>(reader.GetString(10), Json)!, JsonSerializer.Deserialize<List<FeatureImportance>>(reader.GetString(11), Json)!,
-                reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : Instants.FromUnixMicroseconds(reader.GetInt64(13)), reader.IsDBNull(14) ? null : reader.GetString(14)));
+                reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : Instants.FromUnixMicroseconds(reader.GetInt64(13)), reader.IsDBNull(14) ? null : reader.GetString(14),
+                reader.IsDBNull(15) ? null : JsonSerializer.Deserialize<TrainingSet>(reader.GetString(15), Json)));
         }
 
         return list;
