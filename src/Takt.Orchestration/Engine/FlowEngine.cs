@@ -198,7 +198,7 @@ internal sealed partial class FlowEngine(
             items = await ClaimAsync(tx, null, max, ct);
             if (items.Count == 0)
                 return 0;
-            var chain = new Chain(Math.Max(max, 1) * 8);
+            var chain = new Chain(Math.Max(max, 1));
             try
             {
                 var instances = await InstancesAsync(tx, [.. items.Select(i => i.InstanceId).Distinct(StringComparer.Ordinal)], ct);
