@@ -48,32 +48,6 @@ public abstract class KpiByHandContract<TFixture>(TFixture fixture) : IClassFixt
     private static string Q(DateTimeOffset t) => Uri.EscapeDataString(t.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
 
     [Fact]
-    public async Task production_to_posting_latency_is_commit_minus_event_time_as_nearest_rank_percentiles_per_plant_and_day()
-    {
-        // The clock stands at 12:00:00; each event posts (and commits its journal entry) at 12:00:00, so its latency
-        // is 12:00:00 minus its CloudEvents time: 2 s, 4 s and 10 s.
-        var now = FrozenClockHost.Now;
-        foreach (var (seconds, id) in new[] { (2, "hand-l1"), (10, "hand-l2"), (4, "hand-l3") })
-        {
-            using var posted = await Host.PostStructuredAsync(Events.MaterialIssued("PA01", "PA01-100002", "RM-3001", 1m, "H87", now.AddSeconds(-seconds), id));
-            Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync(Ct));
-        }
-
-        await Host.DrainOutboxAsync();
-        var report = await Host.GetAsync<KpiReport>($"/api/v1/kpis?from={Q(now.AddHours(-1))}&to={Q(now.AddHours(12))}&plant=PA01&period=day&periods=2");
-
-        // Sorted 2,000 / 4,000 / 10,000 ms. Nearest rank: p50 = ⌈0.50 × 3⌉ = 2nd = 4,000; p95 = ⌈2.85⌉ = 3rd = 10,000;
-        // p99 = ⌈2.97⌉ = 3rd = 10,000. Trend per day: the 19th has no case, the 20th the same three.
-        var figures = report.Figures.Where(f => f.Kpi == "production-to-posting-latency").ToList();
-        Assert.Equal(["PA01 p50 4000 ms 3", "PA01 p95 10000 ms 3", "PA01 p99 10000 ms 3"], figures.Select(f => $"{f.Key} {f.Measure} {f.Value} {f.Unit} {f.Cases}"));
-        Assert.All(figures, f => Assert.Equal([$"2026-11-19 - 0", $"2026-11-20 {f.Value} 3"], f.Trend.Select(t => $"{t.Start:yyyy-MM-dd} {t.Value?.ToString(CultureInfo.InvariantCulture) ?? "-"} {t.Cases}")));
-
-        // Outside the period (the hour before): no figure at all.
-        var before = await Host.GetAsync<KpiReport>($"/api/v1/kpis?from={Q(now.AddHours(-2))}&to={Q(now.AddHours(-1))}&plant=PA01");
-        Assert.DoesNotContain(before.Figures, f => f.Kpi == "production-to-posting-latency");
-    }
-
-    [Fact]
     public async Task integration_failure_frequency_is_rejected_and_failed_exchanges_per_thousand_by_client()
     {
         var mes = Host.HttpWith((await Host.RegisterClientAsync("hand-mes", [Scopes.EventsProductionWrite], ["PA01"])).ApiKey);
@@ -179,3 +153,47 @@ public abstract class KpiByHandContract<TFixture>(TFixture fixture) : IClassFixt
 public sealed class KpiByHandOnSqlite(FrozenSqliteHost fixture) : KpiByHandContract<FrozenSqliteHost>(fixture);
 
 public sealed class KpiByHandOnPostgres(FrozenPostgresHost fixture) : KpiByHandContract<FrozenPostgresHost>(fixture);
+
+/// <summary>
+/// Production-to-posting latency by hand, on a database of its own: the other hand-computed KPIs post goods receipts
+/// at the same frozen instant, whose postings would join these cases.
+/// </summary>
+public abstract class LatencyByHandContract<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : FrozenClockHost
+{
+    private TaktHost Host => fixture.Host;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Q(DateTimeOffset t) => Uri.EscapeDataString(t.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+
+    [Fact]
+    public async Task production_to_posting_latency_is_commit_minus_event_time_as_nearest_rank_percentiles_per_plant_and_day()
+    {
+        // The clock stands at 12:00:00; each event posts (and commits its journal entry) at 12:00:00, so its latency
+        // is 12:00:00 minus its CloudEvents time: 2 s, 4 s and 10 s.
+        var now = FrozenClockHost.Now;
+        foreach (var (seconds, id) in new[] { (2, "hand-l1"), (10, "hand-l2"), (4, "hand-l3") })
+        {
+            using var posted = await Host.PostStructuredAsync(Events.MaterialIssued("PA01", "PA01-100002", "RM-3001", 1m, "H87", now.AddSeconds(-seconds), id));
+            Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync(Ct));
+        }
+
+        await Host.DrainOutboxAsync();
+        var report = await Host.GetAsync<KpiReport>($"/api/v1/kpis?from={Q(now.AddHours(-1))}&to={Q(now.AddHours(12))}&plant=PA01&period=day&periods=2");
+
+        // Sorted 2,000 / 4,000 / 10,000 ms. Nearest rank: p50 = ⌈0.50 × 3⌉ = 2nd = 4,000; p95 = ⌈2.85⌉ = 3rd = 10,000;
+        // p99 = ⌈2.97⌉ = 3rd = 10,000. Trend per day: the 19th has no case, the 20th the same three.
+        var figures = report.Figures.Where(f => f.Kpi == "production-to-posting-latency").ToList();
+        Assert.Equal(["PA01 p50 4000 ms 3", "PA01 p95 10000 ms 3", "PA01 p99 10000 ms 3"], figures.Select(f => $"{f.Key} {f.Measure} {f.Value} {f.Unit} {f.Cases}"));
+        Assert.All(figures, f => Assert.Equal([$"2026-11-19 - 0", $"2026-11-20 {f.Value} 3"], f.Trend.Select(t => $"{t.Start:yyyy-MM-dd} {t.Value?.ToString(CultureInfo.InvariantCulture) ?? "-"} {t.Cases}")));
+
+        // Outside the period (the hour before): no figure at all.
+        var before = await Host.GetAsync<KpiReport>($"/api/v1/kpis?from={Q(now.AddHours(-2))}&to={Q(now.AddHours(-1))}&plant=PA01");
+        Assert.DoesNotContain(before.Figures, f => f.Kpi == "production-to-posting-latency");
+    }
+}
+
+public sealed class LatencyByHandOnSqlite(FrozenSqliteHost fixture) : LatencyByHandContract<FrozenSqliteHost>(fixture);
+
+public sealed class LatencyByHandOnPostgres(FrozenPostgresHost fixture) : LatencyByHandContract<FrozenPostgresHost>(fixture);
