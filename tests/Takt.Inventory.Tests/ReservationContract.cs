@@ -18,8 +18,8 @@ public abstract class ReservationContract<TFixture>(TFixture fixture) : IClassFi
         // FG-1000 has no opening stock at PB01: exactly what is received here is there.
         var location = (await LocationsAsync(Host, "PB01", "CR", 1))[0];
         await PostOkAsync(Host, "PB01", Line("receipt", "FG-1000", 100m, location), Line("receipt", "FG-1000", 10m, location, status: "blocked"));
-        // Plant B's date (Brno, Europe/Prague): between 23:00 and 24:00 UTC it is already tomorrow there.
-        var date = TimeZoneInfo.ConvertTime(Host.Settings.Clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById("Europe/Prague")).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        // Plant B's date: between 23:00 and 24:00 UTC it is already tomorrow in Brno.
+        var date = PlantCalendar.PostingDate("PB01", Host.Settings.Clock.GetUtcNow()).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         // 24 clients ask for 7 pieces each at once: 14 fit into 100 (98), the other 10 are refused.
         var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(async () =>
         {
@@ -46,8 +46,8 @@ public abstract class ReservationContract<TFixture>(TFixture fixture) : IClassFi
     {
         var codes = await LocationsAsync(Host, "PA01", "AL", 2);
         await PostOkAsync(Host, "PA01", Line("receipt", "SF-2000", 6m, codes[1], "L2026-10"), Line("receipt", "SF-2000", 10m, codes[0], "L2026-11"));
-        // Plant A's dates (Augsburg, Europe/Berlin): between 23:00 and 24:00 UTC it is already tomorrow there.
-        var today = TimeZoneInfo.ConvertTime(Host.Settings.Clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
+        // Plant A's dates: between 23:00 and 24:00 UTC it is already tomorrow in Augsburg.
+        var today = PlantCalendar.PostingDate("PA01", Host.Settings.Clock.GetUtcNow());
         var date = today.AddDays(3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         using var reserved = await Host.PostJsonAsync("/api/v1/reservations", new { plant = "PA01", item = "SF-2000", quantity = Qty(9m), kind = "production-order", reference = "PA01-100001", requirementDate = date });
         Assert.Equal(HttpStatusCode.Created, reserved.StatusCode);

@@ -1,7 +1,7 @@
-namespace Takt.Gateway.Tests;
+namespace Takt.Testing;
 
 /// <summary>The demo plants' time zones: an event's posting date is its date where the plant is.</summary>
-internal static class PlantCalendar
+public static class PlantCalendar
 {
     public static DateOnly PostingDate(string plant, DateTimeOffset time) => DateOnly.FromDateTime(
         TimeZoneInfo.ConvertTime(time, TimeZoneInfo.FindSystemTimeZoneById(plant switch
