@@ -203,22 +203,18 @@ internal sealed partial class FlowEngine(
             {
                 var instances = await InstancesAsync(tx, [.. items.Select(i => i.InstanceId).Distinct(StringComparer.Ordinal)], ct);
                 chains.AddOrUpdate(tx, chain);
-                foreach (var item in items)
-                    await ExecuteAsync(tx, item, instances, ct);
-                var chained = 0;
-                while (chain.Next.Count > 0)
+                var ran = 0;
+                for (var wave = items; wave.Count > 0; wave = chain.Drain())
                 {
-                    List<WorkItem> next = [.. chain.Next];
-                    chain.Next.Clear();
-                    foreach (var item in next)
+                    foreach (var item in wave)
                         await ExecuteAsync(tx, item, instances, ct);
-                    chained += next.Count;
+                    ran += wave.Count;
                 }
 
                 await DeleteAsync(tx, items, ct);
                 SaveVariables(tx, instances.Values);
                 await tx.CommitAsync(ct, recordCommit: false);
-                Steps.Add(items.Count + chained);
+                Steps.Add(ran);
                 return items.Count;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -560,7 +556,17 @@ internal sealed partial class FlowEngine(
     {
         private int left = budget;
 
-        public List<WorkItem> Next { get; } = [];
+        private List<WorkItem> next = [];
+
+        /// <summary>The steps queued since the last drain, in the order they were reached.</summary>
+        public List<WorkItem> Drain()
+        {
+            var queued = next;
+            next = [];
+            return queued;
+        }
+
+        public void Add(WorkItem item) => next.Add(item);
 
         /// <summary>Whether the turn went on past a claimed step (then a failure may be a later step's).</summary>
         public bool Used { get; private set; }
@@ -580,7 +586,7 @@ internal sealed partial class FlowEngine(
     private void Continue(StoreTransaction tx, string instance, string step, DateTimeOffset now)
     {
         if (chains.TryGetValue(tx, out var chain) && chain.Take())
-            chain.Next.Add(new WorkItem(0, instance, step, "step", null, 0));
+            chain.Add(new WorkItem(0, instance, step, "step", null, 0));
         else
             Schedule(tx, instance, step, "step", now);
     }
