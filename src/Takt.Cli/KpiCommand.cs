@@ -14,7 +14,8 @@ internal static class KpiCommand
         var url = DemoCommand.UrlOption();
         var apiKey = DemoCommand.ApiKeyOption();
         var db = new Option<string?>("--db") { Description = "Read the KPI straight from a database instead of a running server." };
-        var latency = new Command("latency", "Production-to-posting latency (event time → journal commit), p50/p95/p99 by plant.") { url, apiKey, db };
+        var recompute = new Option<bool>("--recompute") { Description = "With --db: recompute from the whole process log instead of reading the maintained aggregates (the reference; both must agree)." };
+        var latency = new Command("latency", "Production-to-posting latency (event time → journal commit), p50/p95/p99 by plant.") { url, apiKey, db, recompute };
         latency.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(db) is { } database)
@@ -22,7 +23,10 @@ internal static class KpiCommand
                 var services = new ServiceCollection().AddSingleton(TimeProvider.System);
                 Takt.Intelligence.IntelligenceModule.AddIntelligence(services);
                 await using var provider = services.BuildServiceProvider();
-                var rows = await provider.GetRequiredService<IIntelligence>().ProductionToPostingLatencyAsync(TaktStore.Open(database), null, null, ct);
+                var intelligence = provider.GetRequiredService<IIntelligence>();
+                var rows = parse.GetValue(recompute)
+                    ? await intelligence.RecomputeProductionToPostingLatencyAsync(TaktStore.Open(database), null, null, ct)
+                    : await intelligence.ProductionToPostingLatencyAsync(TaktStore.Open(database), null, null, ct);
                 Print(rows);
                 return 0;
             }

@@ -96,7 +96,17 @@ public interface IIntelligence
     Contracts.ProcessEventId Append(StoreTransaction transaction, ProcessEventDraft draft);
 
     /// <summary>Event time → commit of its journal entry, p50/p95/p99 by plant, for events that occurred in [from, to).</summary>
+    /// <remarks>Read from the aggregates the KPI projector maintains, plus the log for partial days and the events it has not counted yet.</remarks>
     Task<IReadOnlyList<LatencyPercentiles>> ProductionToPostingLatencyAsync(TaktStore store, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct);
+
+    /// <summary>The same KPI recomputed from the whole log (the reference the maintained aggregates must equal; <c>takt kpi latency --recompute</c>).</summary>
+    Task<IReadOnlyList<LatencyPercentiles>> RecomputeProductionToPostingLatencyAsync(TaktStore store, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct);
+
+    /// <summary>Committed events the KPI aggregates have not counted yet (reads add them from the log meanwhile).</summary>
+    Task<long> KpiAggregatesBehindAsync(TaktStore store, CancellationToken ct);
+
+    /// <summary>One turn of the KPI projector (what its background service runs): counts up to a batch of events after its position; returns how many it read.</summary>
+    Task<int> ProjectKpisAsync(TaktStore store, TimeProvider clock, CancellationToken ct);
 
     Task<IReadOnlyList<PlantActivity>> PlantActivityAsync(TaktStore store, CancellationToken ct);
 

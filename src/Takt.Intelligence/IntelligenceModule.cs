@@ -14,7 +14,8 @@ public static class IntelligenceModule
         services
             .AddSingleton<IIntelligence, ProcessLog>()
             .AddSingleton<IOutboxSubscriber, PlantActivityProjection>()
-            .AddHostedService<ObjectIndexer>();
+            .AddHostedService<ObjectIndexer>()
+            .AddHostedService<KpiProjector>();
 
     public sealed record LatencyReport(DateTimeOffset? From, DateTimeOffset? To, string Unit, IReadOnlyList<LatencyPercentiles> Plants);
 

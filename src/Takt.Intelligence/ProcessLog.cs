@@ -20,30 +20,19 @@ internal sealed class ProcessLog : IIntelligence
         return id;
     }
 
-    public async Task<IReadOnlyList<LatencyPercentiles>> ProductionToPostingLatencyAsync(TaktStore store, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
-    {
-        await using var connection = await store.OpenConnectionAsync(ct);
-        // DESIGN §5: from the event's CloudEvents time to the commit of its journal entry.
-        var rows = await connection.QueryAsync<(string Plant, long LatencyUs)>(new CommandDefinition(
-            """
-            SELECT e.plant, c.committed_at_us - e.occurred_at_us
-            FROM intel_event e JOIN store_commit c ON c.id = e.commit_id
-            WHERE e.journal_entries > 0 AND e.plant IS NOT NULL AND e.occurred_at_us >= @from AND e.occurred_at_us < @to
-            """,
-            new { from = from?.ToUnixMicroseconds() ?? long.MinValue, to = to?.ToUnixMicroseconds() ?? long.MaxValue },
-            cancellationToken: ct));
-        return [.. rows.GroupBy(r => r.Plant, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g =>
-            {
-                var sorted = g.Select(r => r.LatencyUs / 1000.0).Order().ToArray();
-                return new LatencyPercentiles(g.Key, sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.95), Percentile(sorted, 0.99), sorted[^1]);
-            })];
-    }
+    public Task<IReadOnlyList<LatencyPercentiles>> ProductionToPostingLatencyAsync(TaktStore store, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct) =>
+        LatencyKpi.ReadAsync(store, from, to, ct);
 
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    internal static double Percentile(double[] sorted, double p) =>
-        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+    public Task<IReadOnlyList<LatencyPercentiles>> RecomputeProductionToPostingLatencyAsync(TaktStore store, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct) =>
+        LatencyKpi.RecomputeAsync(store, from, to, ct);
+
+    public Task<long> KpiAggregatesBehindAsync(TaktStore store, CancellationToken ct) => KpiProjector.BehindAsync(store, ct);
+
+    public async Task<int> ProjectKpisAsync(TaktStore store, TimeProvider clock, CancellationToken ct)
+    {
+        await using var session = await store.OpenSessionAsync(clock, ct, background: true);
+        return await KpiProjector.ProjectOnceAsync(session, ct);
+    }
 
     public async Task<IReadOnlyList<PlantActivity>> PlantActivityAsync(TaktStore store, CancellationToken ct)
     {
