@@ -98,6 +98,36 @@ internal static class IntelligenceBench
 
             timings.Add(new Timing("read the log (the export's floor)", watch.Elapsed.TotalSeconds, count / watch.Elapsed.TotalSeconds, CpuSince(), $"{chars / 1e6:F0} M characters"));
 
+            // KPI refresh: production-to-posting latency as GET /api/v1/kpis asks for it (the whole range and six
+            // monthly trend windows), recomputed from the log (the reference, and how every refresh ran before the
+            // KPI projector), then read from the projector's counts once it has caught up with the log.
+            var end = Instants.FromUnixMicroseconds(await MaxTimeAsync(store, ct)).AddTicks(1);
+            var lastMonth = new DateTimeOffset(end.Year, end.Month, 1, 0, 0, 0, TimeSpan.Zero);
+            var windows = Enumerable.Range(0, 6).Select(i => (From: lastMonth.AddMonths(i - 5), To: lastMonth.AddMonths(i - 4))).ToList();
+            async Task<long> RefreshAsync(Func<DateTimeOffset?, DateTimeOffset?, Task<IReadOnlyList<LatencyPercentiles>>> read)
+            {
+                var cases = (await read(null, null)).Sum(r => r.Count);
+                foreach (var w in windows)
+                    await read(w.From, w.To);
+                return cases;
+            }
+
+            CpuSince();
+            watch.Restart();
+            var recomputed = await RefreshAsync((f, t) => intelligence.RecomputeProductionToPostingLatencyAsync(store, f, t, ct));
+            timings.Add(new Timing("KPI refresh, recomputed from the log (before)", watch.Elapsed.TotalSeconds, recomputed / watch.Elapsed.TotalSeconds, CpuSince(), $"latency, {recomputed:N0} cases, total + 6 monthly windows"));
+            CpuSince();
+            watch.Restart();
+            while (await intelligence.ProjectKpisAsync(store, TimeProvider.System, ct) > 0)
+            {
+            }
+
+            timings.Add(new Timing("KPI projector, catching up with the whole log (once)", watch.Elapsed.TotalSeconds, count / watch.Elapsed.TotalSeconds, CpuSince(), "counts per plant, day and ms"));
+            CpuSince();
+            watch.Restart();
+            var maintained = await RefreshAsync((f, t) => intelligence.ProductionToPostingLatencyAsync(store, f, t, ct));
+            timings.Add(new Timing("KPI refresh, maintained counts (after)", watch.Elapsed.TotalSeconds, maintained / watch.Elapsed.TotalSeconds, CpuSince(), $"latency, {maintained:N0} cases, same answer: {maintained == recomputed}"));
+
             var range = new ProcessLogRange(null, null, null);
             CpuSince();
             watch.Restart();
@@ -175,6 +205,8 @@ internal static class IntelligenceBench
             {
                 await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
                 await using var insertEvent = Command(connection, tx, "INSERT INTO intel_event (seq, id, type, source, source_id, plant, occurred_at_us, recorded_at_us, commit_id, journal_entries, data, objects) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", 12);
+                await using var insertCommit = Command(connection, tx, "INSERT INTO store_commit (id, committed_at_us) VALUES ($1, $2)", 2);
+                var commitId = string.Create(CultureInfo.InvariantCulture, $"bench-{i / batch}");
                 await using var insertLink = Command(connection, tx, "INSERT INTO intel_event_object (object_type, object_id, event_seq, qualifier, activity, occurred_at_us, plant) VALUES ($1, $2, $3, $4, $5, $6, $7)", 7);
                 foreach (var (timeUs, order, step) in events.Skip(i).Take(batch))
                 {
@@ -197,13 +229,15 @@ internal static class IntelligenceBench
                     var data = operation is null
                         ? $$$"""{"plant":"{{{plant}}}","order":"{{{number}}}","item":"{{{item}}}","quantity":{"value":{{{1 + (order % 7)}}},"unit":"H87"}}"""
                         : $$$"""{"plant":"{{{plant}}}","order":"{{{number}}}","operation":"{{{operation}}}","workCenter":"{{{plant}}}-CNC{{{step - 1}}}","goodQuantity":{"value":{{{1 + (order % 7)}}},"unit":"H87"},"machineTime":{"value":6,"unit":"MIN"}}""";
-                    Run(insertEvent, seq, Takt.Contracts.Uuid7.New(time).ToString(), type, "/bench/" + plant, $"bench-{seq}", plant, timeUs, timeUs + 50_000, "bench", 1L, data,
+                    Run(insertEvent, seq, Takt.Contracts.Uuid7.New(time).ToString(), type, "/bench/" + plant, $"bench-{seq}", plant, timeUs, timeUs + 50_000, commitId, 1L, data,
                         JsonSerializer.Serialize(links.ToArray(), BenchJson.Default.ObjectLinkArray));
                     foreach (var link in links)
                         Run(insertLink, link.Type, link.Id, seq, link.Qualifier, type, timeUs, plant);
                     objects++;
                 }
 
+                // The batch commits (its journal entries with it) 50 ms after its last event: latencies of seconds to hours.
+                Run(insertCommit, commitId, events[Math.Min(i + batch, events.Count) - 1].TimeUs + 50_000);
                 await tx.CommitAsync(ct);
                 task.Increment(Math.Min(batch, events.Count - i));
             }
@@ -218,6 +252,14 @@ internal static class IntelligenceBench
         await using var distinct = connection.CreateCommand();
         distinct.CommandText = "SELECT COUNT(*) FROM (SELECT DISTINCT object_type, object_id FROM intel_event_object)";
         return Convert.ToInt64(await distinct.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<long> MaxTimeAsync(TaktStore store, CancellationToken ct)
+    {
+        await using var connection = await store.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MAX(occurred_at_us) FROM intel_event";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction tx, string sql, int parameters)

@@ -197,3 +197,57 @@ public abstract class LatencyByHandContract<TFixture>(TFixture fixture) : IClass
 public sealed class LatencyByHandOnSqlite(FrozenSqliteHost fixture) : LatencyByHandContract<FrozenSqliteHost>(fixture);
 
 public sealed class LatencyByHandOnPostgres(FrozenPostgresHost fixture) : LatencyByHandContract<FrozenPostgresHost>(fixture);
+
+/// <summary>
+/// Close readiness by hand (DESIGN §5: the share of close checks passed for the period), on a database of its own:
+/// the whole outbox counts for the close, so other tests' traffic must not reach it.
+/// </summary>
+public abstract class CloseReadinessByHandContract<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : FrozenClockHost
+{
+    private TaktHost Host => fixture.Host;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await Host.Store.OpenConnectionAsync(Ct);
+        await Dapper.SqlMapper.ExecuteAsync(connection, sql);
+    }
+
+    [Fact]
+    public async Task close_readiness_is_the_share_of_applicable_close_checks_passed_for_the_company_and_month()
+    {
+        // The crafted close of TK01 (plants PA01, PB01) for November 2026: stock of RM-3001 at PA01 valued 12.34 above
+        // the inventory accounts (inventory not reconciled) and an accrual of the month proposed, not posted.
+        using var proposed = await Host.PostJsonAsync("/api/v1/ledger/accruals", new
+        {
+            company = "TK01", plant = "PA01", postingDate = new DateOnly(2026, 11, 1), category = "services", amount = 480m, currency = "EUR",
+            description = "Maintenance service received, not invoiced",
+        });
+        Assert.Equal(HttpStatusCode.Created, proposed.StatusCode);
+        await ExecuteAsync("UPDATE inventory_stock SET value_e4 = value_e4 + 123400 WHERE item = 'RM-3001' AND plant = 'PA01'");
+        await Host.DrainOutboxAsync();
+        var now = FrozenClockHost.Now;
+        var report = await Host.GetAsync<KpiReport>($"/api/v1/kpis?to={Uri.EscapeDataString(now.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))}&plant=PA01&periods=2");
+
+        // The checks of the month, each from the data: outbox drained ✓, no dead letters ✓, entries balanced ✓,
+        // inventory reconciled ✗ (12.34), production (WIP) reconciled ✓, procurement not applicable (the server's subledgers
+        // list no GR/IR open items yet), payables reconciled ✓, accruals posted ✗ (one proposed), earlier accruals
+        // reversed ✓: 8 applicable, 6 passed. Readiness 6 ÷ 8 = 0.75. October (the trend's first month): the same
+        // checks (the stock is compared as it stands), but no accrual of October waits: 7 ÷ 8 = 0.875.
+        var status = await Host.GetAsync<Takt.Ledger.CloseStatus>("/api/v1/close/TK01/202611");
+        Assert.Equal(
+            ["outbox-drained passed", "dead-letters-empty passed", "entries-balanced passed", "inventory-reconciled failed", "production-reconciled passed",
+             "procurement-reconciled not-applicable", "payables-reconciled passed", "accruals-posted failed", "accruals-reversed passed"],
+            status.Checks.Select(c => $"{c.Check} {c.Status}"));
+        var readiness = Assert.Single(report.Figures, f => f.Kpi == "close-readiness");
+        Assert.Equal("TK01 share 0.75 ratio 8", $"{readiness.Key} {readiness.Measure} {readiness.Value?.ToString(CultureInfo.InvariantCulture)} {readiness.Unit} {readiness.Cases}");
+        Assert.Equal(["2026-10 0.875 8", "2026-11 0.75 8"], readiness.Trend.Select(t => $"{t.Start:yyyy-MM} {t.Value?.ToString(CultureInfo.InvariantCulture)} {t.Cases}"));
+        await ExecuteAsync("UPDATE inventory_stock SET value_e4 = value_e4 - 123400 WHERE item = 'RM-3001' AND plant = 'PA01'");
+    }
+}
+
+public sealed class CloseReadinessByHandOnSqlite(FrozenSqliteHost fixture) : CloseReadinessByHandContract<FrozenSqliteHost>(fixture);
+
+public sealed class CloseReadinessByHandOnPostgres(FrozenPostgresHost fixture) : CloseReadinessByHandContract<FrozenPostgresHost>(fixture);
