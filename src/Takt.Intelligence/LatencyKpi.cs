@@ -8,7 +8,7 @@ namespace Takt.Intelligence;
 
 /// <summary>
 /// Production-to-posting latency (DESIGN §5): from an event's CloudEvents time to the commit of its journal entry,
-/// in whole milliseconds (rounded down), nearest-rank p50/p95/p99 and the maximum per plant, for events that
+/// in whole milliseconds (rounded down; four significant figures from 10 s on), nearest-rank p50/p95/p99 and the maximum per plant, for events that
 /// occurred in [from, to). <see cref="ReadAsync"/> reads the counts the <see cref="KpiProjector"/> maintains for
 /// the whole UTC days of the range, and the log only for the part of a day at either end of the range and for the
 /// events the projector has not counted yet, all in one snapshot; <see cref="RecomputeAsync"/> scans the log, the
@@ -16,8 +16,18 @@ namespace Takt.Intelligence;
 /// </summary>
 internal static class LatencyKpi
 {
-    /// <summary>A latency in whole milliseconds, rounded down.</summary>
-    public static long Milliseconds(long latencyUs) => KpiProjector.FloorDiv(latencyUs, 1000);
+    /// <summary>
+    /// A latency in whole milliseconds, rounded down; from 10 s on to four significant figures (at most 0.1 % off), so
+    /// the counts of a plant and day stay a few thousand rows however widely latencies spread.
+    /// </summary>
+    public static long Milliseconds(long latencyUs)
+    {
+        var ms = KpiProjector.FloorDiv(latencyUs, 1000);
+        long step = 1;
+        for (var size = Math.Abs(ms); size >= 10_000; size /= 10)
+            step *= 10;
+        return KpiProjector.FloorDiv(ms, step) * step;
+    }
 
     private const string Cases =
         "SELECT e.plant, c.committed_at_us - e.occurred_at_us FROM intel_event e JOIN store_commit c ON c.id = e.commit_id WHERE e.journal_entries > 0 AND e.plant IS NOT NULL AND e.occurred_at_us >= @from AND e.occurred_at_us < @to";

@@ -481,13 +481,13 @@ internal sealed class FlowOrchestration(FlowEngine engine, SessionPool sessions,
         return replayed;
     }
 
-    public async Task<IReadOnlyList<TurnaroundRow>> ApprovalTurnaroundAsync(TaktStore store, string? plant, CancellationToken ct)
+    public async Task<IReadOnlyList<TurnaroundRow>> ApprovalTurnaroundAsync(TaktStore store, string? plant, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
         await using var connection = await store.OpenConnectionAsync(ct);
         // DESIGN §5: task created → decided, by the role that decided and the plant.
         var rows = await connection.QueryAsync<(string Plant, string Role, long Created, long Decided)>(new CommandDefinition(
-            "SELECT plant, decided_role, created_at_us, decided_at_us FROM orch_task WHERE kind = 'approval' AND status IN ('approved', 'rejected') AND (@plant = '' OR plant = @plant)",
-            new { plant = plant ?? "" }, cancellationToken: ct));
+            "SELECT plant, decided_role, created_at_us, decided_at_us FROM orch_task WHERE kind = 'approval' AND status IN ('approved', 'rejected') AND (@plant = '' OR plant = @plant) AND decided_at_us >= @from AND decided_at_us < @to",
+            new { plant = plant ?? "", from = from?.ToUnixMicroseconds() ?? long.MinValue, to = to?.ToUnixMicroseconds() ?? long.MaxValue }, cancellationToken: ct));
         return [.. rows.GroupBy(r => (r.Plant, r.Role)).OrderBy(g => g.Key.Plant, StringComparer.Ordinal).ThenBy(g => g.Key.Role, StringComparer.Ordinal).Select(g =>
         {
             var hours = g.Select(r => (r.Decided - r.Created) / 3_600_000_000.0).Order().ToArray();
@@ -498,12 +498,12 @@ internal sealed class FlowOrchestration(FlowEngine engine, SessionPool sessions,
     private static double Percentile(double[] sorted, double p) =>
         Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)], 3);
 
-    public async Task<IReadOnlyList<ResolutionRow>> ResolutionRateAsync(TaktStore store, string? plant, CancellationToken ct)
+    public async Task<IReadOnlyList<ResolutionRow>> ResolutionRateAsync(TaktStore store, string? plant, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
         await using var connection = await store.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<(string? Plant, string? Resolution, long Count)>(new CommandDefinition(
-            "SELECT plant, resolution, COUNT(*) FROM orch_exception WHERE (@plant = '' OR plant = @plant) GROUP BY plant, resolution",
-            new { plant = plant ?? "" }, cancellationToken: ct));
+            "SELECT plant, resolution, COUNT(*) FROM orch_exception WHERE (@plant = '' OR plant = @plant) AND occurred_at_us >= @from AND occurred_at_us < @to GROUP BY plant, resolution",
+            new { plant = plant ?? "", from = from?.ToUnixMicroseconds() ?? long.MinValue, to = to?.ToUnixMicroseconds() ?? long.MaxValue }, cancellationToken: ct));
         return [.. rows.GroupBy(r => r.Plant ?? "").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var all = g.Sum(r => r.Count);

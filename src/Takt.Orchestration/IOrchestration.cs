@@ -158,7 +158,9 @@ public interface IOrchestration
     /// <summary>Every instance's path replayed (of a plant, or all), newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<InstanceConformance>> InstanceConformancesAsync(TaktStore store, string? plant, string? flow, int limit, CancellationToken ct);
 
-    Task<IReadOnlyList<TurnaroundRow>> ApprovalTurnaroundAsync(TaktStore store, string? plant, CancellationToken ct);
+    /// <summary>Approval turnaround (DESIGN §5) by plant and role, over the approvals decided in [from, to) (open ends: all).</summary>
+    Task<IReadOnlyList<TurnaroundRow>> ApprovalTurnaroundAsync(TaktStore store, string? plant, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null);
 
-    Task<IReadOnlyList<ResolutionRow>> ResolutionRateAsync(TaktStore store, string? plant, CancellationToken ct);
+    /// <summary>Standardized resolution rate (DESIGN §5) by plant, over the exceptions that occurred in [from, to) (open ends: all).</summary>
+    Task<IReadOnlyList<ResolutionRow>> ResolutionRateAsync(TaktStore store, string? plant, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null);
 }

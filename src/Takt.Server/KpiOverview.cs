@@ -30,7 +30,9 @@ public sealed record KpiReport(DateTimeOffset? From, DateTimeOffset? To, string?
 /// cycle time), inventory (accuracy), payables (invoice exception and touchless rates), orchestration (approval
 /// turnaround, standardized resolution rate), the ledger close (readiness) and the integration gateway (failure
 /// frequency). Trends are the same interface asked per period: latency and integration failures per day, week or
-/// month; close readiness per ledger period (month); invoice exception and touchless rates per month received.
+/// month; close readiness per ledger period (month); invoice exception and touchless rates per month received;
+/// schedule change cycle time, inventory accuracy, approval turnaround and standardized resolution rate per month
+/// (the disruption occurred, the line was counted, the approval decided, the exception occurred).
 /// </summary>
 public static class KpiOverview
 {
@@ -102,18 +104,41 @@ public static class KpiOverview
             }
         }
 
-        // Schedule change cycle time: planning, per plant.
+        // Monthly trends of the KPIs kept in module tables: the module's query asked per calendar month (UTC), the
+        // months ending with the one that holds the end, whatever the period length asked (as the invoice rates).
+        var months = MonthsEndingAt(end, query.Periods);
+        static (DateTimeOffset From, DateTimeOffset To) MonthRange(DateOnly m) =>
+            (new DateTimeOffset(m.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), new DateTimeOffset(m.AddMonths(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+        async Task<Func<string, Func<TRow, (double? Value, long Cases)>, IReadOnlyList<KpiTrendPoint>>> MonthlyAsync<TRow>(
+            Func<DateTimeOffset, DateTimeOffset, Task<IReadOnlyList<TRow>>> read, Func<TRow, string> key)
+        {
+            var perMonth = new List<(DateOnly Month, IReadOnlyList<TRow> Rows)>();
+            foreach (var m in months)
+            {
+                var (from, to) = MonthRange(m);
+                perMonth.Add((m, await read(from, to)));
+            }
+
+            return (k, pick) => [.. perMonth.Select(p => p.Rows.FirstOrDefault(r => key(r) == k) is { } r && pick(r) is { Cases: > 0 } v
+                ? new KpiTrendPoint(p.Month, v.Value, v.Cases)
+                : new KpiTrendPoint(p.Month, null, 0))];
+        }
+
+        // Schedule change cycle time: planning, per plant; trend by the month the disruption occurred.
         var plants = (await services.GetRequiredService<Takt.MasterData.IMasterData>().PlantsAsync(store, ct)).Where(p => Mine(p.Code)).OrderBy(p => p.Code, StringComparer.Ordinal).ToList();
         foreach (var plant in plants)
         {
             var planning = await Takt.Planning.PlanningKpiQuery.KpisAsync(store, clock, plant.Code, ct);
-            figures.Add(new KpiFigure("schedule-change-cycle-time", "plant", plant.Code, "p50", planning.CycleTimeP50Seconds, "s", planning.Disruptions, false, []));
-            figures.Add(new KpiFigure("schedule-change-cycle-time", "plant", plant.Code, "p95", planning.CycleTimeP95Seconds, "s", planning.Disruptions, false, []));
+            var cycleTrend = await MonthlyAsync<Takt.Planning.PlanningKpis>(
+                async (from, to) => [await Takt.Planning.PlanningKpiQuery.KpisAsync(store, clock, plant.Code, ct, from, to)], _ => plant.Code);
+            figures.Add(new KpiFigure("schedule-change-cycle-time", "plant", plant.Code, "p50", planning.CycleTimeP50Seconds, "s", planning.Disruptions, false, cycleTrend(plant.Code, r => (r.CycleTimeP50Seconds, r.Disruptions))));
+            figures.Add(new KpiFigure("schedule-change-cycle-time", "plant", plant.Code, "p95", planning.CycleTimeP95Seconds, "s", planning.Disruptions, false, cycleTrend(plant.Code, r => (r.CycleTimeP95Seconds, r.Disruptions))));
         }
 
-        // Inventory accuracy: inventory counts, per plant.
+        // Inventory accuracy: inventory counts, per plant; trend by the month a line was counted.
+        var accuracyTrend = await MonthlyAsync((from, to) => Takt.Inventory.Counts.InventoryKpis.AccuracyAsync(store, query.Plant, ct, from, to), r => r.Plant);
         foreach (var row in await Takt.Inventory.Counts.InventoryKpis.AccuracyAsync(store, query.Plant, ct))
-            figures.Add(new KpiFigure("inventory-accuracy", "plant", row.Plant, "rate", row.Accuracy, "ratio", row.CountedLines, false, []));
+            figures.Add(new KpiFigure("inventory-accuracy", "plant", row.Plant, "rate", row.Accuracy, "ratio", row.CountedLines, false, accuracyTrend(row.Plant, r => (r.Accuracy, r.CountedLines))));
 
         // Invoice exception rate and touchless rate: payables, per plant.
         // Their trend is payables' own rows by plant and month received (months, whatever the period length asked).
@@ -129,19 +154,21 @@ public static class KpiOverview
             figures.Add(new KpiFigure("touchless-rate", "plant", row.Key, "rate", row.TouchlessRate, "ratio", row.Invoices, false, InvoiceTrend(row.Key, r => r.TouchlessRate)));
         }
 
-        // Approval turnaround and standardized resolution rate: orchestration, by plant and role / by plant.
+        // Approval turnaround and standardized resolution rate: orchestration, by plant and role / by plant; trends by
+        // the month an approval was decided / an exception occurred.
         var orchestration = services.GetRequiredService<Takt.Orchestration.IOrchestration>();
+        var turnaroundTrend = await MonthlyAsync((from, to) => orchestration.ApprovalTurnaroundAsync(store, query.Plant, ct, from, to), r => r.Plant + "/" + r.Role);
         foreach (var row in await orchestration.ApprovalTurnaroundAsync(store, query.Plant, ct))
         {
-            figures.Add(new KpiFigure("approval-turnaround", "plant/role", row.Plant + "/" + row.Role, "p50", row.P50Hours, "h", row.Decided, false, []));
-            figures.Add(new KpiFigure("approval-turnaround", "plant/role", row.Plant + "/" + row.Role, "p90", row.P90Hours, "h", row.Decided, false, []));
+            var key = row.Plant + "/" + row.Role;
+            figures.Add(new KpiFigure("approval-turnaround", "plant/role", key, "p50", row.P50Hours, "h", row.Decided, false, turnaroundTrend(key, r => (r.P50Hours, r.Decided))));
+            figures.Add(new KpiFigure("approval-turnaround", "plant/role", key, "p90", row.P90Hours, "h", row.Decided, false, turnaroundTrend(key, r => (r.P90Hours, r.Decided))));
         }
 
         // Close readiness: the ledger close, per company of the plants, for the ledger period (month) of the end and the months before.
         var close = services.GetRequiredService<Takt.Ledger.ILedgerClose>();
         foreach (var company in plants.Select(p => p.Company.Code).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            var months = MonthsEndingAt(end, query.Periods);
             var trend = new List<KpiTrendPoint>();
             Takt.Ledger.CloseStatus? current = null;
             foreach (var month in months)
@@ -166,8 +193,9 @@ public static class KpiOverview
                 [.. integrationTrend.Select(p => p.Rows.FirstOrDefault(r => r.ClientId == row.ClientId) is { Exchanges: > 0 } r ? new KpiTrendPoint(p.Start, r.FailuresPer1000, r.Exchanges) : new KpiTrendPoint(p.Start, null, 0))]));
         }
 
+        var resolutionTrend = await MonthlyAsync((from, to) => orchestration.ResolutionRateAsync(store, query.Plant, ct, from, to), r => r.Plant);
         foreach (var row in await orchestration.ResolutionRateAsync(store, query.Plant, ct))
-            figures.Add(new KpiFigure("standardized-resolution-rate", "plant", row.Plant, "rate", row.Rate, "ratio", row.Exceptions, false, []));
+            figures.Add(new KpiFigure("standardized-resolution-rate", "plant", row.Plant, "rate", row.Rate, "ratio", row.Exceptions, false, resolutionTrend(row.Plant, r => (r.Rate, r.Exceptions))));
 
         return new KpiReport(query.From, query.To, query.Plant, query.Period.ToString().ToLowerInvariant(), query.Periods, Names, figures);
     }

@@ -57,7 +57,7 @@ public abstract class IncrementalKpiContract<TFixture>(TFixture fixture) : IClas
     {
         // Crafted, plant PK1, all committing at 2019-05-02 00:00:00.005: events 1.5 ms, 2.999 ms, 0.999 ms earlier
         // (whole milliseconds rounded down: 1, 2, 0), one 0.001 ms in the future (clock skew: -1), one 10 ms earlier
-        // (on 1 May, 23:59:59.995) and one at 1 May 23:00 (3,600,005 ms); and two that are no case: not posted, no plant.
+        // (on 1 May, 23:59:59.995) and one at 1 May 23:00 (3,600,005 ms, to four significant figures 3,600,000); and two that are no case: not posted, no plant.
         var commit = Start.AddDays(1).AddTicks(50_000);
         await AppendAsync(commit,
         [
@@ -80,7 +80,7 @@ public abstract class IncrementalKpiContract<TFixture>(TFixture fixture) : IClas
         {
             var rows = await connection.QueryAsync<(long Day, long Ms, long Cases)>(new CommandDefinition("SELECT day, latency_ms, cases FROM intel_kpi_latency WHERE plant = 'PK1' ORDER BY day, latency_ms", cancellationToken: Ct));
             var day = (long)(Start.AddDays(1) - DateTimeOffset.UnixEpoch).TotalDays;
-            Assert.Equal([(day - 1, 10, 1), (day - 1, 3_600_005, 1), (day, -1, 1), (day, 0, 1), (day, 1, 1), (day, 2, 1)], rows.Select(r => (r.Day, r.Ms, r.Cases)));
+            Assert.Equal([(day - 1, 10, 1), (day - 1, 3_600_000, 1), (day, -1, 1), (day, 0, 1), (day, 1, 1), (day, 2, 1)], rows.Select(r => (r.Day, r.Ms, r.Cases)));
         }
 
         // Random: 40 commits over ten days at three plants, each of up to 30 events up to two days old (some not cases).

@@ -132,6 +132,11 @@ public abstract class KpiByHandContract<TFixture>(TFixture fixture) : IClassFixt
         }
 
         Assert.Equal(["PB01 p50 30 s 2", "PB01 p95 90 s 2"], figures.Select(f => $"{f.Key} {f.Measure} {f.Value?.ToString(CultureInfo.InvariantCulture)} {f.Unit} {f.Cases}"));
+
+        // The monthly trend (six months to November 2026, by the month the machine went down): both disruptions in November.
+        Assert.All(figures, f => Assert.Equal(
+            ["2026-06 - 0", "2026-07 - 0", "2026-08 - 0", "2026-09 - 0", "2026-10 - 0", $"2026-11 {f.Value?.ToString(CultureInfo.InvariantCulture)} 2"],
+            f.Trend.Select(t => $"{t.Start:yyyy-MM} {t.Value?.ToString(CultureInfo.InvariantCulture) ?? "-"} {t.Cases}")));
     }
 
     private async Task<string> OrderAsync(string supplier, string item, decimal quantity, decimal price)

@@ -97,38 +97,82 @@ internal static class OcelJson
         json.WriteEndArray();
     }
 
+    // Property names encoded once: the writer copies their bytes instead of transcoding and checking each name per
+    // event (an export of a million events writes some fifty million of them).
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText TypeName = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("time");
+    private static readonly JsonEncodedText AttributesName = JsonEncodedText.Encode("attributes");
+    private static readonly JsonEncodedText NameName = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
+    private static readonly JsonEncodedText RelationshipsName = JsonEncodedText.Encode("relationships");
+    private static readonly JsonEncodedText ObjectIdName = JsonEncodedText.Encode("objectId");
+    private static readonly JsonEncodedText QualifierName = JsonEncodedText.Encode("qualifier");
+
     public static void WriteEvent(Utf8JsonWriter json, string id, string type, DateTimeOffset time, IEnumerable<(string Name, string Value)> attributes, IEnumerable<OcelRelationship> relationships)
     {
-        json.WriteStartObject();
-        json.WriteString("id", id);
-        json.WriteString("type", type);
-        json.WriteString("time", time.ToUniversalTime()); // RFC 3339 (ISO 8601 extended), written without a format string
-        json.WriteStartArray("attributes");
+        WriteEventStart(json, id, type, time);
         foreach (var (name, value) in attributes)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", name);
-            json.WriteString("value", value);
-            json.WriteEndObject();
-        }
-
+            WriteAttribute(json, name, value);
         json.WriteEndArray();
-        WriteRelationships(json, relationships);
+        json.WriteStartArray(RelationshipsName);
+        foreach (var r in relationships)
+            WriteRelationship(json, r);
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    /// <summary>The same as the other overload, for the export's lists (no enumerator boxed per event).</summary>
+    public static void WriteEvent(Utf8JsonWriter json, string id, string type, DateTimeOffset time, List<(string Name, string Value)> attributes, List<OcelRelationship> relationships)
+    {
+        WriteEventStart(json, id, type, time);
+        foreach (var (name, value) in attributes)
+            WriteAttribute(json, name, value);
+        json.WriteEndArray();
+        json.WriteStartArray(RelationshipsName);
+        foreach (var r in relationships)
+            WriteRelationship(json, r);
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteEventStart(Utf8JsonWriter json, string id, string type, DateTimeOffset time)
+    {
+        json.WriteStartObject();
+        json.WriteString(IdName, id);
+        json.WriteString(TypeName, type);
+        json.WriteString(TimeName, time.ToUniversalTime()); // RFC 3339 (ISO 8601 extended), written without a format string
+        json.WriteStartArray(AttributesName);
+    }
+
+    private static void WriteAttribute(Utf8JsonWriter json, string name, string value)
+    {
+        json.WriteStartObject();
+        json.WriteString(NameName, name);
+        json.WriteString(ValueName, value);
+        json.WriteEndObject();
+    }
+
+    private static void WriteRelationship(Utf8JsonWriter json, OcelRelationship r)
+    {
+        json.WriteStartObject();
+        json.WriteString(ObjectIdName, r.ObjectId);
+        json.WriteString(QualifierName, r.Qualifier);
         json.WriteEndObject();
     }
 
     public static void WriteObject(Utf8JsonWriter json, OcelObject o)
     {
         json.WriteStartObject();
-        json.WriteString("id", o.Id);
-        json.WriteString("type", o.Type);
-        json.WriteStartArray("attributes");
+        json.WriteString(IdName, o.Id);
+        json.WriteString(TypeName, o.Type);
+        json.WriteStartArray(AttributesName);
         foreach (var a in o.Attributes)
         {
             json.WriteStartObject();
-            json.WriteString("name", a.Name);
-            json.WriteString("value", a.Value);
-            json.WriteString("time", a.Time.ToUniversalTime());
+            json.WriteString(NameName, a.Name);
+            json.WriteString(ValueName, a.Value);
+            json.WriteString(TimeName, a.Time.ToUniversalTime());
             json.WriteEndObject();
         }
 
@@ -139,15 +183,9 @@ internal static class OcelJson
 
     private static void WriteRelationships(Utf8JsonWriter json, IEnumerable<OcelRelationship> relationships)
     {
-        json.WriteStartArray("relationships");
+        json.WriteStartArray(RelationshipsName);
         foreach (var r in relationships)
-        {
-            json.WriteStartObject();
-            json.WriteString("objectId", r.ObjectId);
-            json.WriteString("qualifier", r.Qualifier);
-            json.WriteEndObject();
-        }
-
+            WriteRelationship(json, r);
         json.WriteEndArray();
     }
 }
@@ -160,7 +198,44 @@ internal static class OcelTime
             ? time
             : throw new OcelFormatException("time", $"'{text}' is not a date and time.");
 
-    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    /// <summary><c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c> in UTC, composed from the fields (a custom format string is parsed on every call).</summary>
+    public static string Format(DateTimeOffset time)
+    {
+        var t = time.UtcDateTime;
+        if (t.Year is < 1000 or > 9999)
+            return t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        return string.Create(27, t, static (chars, t) =>
+        {
+            static void Two(Span<char> at, int v)
+            {
+                at[0] = (char)('0' + (v / 10));
+                at[1] = (char)('0' + (v % 10));
+            }
+
+            var year = t.Year;
+            Two(chars, year / 100);
+            Two(chars[2..], year % 100);
+            chars[4] = '-';
+            Two(chars[5..], t.Month);
+            chars[7] = '-';
+            Two(chars[8..], t.Day);
+            chars[10] = 'T';
+            Two(chars[11..], t.Hour);
+            chars[13] = ':';
+            Two(chars[14..], t.Minute);
+            chars[16] = ':';
+            Two(chars[17..], t.Second);
+            chars[19] = '.';
+            var micros = (int)(t.Ticks % TimeSpan.TicksPerSecond / 10);
+            for (var i = 25; i >= 20; i--)
+            {
+                chars[i] = (char)('0' + (micros % 10));
+                micros /= 10;
+            }
+
+            chars[26] = 'Z';
+        });
+    }
 }
 
 /// <summary>The file is not an OCEL 2.0 log in the form it was read as; <c>Field</c> names where.</summary>

@@ -38,12 +38,13 @@ internal static class CountEndpoints
             .WithSummary("Compares a WMS stock snapshot with Takt's stock at its time; in-flight movements explain timing differences, the rest are discrepancies with value.");
     }
 
-    public static async Task<IReadOnlyList<InventoryAccuracy>> AccuracyAsync(TaktStore store, string? plant, CancellationToken ct)
+    /// <summary>Inventory accuracy per plant over the lines counted in [from, to) (open ends: all).</summary>
+    public static async Task<IReadOnlyList<InventoryAccuracy>> AccuracyAsync(TaktStore store, string? plant, CancellationToken ct, DateTimeOffset? from = null, DateTimeOffset? to = null)
     {
         await using var connection = await store.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<(string Plant, long Counted, long Within)>(new CommandDefinition(
-            "SELECT c.plant, COUNT(*), CAST(SUM(l.within_tolerance) AS bigint) FROM inventory_count_line l JOIN inventory_count c ON c.id = l.count_id WHERE l.counted_e6 IS NOT NULL AND (CAST(@plant AS text) IS NULL OR c.plant = @plant) GROUP BY c.plant ORDER BY c.plant",
-            new { plant }, cancellationToken: ct));
+            "SELECT c.plant, COUNT(*), CAST(SUM(l.within_tolerance) AS bigint) FROM inventory_count_line l JOIN inventory_count c ON c.id = l.count_id WHERE l.counted_e6 IS NOT NULL AND (CAST(@plant AS text) IS NULL OR c.plant = @plant) AND COALESCE(l.counted_at_us, c.created_at_us) >= @from AND COALESCE(l.counted_at_us, c.created_at_us) < @to GROUP BY c.plant ORDER BY c.plant",
+            new { plant, from = from?.ToUnixMicroseconds() ?? long.MinValue, to = to?.ToUnixMicroseconds() ?? long.MaxValue }, cancellationToken: ct));
         return [.. rows.Select(r => new InventoryAccuracy(r.Plant, r.Counted, r.Within, r.Counted == 0 ? 0 : Math.Round((double)r.Within / r.Counted, 4)))];
     }
 }
