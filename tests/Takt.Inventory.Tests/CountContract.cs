@@ -46,6 +46,11 @@ public abstract class CountContract<TFixture>(TFixture fixture) : IClassFixture<
         var accuracy = (await Host.GetAsync<JsonElement>("/api/v1/kpis/inventory-accuracy?plant=PA01"))[0];
         Assert.Equal((3, 2), (accuracy.GetProperty("countedLines").GetInt32(), accuracy.GetProperty("withinTolerance").GetInt32()));
         Assert.Equal(0.6667, accuracy.GetProperty("accuracy").GetDouble());
+        // By the time counted (the KPI's monthly trend asks per month): the three lines were counted just now.
+        var now = TimeProvider.System.GetUtcNow();
+        var counted3 = Assert.Single(await Takt.Inventory.Counts.InventoryKpis.AccuracyAsync(Host.Store, "PA01", TestContext.Current.CancellationToken, now.AddDays(-1), now.AddDays(1)));
+        Assert.Equal((3L, 2L), (counted3.CountedLines, counted3.WithinTolerance));
+        Assert.Empty(await Takt.Inventory.Counts.InventoryKpis.AccuracyAsync(Host.Store, "PA01", TestContext.Current.CancellationToken, now.AddDays(1), null));
 
         // PA01 counts twice: the warehouse lead recounts, then the inventory controller and the plant controller approve.
         await ActAsync("marta.wh", "complete");

@@ -73,6 +73,10 @@ public abstract class TimerContract(string engine)
 
             var turnaround = Assert.Single(await flows.ApprovalTurnaroundAsync(host.Store, "PA01", ct), r => r.Role == "cfo");
             Assert.Equal(96.5, turnaround.P50Hours); // created Fri 17:00Z, decided Tue 17:30Z
+            // Per month (the KPI trend) by the month decided: December 2026 holds it, November (when it was created) not.
+            DateTimeOffset Month(int year, int month) => new(year, month, 1, 0, 0, 0, TimeSpan.Zero);
+            Assert.Contains(await flows.ApprovalTurnaroundAsync(host.Store, "PA01", ct, Month(2026, 12), Month(2027, 1)), r => r.Role == "cfo" && r.P50Hours == 96.5);
+            Assert.DoesNotContain(await flows.ApprovalTurnaroundAsync(host.Store, "PA01", ct, Month(2026, 11), Month(2026, 12)), r => r.Role == "cfo");
         }
         finally
         {
@@ -159,6 +163,10 @@ public abstract class TimerContract(string engine)
             && await FlowTesting.CountAsync(host.Store, "SELECT COUNT(*) FROM orch_exception WHERE resolved_at_us IS NOT NULL") == 1, flows, host.Store, clock);
         var rate = Assert.Single(await flows.ResolutionRateAsync(host.Store, "PB01", ct));
         Assert.Equal(("PB01", 2L, 1L, 0L, 1L, 0.5), (rate.Plant, rate.Exceptions, rate.ResolvedByStandardFlow, rate.ResolvedOtherwise, rate.Open, rate.Rate));
+        // Per month (the KPI trend) by the month the exception occurred: both in November 2026, none in December.
+        var november = Assert.Single(await flows.ResolutionRateAsync(host.Store, "PB01", ct, new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)));
+        Assert.Equal((2L, 0.5), (november.Exceptions, november.Rate));
+        Assert.Empty(await flows.ResolutionRateAsync(host.Store, "PB01", ct, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero)));
         Assert.Equal(1, await FlowTesting.CountAsync(host.Store, "SELECT COUNT(*) FROM orch_instance WHERE flow = 'invoice-exception-resolution' AND trigger_event IS NOT NULL"));
     }
 
