@@ -16,8 +16,11 @@ namespace Takt.Intelligence;
 /// </summary>
 internal sealed partial class KpiProjector(TaktStore store, OutboxSignal signal, TimeProvider clock, ILogger<KpiProjector> logger) : BackgroundService
 {
-    /// <summary>Events read per turn (a row of four numbers each).</summary>
-    public const int MaxEvents = 20_000;
+    /// <summary>
+    /// Events read per turn (a row of four numbers each). Their counts are a few hundred upserts (latencies of a day
+    /// repeat), so a turn holds the SQLite writer briefly; a command waits for at most one turn.
+    /// </summary>
+    public const int MaxEvents = 5_000;
 
     /// <summary>Microseconds in a UTC day.</summary>
     public const long DayUs = 86_400_000_000;
