@@ -264,7 +264,12 @@ internal sealed class StockFallback(StockPosting posting, IMasterData masterData
         api.MapPost("/fallback/stock-movements", async (HttpContext http, StockFallback fallback, TaktStore store, TimeProvider clock, FallbackMovementRequest? body, CancellationToken ct) =>
             {
                 var actor = http.User.FindFirst("client_id")?.Value ?? "unknown";
-                return InventoryHttp.Answer(await InventoryHttp.WriteAsync(store, clock, tx => fallback.RecordAsync(tx, body ?? new FallbackMovementRequest(), actor, ct), ct), StatusCodes.Status201Created);
+                var recorded = await InventoryHttp.WriteAsync(store, clock, tx => fallback.RecordAsync(tx, body ?? new FallbackMovementRequest(), actor, ct), ct);
+                if (!recorded.IsRejected)
+                    return Results.Json(recorded.Value, Problem.Json, statusCode: StatusCodes.Status201Created);
+                // As the other fallback records: every refusal is a broken rule (422), a missing field included.
+                var problem = Problem.RuleViolated(recorded.Violations);
+                return Results.Json(problem, Problem.Json, Problem.ContentType, problem.Status);
             })
             .WithName("RecordFallbackStockMovement")
             .WithTags("Operations")
