@@ -288,7 +288,8 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         }
 
         // Posted invoices to pay (ordered, received, invoiced as ordered) and exact duplicates to decide on (the same number twice).
-        var today = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
+        // Both demo plants keep Central European time: one plant date serves both.
+        var today = PlantCalendar.PostingDate("PA01", PlantCalendar.Now);
         async Task<JsonElement> InvoiceAsync(string plant, Takt.Payables.Invoices.SupplierInvoice invoice)
         {
             using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(invoice, Takt.Payables.Invoices.InvoiceDocuments.Json));
@@ -460,17 +461,17 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     /// </summary>
     private sealed record LedgerState(string Entry, string ProposedAccrual, string ApprovedAccrual);
 
-    private static readonly int ThisPeriod = (TimeProvider.System.GetUtcNow().Year * 100) + TimeProvider.System.GetUtcNow().Month;
+    private static readonly int ThisPeriod = (PlantCalendar.PostingDate("PB01", PlantCalendar.Now).Year * 100) + PlantCalendar.PostingDate("PB01", PlantCalendar.Now).Month;
 
     private static object ManualEntry(string reason) => new
     {
-        company = "TK01", plant = "PB01", postingDate = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime), currency = "EUR", reason,
+        company = "TK01", plant = "PB01", postingDate = PlantCalendar.PostingDate("PB01", PlantCalendar.Now), currency = "EUR", reason,
         lines = new object[] { new { account = "690000", debit = 10m }, new { account = "100000", credit = 10m } },
     };
 
     private static object Accrual(int n) => new
     {
-        company = "TK01", plant = "PB01", postingDate = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime), category = "services", amount = 100m + n, currency = "EUR", description = $"matrix {n}",
+        company = "TK01", plant = "PB01", postingDate = PlantCalendar.PostingDate("PB01", PlantCalendar.Now), category = "services", amount = 100m + n, currency = "EUR", description = $"matrix {n}",
     };
 
     private static IEnumerable<Call> LedgerCalls(LedgerState l) =>
