@@ -71,7 +71,10 @@ internal static class FallbackCommand
             return result.Counts["conflicting"] + result.Counts["unmatched"] > 0 ? 2 : 0;
         }));
 
-        return new Command("fallback", "Manual fallback while a plant system is down, and its reconciliation (docs/operations.md).") { record, report };
+        var command = new Command("fallback", "Manual fallback while a plant system is down, and its reconciliation (docs/operations.md).") { record, report };
+        foreach (var sub in FallbackStockCommand.Create(WithServicesAsync))
+            command.Subcommands.Add(sub);
+        return command;
     }
 
     private static string Figures(string kind, FallbackFigures f) => kind == "confirm"

@@ -15,6 +15,8 @@ public static class InventoryModule
     {
         services.AddSingleton<IInventory, StockLedger>();
         services.AddSingleton<StockPosting>();
+        services.AddSingleton<StockFallback>();
+        services.AddSingleton<IFallbackMovements>(sp => sp.GetRequiredService<StockFallback>());
         services.AddSingleton<Reservations.StockReservations>();
         services.AddSingleton<Reservations.IAllocations, Reservations.Allocations>();
         services.AddSingleton<IInboundEventHandler, Wms.WmsConfirmations>();
@@ -32,6 +34,7 @@ public static class InventoryModule
             .WithName("ListStock")
             .WithSummary("Stock per plant and item: quantity in the base unit and value at standard.");
         StockEndpoints.Map(api);
+        StockFallback.Map(api);
         Reservations.ReservationEndpoints.Map(api);
         Counts.CountEndpoints.Map(api);
         return api;

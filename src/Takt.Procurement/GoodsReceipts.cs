@@ -13,7 +13,9 @@ namespace Takt.Procurement;
 /// <param name="Quantity">Received quantity in the line's unit.</param>
 /// <param name="ReceivedBy">Who received (segregation of duties: not the order's approver, where configured).</param>
 /// <param name="PostingDate">Posting date; the plant's today when omitted.</param>
-public sealed record ReceiveGoods(string Order, int Line, decimal Quantity, string Unit, string ReceivedBy, string? Asn = null, DateOnly? PostingDate = null);
+/// <param name="ReceivedAt">When the goods arrived, as the receiving system saw it; now when omitted. A receipt recorded by hand
+/// during an outage (manual fallback) is matched to this receipt when this time lies within the record's window.</param>
+public sealed record ReceiveGoods(string Order, int Line, decimal Quantity, string Unit, string ReceivedBy, string? Asn = null, DateOnly? PostingDate = null, DateTimeOffset? ReceivedAt = null);
 
 /// <summary>A return to the supplier of (part of) a receipt.</summary>
 /// <param name="Quantity">Quantity to return; the receipt's whole remaining quantity when omitted.</param>
@@ -32,13 +34,17 @@ internal sealed partial class ProcurementService
     public const string VarianceLoss = "purchase-price-variance";
     public const string VarianceGain = "purchase-price-variance-gain";
 
-    public async Task<Outcome<GoodsReceiptView>> ReceiveAsync(StoreTransaction tx, ReceiveGoods request, CancellationToken ct)
+    public Task<Outcome<GoodsReceiptView>> ReceiveAsync(StoreTransaction tx, ReceiveGoods request, CancellationToken ct) => ReceiveAsync(tx, request, matchFallback: true, ct);
+
+    /// <summary>
+    /// A receipt; with <paramref name="matchFallback"/> it is first matched to an open receipt recorded by hand for the
+    /// same line (manual fallback): only what it reports beyond the record is received and posted.
+    /// </summary>
+    private async Task<Outcome<GoodsReceiptView>> ReceiveAsync(StoreTransaction tx, ReceiveGoods request, bool matchFallback, CancellationToken ct)
     {
         var order = await OrderForUpdateAsync(tx, request.Order ?? "", ct);
         if (order is null)
             return new Violation("/order", "purchase-order.unknown", $"Purchase order '{request.Order}' does not exist.");
-        if (order.View.Status is not ("issued" or "confirmed"))
-            return new Violation("/order", "receipt.order-not-open", $"Purchase order {request.Order} is {order.View.Status}; goods are received against issued or confirmed orders.");
         var line = order.View.Lines.FirstOrDefault(l => l.Line == request.Line);
         if (line is null)
             return new Violation("/line", "receipt.line-unknown", $"Purchase order {request.Order} has no line {request.Line}.");
@@ -48,6 +54,22 @@ internal sealed partial class ProcurementService
             return new Violation("/unit", "receipt.unit-mismatch", $"Line {line.Line} is ordered in {line.Unit}; receive in {line.Unit}.");
         if (request.Quantity <= 0 || decimal.Round(request.Quantity, 6) != request.Quantity)
             return new Violation("/quantity", "receipt.quantity-positive", "quantity is greater than 0 with at most 6 decimals.");
+
+        // Manual fallback: the part of this receipt a hand record already received is not received again.
+        var fallback = matchFallback ? await ReceiptFallback.FindAsync(tx, order.View.Number, line.Line, request.ReceivedAt ?? tx.Clock.GetUtcNow(), request.Quantity, ct) : null;
+        if (fallback is { Extra: 0m })
+        {
+            ReceiptFallback.Stage(tx, fallback, null, request.ReceivedAt ?? tx.Clock.GetUtcNow());
+            var recorded = (await ReceiptRowsAsync(tx, "id = $1", [fallback.Entry.Receipt], ct))[0];
+            Log(tx, "takt.procurement.goods-receipt-matched.v1", fallback.Entry.Id, order.View.Plant,
+                new { entry = fallback.Entry.Id, receipt = fallback.Entry.Receipt, order = order.View.Number, line = line.Line, reported = request.Quantity, covered = fallback.Covered, applied = 0m },
+                [new("plant", order.View.Plant, "at"), new("purchase-order", order.View.Number, "received"), new("fallback-receipt", fallback.Entry.Id, "matched-to")]);
+            return recorded with { Fallback = fallback.View(null, request.ReceivedAt ?? tx.Clock.GetUtcNow()) };
+        }
+
+        request = request with { Quantity = fallback?.Extra ?? request.Quantity };
+        if (order.View.Status is not ("issued" or "confirmed"))
+            return new Violation("/order", "receipt.order-not-open", $"Purchase order {request.Order} is {order.View.Status}; goods are received against issued or confirmed orders.");
         var limit = line.Quantity * (1 + (options.OverDeliveryTolerancePercent / 100m));
         if (line.Received + request.Quantity > limit)
         {
@@ -103,8 +125,10 @@ internal sealed partial class ProcurementService
         var received = JsonSerializer.Serialize(new Contracts.Events.GoodsReceived(id, order.View.Number, line.Line, plant.Code, line.Item,
             new Contracts.Events.QuantityValue(request.Quantity, line.Unit), new Contracts.Events.MoneyValue(grir.Amount, currency.Code), date), Contracts.Events.EventJson.Default.GoodsReceived);
         outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), Contracts.Events.EventTypes.GoodsReceived, Source, order.View.Number, plant.Code, now, received));
+        if (fallback is not null)
+            ReceiptFallback.Stage(tx, fallback, id, request.ReceivedAt ?? now);
         return new GoodsReceiptView(id, "receipt", order.View.Number, line.Line, request.Asn, plant.Code, line.Item, request.Quantity, line.Unit, stockType, currency.Code,
-            grir.Amount, inventoryValue.Amount, grir.Amount - inventoryValue.Amount, posted.Value?.ToString(), null, date, now);
+            grir.Amount, inventoryValue.Amount, grir.Amount - inventoryValue.Amount, posted.Value?.ToString(), null, date, now) { Fallback = fallback?.View(id, request.ReceivedAt ?? now) };
     }
 
     public async Task<Outcome<GoodsReceiptView>> ReturnAsync(StoreTransaction tx, ReturnGoods request, CancellationToken ct)

@@ -147,7 +147,12 @@ public sealed record GoodsReceiptView(
     string? JournalEntry,
     string? Reverses,
     DateOnly PostingDate,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>Set when the receipt was matched to one recorded by hand during an outage (manual fallback).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ReceiptFallbackMatch? Fallback { get; init; }
+}
 
 /// <summary>
 /// Requisitions, purchase orders, supplier updates and goods receipts. The reads that take a transaction run inside the

@@ -26,6 +26,7 @@ public static class ProcurementModule
         services.AddSingleton<ApprovalRouting>();
         services.AddSingleton<ProcurementService>();
         services.AddSingleton<IProcurement>(sp => sp.GetRequiredService<ProcurementService>());
+        services.AddSingleton<IFallbackReceipts>(sp => sp.GetRequiredService<ProcurementService>());
         services.AddSingleton<IFlowAction, DecideAction>();
         return services;
     }
@@ -140,6 +141,16 @@ public static class ProcurementModule
                 Write(store, clock, tx => s.ReturnAsync(tx, new ReturnGoods(id, body.ReturnedBy, body.Quantity, body.PostingDate), ct), StatusCodes.Status201Created, ct))
             .WithName("ReturnGoodsToSupplier")
             .WithSummary("Return (part of) a receipt to the supplier: the exact opposite posting.");
+        api.MapPost("/fallback/goods-receipts", (ProcurementService s, TaktStore store, TimeProvider clock, HttpContext http, FallbackReceiptRequest? body, CancellationToken ct) =>
+                Write(store, clock, tx => s.RecordFallbackReceiptAsync(tx, body ?? new FallbackReceiptRequest(), AccessDecision.ClientOf(http).ClientId, ct), StatusCodes.Status201Created, ct))
+            .WithName("RecordFallbackGoodsReceipt")
+            .WithTags("Operations")
+            .WithSummary("Manual fallback: record a goods receipt against a purchase order line by hand while the WMS is down; it posts at once and the system's own receipt for the same delivery later receives only the difference.");
+        api.MapGet("/fallback/goods-receipts", (ProcurementService s, TaktStore store, TimeProvider clock, string? plant, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct) =>
+                Read(store, clock, tx => s.FallbackReceiptReportAsync(tx, plant, from, to, ct), ct))
+            .WithName("FallbackGoodsReceiptReconciliation")
+            .WithTags("Operations")
+            .WithSummary("The reconciliation of hand-recorded goods receipts with the system's receipts: waiting, matched, difference-applied, conflicting, unmatched, with each match.");
         p.MapPut("/suppliers/{code}", (ProcurementService s, TaktStore store, TimeProvider clock, string code, SupplierView body, CancellationToken ct) =>
                 Write(store, clock, tx => s.SaveSupplierAsync(tx, body with { Code = code }, ct), StatusCodes.Status200OK, ct))
             .WithName("SaveSupplier")

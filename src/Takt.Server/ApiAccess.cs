@@ -63,6 +63,10 @@ public static class ApiAccess
         // recording is for unrestricted clients; the reconciliation report binds to the ?plant= query.
         ["RecordFallbackEntry"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
         ["FallbackReconciliation"] = new(Scopes.ProductionRead, PlantBinding.Query),
+        ["RecordFallbackGoodsReceipt"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["FallbackGoodsReceiptReconciliation"] = new(Scopes.ProcurementRead, PlantBinding.Query),
+        ["RecordFallbackStockMovement"] = new(Scopes.InventoryWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["FallbackStockMovementReconciliation"] = new(Scopes.InventoryRead, PlantBinding.Query),
         // Plant onboarding (issue 14) creates master data and API clients with keys: unrestricted clients that manage clients.
         ["ProposePlantOnboarding"] = new(Scopes.ClientsManage, PlantBinding.AllPlants, IdempotencyKey: true),
         ["GetPlantOnboarding"] = new(Scopes.ClientsManage, PlantBinding.AllPlants),

@@ -288,7 +288,8 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         }
 
         // Posted invoices to pay (ordered, received, invoiced as ordered) and exact duplicates to decide on (the same number twice).
-        var today = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
+        // Both demo plants keep Central European time: one plant date serves both.
+        var today = PlantCalendar.PostingDate("PA01", PlantCalendar.Now);
         async Task<JsonElement> InvoiceAsync(string plant, Takt.Payables.Invoices.SupplierInvoice invoice)
         {
             using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(invoice, Takt.Payables.Invoices.InvoiceDocuments.Json));
@@ -394,6 +395,12 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("SendShippingNotice", Scopes.ProcurementSupplier, Binding.Supplier, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/purchase-orders/{p.OrderPa01}/shipping-notices", new { messageId = $"matrix-asn-{n}", sequence = n + 1, number = $"DN-{n}", shipDate = new DateOnly(2027, 1, 10), lines = new[] { new { line = 1, quantity = 1m } } }, Guid.NewGuid().ToString())),
         new("PostGoodsReceipt", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/procurement/goods-receipts", new { order = p.OrderPa01, line = 1, quantity = 1m, unit = "H87", receivedBy = "wim.warehouse" }, Guid.NewGuid().ToString())),
         new("ReturnGoodsToSupplier", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/goods-receipts/{p.Receipt}/returns", new { returnedBy = "wim.warehouse", quantity = 1m }, Guid.NewGuid().ToString())),
+        // Manual fallback for goods receipts (issue 14): one unit by hand on the Plant A order; the report binds to ?plant=.
+        new("RecordFallbackGoodsReceipt", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/fallback/goods-receipts",
+            new { order = p.OrderPa01, line = 1, quantity = 1m, unit = "H87", receivedBy = "wim.warehouse", occurredAt = TimeProvider.System.GetUtcNow().AddMinutes(-1), reason = "access matrix" }, Guid.NewGuid().ToString())),
+        Get("FallbackGoodsReceiptReconciliation", Scopes.ProcurementRead, Binding.Plant, "PA01", "/api/v1/fallback/goods-receipts?plant=PA01"),
+        Get("FallbackGoodsReceiptReconciliation", Scopes.ProcurementRead, Binding.Plant, "PB01", "/api/v1/fallback/goods-receipts?plant=PB01"),
+        Get("FallbackGoodsReceiptReconciliation", Scopes.ProcurementRead, Binding.NoPlant, null, "/api/v1/fallback/goods-receipts"),
         new("SaveSupplier", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/procurement/suppliers/SUP-900", new { code = "SUP-900", name = "Matrix Supplies", currency = "EUR", paymentTermsDays = 30, risk = "low" }, TestContext.Current.CancellationToken)),
         new("SetProcurementBudget", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/procurement/budgets/PA01/indirect", new { amount = 90_000m, currency = "EUR" }, TestContext.Current.CancellationToken)),
         Get("ProcurementKpis", Scopes.KpisRead, Binding.Plant, "PA01", "/api/v1/kpis/procurement?plant=PA01"),
@@ -460,17 +467,17 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     /// </summary>
     private sealed record LedgerState(string Entry, string ProposedAccrual, string ApprovedAccrual);
 
-    private static readonly int ThisPeriod = (TimeProvider.System.GetUtcNow().Year * 100) + TimeProvider.System.GetUtcNow().Month;
+    private static readonly int ThisPeriod = (PlantCalendar.PostingDate("PB01", PlantCalendar.Now).Year * 100) + PlantCalendar.PostingDate("PB01", PlantCalendar.Now).Month;
 
     private static object ManualEntry(string reason) => new
     {
-        company = "TK01", plant = "PB01", postingDate = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime), currency = "EUR", reason,
+        company = "TK01", plant = "PB01", postingDate = PlantCalendar.PostingDate("PB01", PlantCalendar.Now), currency = "EUR", reason,
         lines = new object[] { new { account = "690000", debit = 10m }, new { account = "100000", credit = 10m } },
     };
 
     private static object Accrual(int n) => new
     {
-        company = "TK01", plant = "PB01", postingDate = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime), category = "services", amount = 100m + n, currency = "EUR", description = $"matrix {n}",
+        company = "TK01", plant = "PB01", postingDate = PlantCalendar.PostingDate("PB01", PlantCalendar.Now), category = "services", amount = 100m + n, currency = "EUR", description = $"matrix {n}",
     };
 
     private static IEnumerable<Call> LedgerCalls(LedgerState l) =>
@@ -577,7 +584,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         // A transfer of opening stock into a location: it posts no journal entry, which the PA01 hook above would try to deliver.
         await SendAsync(HttpMethod.Post, "/api/v1/stock/movements", new { plant = "PA01", lines = new[] { new { kind = "transfer", item = "RM-3001", quantity = qty(1000m), location = "", toLocation = "MX-A" } } });
         await SendAsync(HttpMethod.Post, "/api/v1/stock/movements", new { plant = "PB01", lines = new[] { new { kind = "receipt", item = "RM-3001", quantity = qty(5m), location = "MX-B" } } });
-        var date = TimeProvider.System.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var date = PlantCalendar.PostingDate("PA01", PlantCalendar.Now).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         async Task<string> ReserveAsync(string plant, decimal quantity) =>
             (await SendAsync(HttpMethod.Post, "/api/v1/reservations", new { plant, item = "RM-3001", quantity = qty(quantity), kind = "outbound-delivery", reference = "MATRIX", requirementDate = date })).GetProperty("id").GetString()!;
         var pa01 = await ReserveAsync("PA01", 500m);
@@ -595,10 +602,16 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     {
         static Task<HttpResponseMessage> Post(HttpClient http, string path, object body) => Api.Tests.Calls.PostJsonAsync(http, path, body, Guid.NewGuid().ToString());
         var qty = new { value = 1m, unit = "H87" };
-        var date = TimeProvider.System.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var date = PlantCalendar.PostingDate("PA01", PlantCalendar.Now).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         return
         [
             new("PostStockMovement", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => Post(http, "/api/v1/stock/movements", new { plant = "PA01", lines = new[] { new { kind = "transfer", item = "RM-3001", quantity = qty, location = "", toLocation = "MX-A" } } })),
+            // Manual fallback for stock transfers (issue 14): one unit by hand into MX-A; the report binds to ?plant=.
+            new("RecordFallbackStockMovement", Scopes.InventoryWrite, Binding.AllPlants, null, (http, _) => Post(http, "/api/v1/fallback/stock-movements",
+                new { plant = "PA01", item = "RM-3001", location = "", toLocation = "MX-A", quantity = qty, occurredAt = TimeProvider.System.GetUtcNow().AddMinutes(-1), reason = "access matrix" })),
+            Get("FallbackStockMovementReconciliation", Scopes.InventoryRead, Binding.Plant, "PA01", "/api/v1/fallback/stock-movements?plant=PA01"),
+            Get("FallbackStockMovementReconciliation", Scopes.InventoryRead, Binding.Plant, "PB01", "/api/v1/fallback/stock-movements?plant=PB01"),
+            Get("FallbackStockMovementReconciliation", Scopes.InventoryRead, Binding.NoPlant, null, "/api/v1/fallback/stock-movements"),
             Get("ListStockBins", Scopes.InventoryRead, Binding.Plant, "PA01", "/api/v1/stock/bins?plant=PA01"),
             Get("ListStockBins", Scopes.InventoryRead, Binding.Plant, "PB01", "/api/v1/stock/bins?plant=PB01"),
             Get("ListStockBins", Scopes.InventoryRead, Binding.NoPlant, null, "/api/v1/stock/bins"),

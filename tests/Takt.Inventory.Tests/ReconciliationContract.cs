@@ -23,7 +23,7 @@ public abstract class ReconciliationContract<TFixture>(TFixture fixture) : IClas
         var r = await LocationsAsync(Host, "PB01", "R", 3);
         await PostOkAsync(Host, "PB01",
             Line("receipt", "RM-3001", 100m, r[0], "A"), Line("receipt", "RM-3002", 50m, r[1]), Line("receipt", "FG-1000", 20m, r[2], "X"), Line("receipt", "RM-3004", 12m, r[2], unit: "LTR"));
-        var date = Host.Settings.Clock.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var date = PlantCalendar.PostingDate("PB01", Host.Settings.Clock.GetUtcNow()).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         using (var reserved = await Host.PostJsonAsync("/api/v1/reservations", new { plant = "PB01", item = "FG-1000", quantity = Qty(5m), kind = "outbound-delivery", reference = "DLV-R", requirementDate = date }))
         {
             var id = (await TaktHost.JsonAsync(reserved)).GetProperty("id").GetString();

@@ -69,7 +69,7 @@ public abstract class WmsSyncContract<TFixture>(TFixture fixture) : IClassFixtur
         // From here on the simulator refuses deliveries without the subscription's signature.
         options.WebhookSecret = subscribed.GetProperty("secret").GetString();
 
-        var date = Host.Settings.Clock.GetUtcNow().AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var date = PlantCalendar.PostingDate("PA01", Host.Settings.Clock.GetUtcNow()).AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var reservations = new List<string>();
         async Task ReserveAndAllocateAsync(string item, decimal quantity, string kind, string reference)
         {
@@ -131,7 +131,7 @@ public abstract class WmsSyncContract<TFixture>(TFixture fixture) : IClassFixtur
     {
         var location = (await LocationsAsync(Host, "PA01", "OO", 1))[0];
         await PostOkAsync(Host, "PA01", Line("receipt", "FG-1000", 10m, location, "L1"));
-        var date = Host.Settings.Clock.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var date = PlantCalendar.PostingDate("PA01", Host.Settings.Clock.GetUtcNow()).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var reservation = await PostWithKeyAsync(Host.Http, "/api/v1/reservations", new { plant = "PA01", item = "FG-1000", quantity = Qty(10m), kind = "outbound-delivery", reference = "DLV-OO", requirementDate = date });
         var allocated = await PostWithKeyAsync(Host.Http, $"/api/v1/reservations/{reservation.GetProperty("id").GetString()}/allocations", new { });
         var allocation = allocated.GetProperty("allocations")[0].GetProperty("id").GetString()!;

@@ -89,8 +89,11 @@ public sealed record PostedDocument(string Document, string Plant, DateOnly Post
 /// locks): master data, posting rules and the stock books. A batch of documents (a gateway batch of WMS
 /// confirmations) shares one context; each posted document updates the books, so later checks see it.
 /// </summary>
-internal sealed class StockContext(MasterDataView view, PostingRules rules, IReadOnlyDictionary<string, StockBook> books)
+internal sealed class StockContext(MasterDataView view, PostingRules rules, IReadOnlyDictionary<string, StockBook> books, MovementFallbacks? fallbacks = null)
 {
+    /// <summary>Open transfers recorded by hand (manual fallback) of the context's plants and items, if any.</summary>
+    public MovementFallbacks? Fallbacks => fallbacks;
+
     public MasterDataView View => view;
 
     public PostingRules Rules => rules;
@@ -116,8 +119,9 @@ internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInve
             books[plant] = await StockBook.LoadAsync(tx, plant, items, ct);
         }
 
-        var view = await masterData.LoadAsync(tx, [.. books.Keys], [.. keys.Select(k => k.Item).Distinct(StringComparer.Ordinal)], [], ct);
-        return new StockContext(view, await ledger.LoadRulesAsync(tx, ct), books);
+        var allItems = keys.Select(k => k.Item).Distinct(StringComparer.Ordinal).ToList();
+        var view = await masterData.LoadAsync(tx, [.. books.Keys], allItems, [], ct);
+        return new StockContext(view, await ledger.LoadRulesAsync(tx, ct), books, await MovementFallbacks.LoadAsync(tx, books.Keys, allItems, ct));
     }
 
     public async Task<Outcome<PostedDocument>> PostAsync(StoreTransaction tx, MovementDocument doc, CancellationToken ct)
@@ -140,6 +144,10 @@ internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInve
         var pairs = new List<PostingPair>();
         var documentId = Uuid7.New(tx.Clock.GetUtcNow()).ToString();
         var deltas = new Dictionary<(string Location, string Item, string Lot, string Status), decimal>();
+        // Manual fallback: transfer lines of a system document already recorded by hand move only the rest.
+        var matches = new List<MovementFallbacks.Match>();
+        var pending = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        decimal? firstQuantity = null;
         void Move(StockMovementDraft d) => deltas[(d.Location, d.Item, d.Lot, d.Status)] = deltas.GetValueOrDefault((d.Location, d.Item, d.Lot, d.Status)) + d.Quantity.Value;
         foreach (var line in doc.Lines)
         {
@@ -178,6 +186,17 @@ internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInve
 
             if (violations.Count > before)
                 continue;
+
+            firstQuantity ??= Math.Abs(quantity);
+            if (line.Kind == MovementKind.Transfer && doc.Origin != MovementFallbacks.Origin
+                && context.Fallbacks?.Find(plant.Code, item.Number, line.Location, line.ToLocation ?? line.Location, line.Lot, line.Status, doc.EventTime, Math.Abs(quantity), pending) is { } match)
+            {
+                matches.Add(match);
+                pending[match.Entry.Id] = pending.GetValueOrDefault(match.Entry.Id) + match.Covered;
+                quantity = match.Extra;
+                if (quantity == 0m)
+                    continue;
+            }
 
             var signed = line.Kind is MovementKind.Issue or MovementKind.Transfer or MovementKind.StatusChange ? -Math.Abs(quantity)
                 : line.Kind == MovementKind.Adjustment ? quantity
@@ -254,7 +273,10 @@ internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInve
                 JsonSerializer.Serialize(moved, EventJson.Default.StockMoved)));
         }
 
+        foreach (var match in matches)
+            MovementFallbacks.Stage(tx, match, doc, documentId);
         var objects = new List<ObjectLink> { new("plant", plant.Code, "at") };
+        objects.AddRange(matches.Select(m => new ObjectLink("fallback-movement", m.Entry.Id, "matched-to")));
         objects.AddRange(staged.Select(s => s.Item.Number).Distinct(StringComparer.Ordinal).Select(i => new ObjectLink("item", i, "moved")));
         objects.AddRange(movements.Select(m => new ObjectLink("stock-movement", m, "moved-as")));
         objects.AddRange(staged.Where(s => s.Line.Order is not null).Select(s => s.Line.Order!).Distinct(StringComparer.Ordinal).Select(o => new ObjectLink("production-order", o, "for")));
@@ -274,7 +296,7 @@ internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInve
         return new PostedDocument(documentId, plant.Code, postingDate, journalEntry?.ToString(), movements, pairs.Sum(p => p.Amount.Amount), currency.Code)
         {
             ProcessEvent = processEvent.ToString(),
-            Quantity = Math.Abs(staged[0].Draft.Quantity.Value),
+            Quantity = firstQuantity ?? 0m,
         };
     }
 
