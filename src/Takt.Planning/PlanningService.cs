@@ -446,7 +446,8 @@ internal sealed partial class PlanningService(
                     tx.Stage("INSERT INTO planning_expedite (disruption, plant, item, requisition, quantity_e6, value_e4, freight_e4) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                         disruption.Id, r.Plant, r.Item, r.Number, Fixed.ToE6(r.Quantity), Fixed.ToE4(r.EstimatedValue), Fixed.ToE4(premium));
                     var data = new PlanningRequisitionCreated(r.Number, r.Plant, r.Item!, new QuantityValue(r.Quantity, r.Unit), r.NeedDate, new MoneyValue(r.EstimatedValue, r.Currency),
-                        new MoneyValue(premium, r.Currency), r.Category, "expedite", supplier?.Risk ?? "unknown", r.CostObject, disruption.Id);
+                        new MoneyValue(premium, r.Currency), r.Category, "expedite", supplier?.Risk ?? "unknown", r.CostObject, disruption.Id,
+                        r.ApprovalInstance is null ? "policy" : "requisition-approval");
                     Publish(tx, EventTypes.PlanningRequisitionCreated, r.Number, r.Plant, JsonSerializer.Serialize(data, EventJson.Default.PlanningRequisitionCreated),
                         [new("requisition", r.Number, "created"), new("item", r.Item!, "requested"), new("disruption", disruption.Id, "caused-by"), new("plant", r.Plant, "at")]);
                 }
@@ -491,9 +492,13 @@ internal sealed partial class PlanningService(
                     [.. order.Components.Where(c => c.Open > 0 && home.Items.ContainsKey(c.Item)).Select(c => (c.Item, c.Open, home.Items[c.Item].BaseUnit))], today.AddDays(day), ct);
             if (update is { } u && (u.Cancelled.Count + u.Instructed.Count) > 0)
             {
+                // The WMS instructions name what caused them: the disruption, the re-plan and the order it moved, so the
+                // object graph reads disruption → plan run → allocation (and each allocation's pick events follow it).
                 Log(tx, "takt.planning.allocations-updated.v1", order.Number, order.Plant,
-                    JsonSerializer.Serialize(new { order = order.Number, cancelled = u.Cancelled, instructed = u.Instructed, disruption = trigger.Disruption?.Id }),
-                    [new("production-order", order.Number, "allocated-for"), .. u.Cancelled.Select(a => new ObjectLink("allocation", a, "cancelled")),
+                    JsonSerializer.Serialize(new { order = order.Number, cancelled = u.Cancelled, instructed = u.Instructed, disruption = trigger.Disruption?.Id, planRun = runId, movedTo = materialNow }),
+                    [new("production-order", order.Number, "allocated-for"), new("plan-run", runId, "instructed-by"),
+                        .. trigger.Disruption is { } cause ? new[] { new ObjectLink("disruption", cause.Id, "caused-by") } : [],
+                        .. u.Cancelled.Select(a => new ObjectLink("allocation", a, "cancelled")),
                         .. u.Instructed.Select(a => new ObjectLink("allocation", a, "instructed"))]);
             }
         }
