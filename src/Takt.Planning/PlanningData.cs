@@ -46,6 +46,16 @@ internal static class PlanningData
         return result;
     }
 
+    public static async Task<Dictionary<(string Plant, string Item), long>> FingerprintsAsync(StoreTransaction tx, IReadOnlyCollection<string> plants, CancellationToken ct)
+    {
+        var (plantIn, arg) = SqlList.In(tx, "plant", plants);
+        var result = new Dictionary<(string, string), long>();
+        await using var reader = await tx.Command($"SELECT plant, item, fingerprint FROM planning_node WHERE {plantIn}", arg).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            result[(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
+        return result;
+    }
+
     public static async Task<List<(string WorkCenter, string Alternate, int Efficiency)>> AlternatesAsync(StoreTransaction tx, CancellationToken ct)
     {
         var result = new List<(string, string, int)>();

@@ -52,7 +52,15 @@ internal sealed partial class PlanningService(
                 return new Violation(request.Plants is null ? "/plants" : $"/plants/{i}", "plant.unknown", $"Plant '{plants[i]}' does not exist.");
         }
 
-        return await ReplanAsync(transaction, plants, new Trigger("manual", null, null, Regenerative: true), ct);
+        var netChange = request.Mode switch
+        {
+            null or "regenerative" => false,
+            "net-change" => true,
+            _ => (bool?)null,
+        };
+        if (netChange is not { } mode)
+            return new Violation("/mode", "planning.mode-unknown", $"mode is 'regenerative' or 'net-change', not '{request.Mode}'.");
+        return await ReplanAsync(transaction, plants, new Trigger("manual", null, null, Regenerative: !mode), ct);
     }
 
     private static async Task<List<string>> AllPlantsAsync(StoreTransaction tx, CancellationToken ct)
@@ -339,8 +347,15 @@ internal sealed partial class PlanningService(
                 network.Receipts[n] = [.. c];
         }
 
+        // Every item whose input changed since the last run (demand, stock, purchase orders and receipts, the schedule's
+        // component requirements, BOM lines, parameters) is found by its input fingerprint: nothing is recorded where
+        // those changes are written, so the ingest path does no planning work.
+        var fingerprints = new long[count];
+        for (var n = 0; n < count; n++)
+            fingerprints[n] = InputFingerprint.Of(network, n, keys);
+        var storedPrints = await PlanningData.FingerprintsAsync(tx, plants, ct);
         var previous = await PlanningData.PlannedOrdersAsync(tx, plants, ct);
-        var regenerative = trigger.Regenerative || previous.Count == 0;
+        var regenerative = trigger.Regenerative || previous.Count == 0 || storedPrints.Count == 0;
         MrpPlan plan;
         IReadOnlyList<int> replanned;
         int itemsPlanned;
@@ -361,6 +376,12 @@ internal sealed partial class PlanningService(
         {
             plan = before0.Clone();
             var changedNodes = new HashSet<int>();
+            for (var n = 0; n < count; n++)
+            {
+                if (!storedPrints.TryGetValue(keys[n], out var print) || print != fingerprints[n])
+                    changedNodes.Add(n);
+            }
+
             foreach (var (order, _, _, _) in moved)
             {
                 if (nodes.TryGetValue((order.Plant, order.Item), out var o))
@@ -400,6 +421,24 @@ internal sealed partial class PlanningService(
         {
             var (plantIn, arg) = SqlList.In(tx, "plant", plants);
             tx.Stage($"DELETE FROM planning_planned_order WHERE {plantIn} AND run_id <> $2", arg, runId);
+            tx.Stage($"DELETE FROM planning_node WHERE {plantIn}", arg);
+            for (var n = 0; n < count; n++)
+                tx.Stage("INSERT INTO planning_node (plant, item, fingerprint) VALUES ($1, $2, $3)", keys[n].Plant, keys[n].Item, fingerprints[n]);
+        }
+        else
+        {
+            for (var n = 0; n < count; n++)
+            {
+                if (!storedPrints.TryGetValue(keys[n], out var print) || print != fingerprints[n])
+                    tx.Stage("INSERT INTO planning_node (plant, item, fingerprint) VALUES ($1, $2, $3) ON CONFLICT (plant, item) DO UPDATE SET fingerprint = excluded.fingerprint", keys[n].Plant, keys[n].Item, fingerprints[n]);
+            }
+
+            // Items no longer planned (no demand, no structure): their planned orders and fingerprints go.
+            foreach (var key in previous.Keys.Concat(storedPrints.Keys).Distinct().Where(k => !nodes.ContainsKey(k)))
+            {
+                tx.Stage("DELETE FROM planning_planned_order WHERE plant = $1 AND item = $2", key.Plant, key.Item);
+                tx.Stage("DELETE FROM planning_node WHERE plant = $1 AND item = $2", key.Plant, key.Item);
+            }
         }
 
         // 4. Expedites: bought items the change now needs inside their lead time.
