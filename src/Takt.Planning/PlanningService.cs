@@ -321,14 +321,25 @@ internal sealed partial class PlanningService(
         }
 
         void Add(List<DatedQuantity>[] lists, int n, int day, decimal q) => (lists[n] ??= []).Add(new DatedQuantity(day, q));
+        // What each requirement is for (single-level pegging): the same order as the requirements.
+        var sources = new List<(string Kind, string Reference)>[count];
+        void Source(int n, string kind, string reference) => (sources[n] ??= []).Add((kind, reference));
         foreach (var d in demand)
+        {
             Add(requirements, nodes[(d.Plant, d.Item)], d.Due.DayNumber - today.DayNumber, d.Quantity);
+            Source(nodes[(d.Plant, d.Item)], d.Kind, d.Reference);
+        }
+
         for (var i = 0; i < scheduled.Count; i++)
         {
             var order = scheduled[i];
             var (plant, day) = workPlantOf[order.Number];
             foreach (var c in order.Components.Where(c => c.Open > 0))
+            {
                 Add(requirements, nodes[(plant, c.Item)], day, c.Open);
+                Source(nodes[(plant, c.Item)], "production-order", order.Number);
+            }
+
             if (order.Open > 0 && nodes.TryGetValue((order.Plant, order.Item), out var output))
                 Add(receipts, output, (int)(result[i].Finish / 1440), order.Open);
         }
@@ -402,6 +413,12 @@ internal sealed partial class PlanningService(
         }
 
         var plannedOrders = 0;
+        if (regenerative)
+        {
+            var (plantIn, arg) = SqlList.In(tx, "plant", plants);
+            tx.Stage($"DELETE FROM planning_peg WHERE {plantIn}", arg);
+        }
+
         foreach (var n in replanned)
         {
             var (plant, item) = keys[n];
@@ -415,6 +432,34 @@ internal sealed partial class PlanningService(
             }
 
             plannedOrders += seq;
+        }
+
+        // Pegs of the re-planned items and of their components (whose parents' planned orders they serve changed).
+        var pegNodes = new SortedSet<int>(replanned);
+        if (!regenerative)
+        {
+            foreach (var n in replanned)
+            {
+                for (var k = network.ComponentStart[n]; k < network.ComponentStart[n + 1]; k++)
+                    pegNodes.Add(network.Components[k]);
+            }
+        }
+
+        foreach (var n in pegNodes)
+        {
+            var (plant, item) = keys[n];
+            if (!regenerative)
+                tx.Stage("DELETE FROM planning_peg WHERE plant = $1 AND item = $2", plant, item);
+            var pegs = Pegging.Of(network, plan, n, sources[n], keys);
+            for (var i = 0; i < pegs.Length; i++)
+            {
+                var line = 0;
+                foreach (var peg in pegs[i])
+                {
+                    tx.Stage("INSERT INTO planning_peg (plant, item, seq, line, kind, reference, quantity_e6, need_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        plant, item, (long)(i + 1), (long)++line, peg.Kind, peg.Reference, Fixed.ToE6(decimal.Round(peg.Quantity, 6)), (long)today.AddDays(Math.Max(0, peg.Day)).ToDateKey());
+                }
+            }
         }
 
         if (regenerative)
@@ -438,6 +483,7 @@ internal sealed partial class PlanningService(
             {
                 tx.Stage("DELETE FROM planning_planned_order WHERE plant = $1 AND item = $2", key.Plant, key.Item);
                 tx.Stage("DELETE FROM planning_node WHERE plant = $1 AND item = $2", key.Plant, key.Item);
+                tx.Stage("DELETE FROM planning_peg WHERE plant = $1 AND item = $2", key.Plant, key.Item);
             }
         }
 

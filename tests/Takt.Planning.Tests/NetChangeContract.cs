@@ -44,7 +44,8 @@ public abstract class NetChangeContract<TFixture>(TFixture fixture) : IClassFixt
     }
 
     private async Task<List<string>> PlanAsync() =>
-        [.. (await Host.GetAsync<List<PlannedOrderView>>("/api/v1/planning/planned-orders")).Select(o => $"{o.Plant}/{o.Item}/{o.Seq}: {o.Quantity} {o.Make} {o.ReleaseDate:yyyy-MM-dd} {o.DueDate:yyyy-MM-dd}")];
+        [.. (await Host.GetAsync<List<PlannedOrderView>>("/api/v1/planning/planned-orders")).Select(o => $"{o.Plant}/{o.Item}/{o.Seq}: {o.Quantity} {o.Make} {o.ReleaseDate:yyyy-MM-dd} {o.DueDate:yyyy-MM-dd} <- "
+            + string.Join(", ", o.Pegs.Select(p => $"{p.Kind} {p.Reference} {p.Quantity} {p.NeedDate:yyyy-MM-dd}")))];
 
     private async Task ExecuteAsync(string sql, params object?[] args)
     {
@@ -99,6 +100,21 @@ public abstract class NetChangeContract<TFixture>(TFixture fixture) : IClassFixt
             Assert.True(netted > 0 && netted < items, $"{kind}: net change netted {netted} of {items} items");
             var netPlan = await PlanAsync();
             Assert.False(planBefore.SequenceEqual(netPlan), $"{kind}: the change should change the plan");
+
+            if (kind == "customer order")
+            {
+                // Every BOM level is exploded, each planned order pegged to what it serves one level up: the pump's to the
+                // customer order, its housing's to the pump's planned orders, the housing's bar stock to the housing's.
+                var orders = await Host.GetAsync<List<PlannedOrderView>>("/api/v1/planning/planned-orders?plant=PA01");
+                var pump = orders.Where(o => o.Item == "FG-5002").ToList();
+                Assert.Contains(pump, o => o.Pegs.Any(p => p.Kind == "customer-order" && p.Reference == "CO-99001"));
+                var housing = await Tables.QueryAsync<string>(Host.Store, "SELECT component FROM masterdata_bom_line WHERE plant = 'PA01' AND item = 'FG-5002' AND component LIKE 'SF-%' ORDER BY component", null);
+                var semi = orders.Where(o => o.Item == housing[0]).ToList();
+                Assert.Contains(semi, o => o.Pegs.Any(p => p.Kind == "planned-order" && pump.Any(f => p.Reference == $"FG-5002#{f.Seq}")));
+                var raw = await Tables.QueryAsync<string>(Host.Store, "SELECT component FROM masterdata_bom_line WHERE plant = 'PA01' AND item = @item ORDER BY component", new { item = housing[0] });
+                Assert.Contains(orders, o => raw.Contains(o.Item) && o.Pegs.Any(p => p.Kind == "planned-order" && semi.Any(h => p.Reference == $"{housing[0]}#{h.Seq}")));
+                Assert.All(orders, o => Assert.True(o.Pegs.Sum(p => p.Quantity) <= o.Quantity, $"{o.Item}#{o.Seq} pegs more than it holds"));
+            }
 
             var regenerative = await PostAsync("/api/v1/planning/runs", new { });
             Assert.Equal("regenerative", regenerative.GetProperty("kind").GetString());

@@ -138,6 +138,15 @@ public abstract class OutageScenarioContract<TFixture>(TFixture fixture) : IClas
         using (var refused = await Host.PostStructuredAsync(MachineUp("PA01-CNC1", now)))
             Assert.Contains("disruption.none-open", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
+        // A dear part at the sister plant (planning parameters have no write API: set as the demo seeds them), so one
+        // expedite lies above both the plant's requisition threshold (10,000) and the expedite standard's (25,000).
+        await using (var session = await Host.Store.OpenSessionAsync(Host.Settings.Clock, Ct))
+        {
+            await using var tx = await session.BeginAsync(Ct);
+            Assert.Equal(1, await tx.ExecuteAsync("UPDATE planning_item SET price_e4 = price_e4 * 40 WHERE plant = 'PB01' AND item = 'RM-7081'", Ct));
+            await tx.CommitAsync(Ct);
+        }
+
         // 1. The MES reports PA01-CNC1 down for 36 hours, through the gateway; the same event again has one effect.
         var down = MachineDown("PA01-CNC1", 36m, now);
         using (var accepted = await Host.PostStructuredAsync(down))
@@ -194,7 +203,9 @@ public abstract class OutageScenarioContract<TFixture>(TFixture fixture) : IClas
         }
 
         // (PB01: requisition threshold 10,000, expedite threshold 25,000: some expedites are above both.)
-        Assert.Contains(requisitions, r => r.GetProperty("estimatedValue").GetDecimal() > 25000m && r.GetProperty("status").GetString() == "pending-approval");
+        var dear = requisitions.Single(r => r.GetProperty("item").GetString() == "RM-7081");
+        Assert.True(dear.GetProperty("estimatedValue").GetDecimal() > 25000m, dear.ToString());
+        Assert.Equal("pending-approval", dear.GetProperty("status").GetString());
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM orch_task t JOIN orch_instance i ON i.id = t.instance_id WHERE i.flow = 'expedite-procurement-approval'"));
         Assert.Equal(requisitions.Count(r => r.GetProperty("status").GetString() == "approved"), await CountAsync("SELECT COUNT(*) FROM orch_instance WHERE flow = 'expedite-procurement-approval'"));
         var inbox = await Host.GetAsync<List<JsonElement>>("/api/v1/tasks?user=pavel.controller");
