@@ -17,7 +17,8 @@ internal static class MrpBench
     private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public sealed record Result(int Items, int BomLines, int PlannedOrders, double RegenerativeSeconds, int Orders, double RescheduleSeconds, int OrdersMoved,
-        int ItemsChanged, int ItemsNetted, double NetChangeSeconds, bool NetChangeEqualsRegenerative, int ProcessorCount);
+        int ItemsChanged, int ItemsNetted, double NetChangeSeconds, bool NetChangeEqualsRegenerative, int ProcessorCount,
+        double FingerprintSeconds = 0, double PeggingSeconds = 0);
 
     public static Command Create()
     {
@@ -131,7 +132,22 @@ internal static class MrpBench
         var netChangeSeconds = watch.Elapsed.TotalSeconds + rescheduleSeconds;
         var check = MrpEngine.Regenerative(network);
         var equal = Enumerable.Range(0, count).All(i => plan.Orders[i].AsSpan().SequenceEqual(check.Orders[i]));
+
+        // What the server adds around the engine: change detection (every item's input fingerprint, each net-change run)
+        // and single-level pegging of every item (a regenerative run pegs all of them).
+        var keys = Enumerable.Range(0, count).Select(i => ("P1", $"I{i:000000}")).ToList();
+        watch.Restart();
+        long fold = 0;
+        for (var i = 0; i < count; i++)
+            fold ^= InputFingerprint.Of(network, i, keys);
+        var fingerprintSeconds = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        var pegs = 0;
+        for (var i = 0; i < count; i++)
+            pegs += Pegging.Of(network, plan, i, null, keys).Sum(p => p.Count);
+        var peggingSeconds = watch.Elapsed.TotalSeconds;
+        GC.KeepAlive(fold + pegs);
         return new Result(count, k, planned, Math.Round(regenerative, 3), orderCount, Math.Round(rescheduleSeconds, 3), moved.Count, changed.Count, netChange.NodesPlanned,
-            Math.Round(netChangeSeconds, 3), equal, Environment.ProcessorCount);
+            Math.Round(netChangeSeconds, 3), equal, Environment.ProcessorCount, Math.Round(fingerprintSeconds, 3), Math.Round(peggingSeconds, 3));
     }
 }

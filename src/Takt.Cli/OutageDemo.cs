@@ -212,7 +212,7 @@ internal static class OutageDemo
         }
 
         timeline.Add("3 Expedites requisitioned", $"{disruption.GetProperty("requisitions")} requisitions at the sister plant",
-            "routed by the plant threshold and the DOA matrix (requisition-approval), SLA escalation to plant manager / CFO; expedite-procurement-approval started for each");
+            "one approval route each: above the threshold the DOA matrix (requisition-approval) with SLA escalation to plant manager / CFO; within it approved by policy and carried by expedite-procurement-approval");
 
         // 4. The WMS.
         var cancelled = 0;
@@ -222,7 +222,7 @@ internal static class OutageDemo
             cancelled = wms.State.Locked(s => s.Picks.Values.Count(p => p.Cancelled));
             return cancelled > 0 || pickList == 0;
         }, TimeSpan.FromSeconds(60), ct);
-        timeline.Add("4 WMS instructions updated", $"{cancelled} picks withdrawn", "orders moved to the sister plant: their picks at PA01 cancelled, delivered by webhook and acknowledged");
+        timeline.Add("4 WMS instructions updated", $"{cancelled} picks withdrawn", "orders moved to the sister plant: their picks at PA01 cancelled (linked to the disruption and the re-plan), delivered by webhook and acknowledged");
 
         // 5. Finance.
         var accruals = (await http.GetFromJsonAsync<List<JsonElement>>("/api/v1/ledger/accruals?company=TK01", web, ct))!.Where(a => a.TryGetProperty("source", out var source) && source.GetString() == $"disruption:{id}").ToList();

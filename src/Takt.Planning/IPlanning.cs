@@ -21,8 +21,9 @@ public sealed record PlanRunView(
     int LateOrders,
     DateTimeOffset CommittedAt);
 
-/// <summary>A request to plan plants (regenerative: every item netted, every open order scheduled).</summary>
-public sealed record PlanRequest(IReadOnlyList<string>? Plants);
+/// <summary>A request to plan plants: every open order scheduled; MRP regenerative (every item netted, the default) or
+/// <c>net-change</c> (only the items whose input changed since the last run, and what their changes reach).</summary>
+public sealed record PlanRequest(IReadOnlyList<string>? Plants, string? Mode = null);
 
 /// <summary>Material requirements planning and finite capacity scheduling.</summary>
 public interface IPlanning

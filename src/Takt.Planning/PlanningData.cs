@@ -36,13 +36,23 @@ internal static class PlanningData
         return result;
     }
 
-    public static async Task<List<(string Plant, string Item, decimal Quantity, DateOnly Due)>> DemandAsync(StoreTransaction tx, IReadOnlyCollection<string> plants, CancellationToken ct)
+    public static async Task<List<(string Plant, string Item, decimal Quantity, DateOnly Due, string Kind, string Reference)>> DemandAsync(StoreTransaction tx, IReadOnlyCollection<string> plants, CancellationToken ct)
     {
         var (plantIn, arg) = SqlList.In(tx, "plant", plants);
-        var result = new List<(string, string, decimal, DateOnly)>();
-        await using var reader = await tx.Command($"SELECT plant, item, quantity_e6, due_date FROM planning_demand WHERE {plantIn} ORDER BY id", arg).ExecuteReaderAsync(ct);
+        var result = new List<(string, string, decimal, DateOnly, string, string)>();
+        await using var reader = await tx.Command($"SELECT plant, item, quantity_e6, due_date, kind, reference FROM planning_demand WHERE {plantIn} ORDER BY id", arg).ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            result.Add((reader.GetString(0), reader.GetString(1), Fixed.FromE6(reader.GetInt64(2)), Instants.FromDateKey((int)reader.GetInt64(3))));
+            result.Add((reader.GetString(0), reader.GetString(1), Fixed.FromE6(reader.GetInt64(2)), Instants.FromDateKey((int)reader.GetInt64(3)), reader.GetString(4), reader.GetString(5)));
+        return result;
+    }
+
+    public static async Task<Dictionary<(string Plant, string Item), long>> FingerprintsAsync(StoreTransaction tx, IReadOnlyCollection<string> plants, CancellationToken ct)
+    {
+        var (plantIn, arg) = SqlList.In(tx, "plant", plants);
+        var result = new Dictionary<(string, string), long>();
+        await using var reader = await tx.Command($"SELECT plant, item, fingerprint FROM planning_node WHERE {plantIn}", arg).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            result[(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
         return result;
     }
 

@@ -40,7 +40,13 @@ public sealed record ScheduledOperationView(string Order, string Operation, stri
     DateTimeOffset Start, DateTimeOffset Finish, long Minutes, DateOnly DueDate, long LateMinutes, string? Disruption);
 
 /// <summary>A planned order of the last run: make (production proposal) or buy (purchase proposal).</summary>
-public sealed record PlannedOrderView(string Plant, string Item, int Seq, bool Make, decimal Quantity, DateOnly ReleaseDate, DateOnly DueDate, string Run);
+public sealed record PlannedOrderView(string Plant, string Item, int Seq, bool Make, decimal Quantity, DateOnly ReleaseDate, DateOnly DueDate, string Run, IReadOnlyList<PegView> Pegs);
+
+/// <summary>What a planned order serves (single-level pegging).</summary>
+/// <param name="Kind"><c>customer-order</c>, <c>forecast</c>, <c>production-order</c> (an open order's component),
+/// <c>planned-order</c> (the parent's planned order, reference <c>item#seq</c> at the same plant) or <c>safety-stock</c>.</param>
+/// <param name="NeedDate">When the requirement needs it.</param>
+public sealed record PegView(string Kind, string Reference, decimal Quantity, DateOnly NeedDate);
 
 /// <summary>Schedule change cycle time (DESIGN §5) in seconds over the disruptions re-planned, and today's late orders.</summary>
 public sealed record PlanningKpis(string? Plant, long Disruptions, double? CycleTimeP50Seconds, double? CycleTimeP95Seconds, double? CycleTimeMaxSeconds, long LateOrders, long OrdersOnAlternates);
@@ -83,6 +89,20 @@ internal static class PlanningEndpoints
             {
                 await using var session = await store.OpenSessionAsync(clock, ct);
                 await using var tx = await session.BeginAsync(ct);
+                var pegs = new Dictionary<(string, string, long), List<PegView>>();
+                await using (var pegReader = await tx.Command(
+                    "SELECT plant, item, seq, kind, reference, quantity_e6, need_date FROM planning_peg WHERE ($1 = '' OR plant = $1) AND ($2 = '' OR item = $2) ORDER BY plant, item, seq, line",
+                    plant ?? "", item ?? "").ExecuteReaderAsync(ct))
+                {
+                    while (await pegReader.ReadAsync(ct))
+                    {
+                        var key = (pegReader.GetString(0), pegReader.GetString(1), pegReader.GetInt64(2));
+                        if (!pegs.TryGetValue(key, out var list))
+                            pegs[key] = list = [];
+                        list.Add(new PegView(pegReader.GetString(3), pegReader.GetString(4), Fixed.FromE6(pegReader.GetInt64(5)), Instants.FromDateKey((int)pegReader.GetInt64(6))));
+                    }
+                }
+
                 var rows = new List<PlannedOrderView>();
                 await using var reader = await tx.Command(
                     "SELECT plant, item, seq, make, quantity_e6, release_date, due_date, run_id FROM planning_planned_order WHERE ($1 = '' OR plant = $1) AND ($2 = '' OR item = $2) ORDER BY plant, item, seq LIMIT 50000",
@@ -90,13 +110,14 @@ internal static class PlanningEndpoints
                 while (await reader.ReadAsync(ct))
                 {
                     rows.Add(new PlannedOrderView(reader.GetString(0), reader.GetString(1), (int)reader.GetInt64(2), reader.GetInt64(3) != 0, Fixed.FromE6(reader.GetInt64(4)),
-                        Instants.FromDateKey((int)reader.GetInt64(5)), Instants.FromDateKey((int)reader.GetInt64(6)), reader.GetString(7)));
+                        Instants.FromDateKey((int)reader.GetInt64(5)), Instants.FromDateKey((int)reader.GetInt64(6)), reader.GetString(7),
+                        pegs.GetValueOrDefault((reader.GetString(0), reader.GetString(1), reader.GetInt64(2))) ?? []));
                 }
 
                 return Results.Json(rows, Problem.Json);
             })
             .WithName("ListPlannedOrders")
-            .WithSummary("Planned orders of the last planning run (make: production proposals, buy: purchase proposals).");
+            .WithSummary("Planned orders of the last planning run (make: production proposals, buy: purchase proposals), each with what it serves (single-level pegging).");
         api.MapGet("/planning/kpis", async (TaktStore store, TimeProvider clock, string? plant, CancellationToken ct) =>
                 Results.Json(await PlanningKpiQuery.KpisAsync(store, clock, plant, ct), Problem.Json))
             .WithName("PlanningKpis")

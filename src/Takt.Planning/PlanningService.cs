@@ -52,7 +52,15 @@ internal sealed partial class PlanningService(
                 return new Violation(request.Plants is null ? "/plants" : $"/plants/{i}", "plant.unknown", $"Plant '{plants[i]}' does not exist.");
         }
 
-        return await ReplanAsync(transaction, plants, new Trigger("manual", null, null, Regenerative: true), ct);
+        var netChange = request.Mode switch
+        {
+            null or "regenerative" => false,
+            "net-change" => true,
+            _ => (bool?)null,
+        };
+        if (netChange is not { } mode)
+            return new Violation("/mode", "planning.mode-unknown", $"mode is 'regenerative' or 'net-change', not '{request.Mode}'.");
+        return await ReplanAsync(transaction, plants, new Trigger("manual", null, null, Regenerative: !mode), ct);
     }
 
     private static async Task<List<string>> AllPlantsAsync(StoreTransaction tx, CancellationToken ct)
@@ -313,14 +321,25 @@ internal sealed partial class PlanningService(
         }
 
         void Add(List<DatedQuantity>[] lists, int n, int day, decimal q) => (lists[n] ??= []).Add(new DatedQuantity(day, q));
+        // What each requirement is for (single-level pegging): the same order as the requirements.
+        var sources = new List<(string Kind, string Reference)>[count];
+        void Source(int n, string kind, string reference) => (sources[n] ??= []).Add((kind, reference));
         foreach (var d in demand)
+        {
             Add(requirements, nodes[(d.Plant, d.Item)], d.Due.DayNumber - today.DayNumber, d.Quantity);
+            Source(nodes[(d.Plant, d.Item)], d.Kind, d.Reference);
+        }
+
         for (var i = 0; i < scheduled.Count; i++)
         {
             var order = scheduled[i];
             var (plant, day) = workPlantOf[order.Number];
             foreach (var c in order.Components.Where(c => c.Open > 0))
+            {
                 Add(requirements, nodes[(plant, c.Item)], day, c.Open);
+                Source(nodes[(plant, c.Item)], "production-order", order.Number);
+            }
+
             if (order.Open > 0 && nodes.TryGetValue((order.Plant, order.Item), out var output))
                 Add(receipts, output, (int)(result[i].Finish / 1440), order.Open);
         }
@@ -339,8 +358,15 @@ internal sealed partial class PlanningService(
                 network.Receipts[n] = [.. c];
         }
 
+        // Every item whose input changed since the last run (demand, stock, purchase orders and receipts, the schedule's
+        // component requirements, BOM lines, parameters) is found by its input fingerprint: nothing is recorded where
+        // those changes are written, so the ingest path does no planning work.
+        var fingerprints = new long[count];
+        for (var n = 0; n < count; n++)
+            fingerprints[n] = InputFingerprint.Of(network, n, keys);
+        var storedPrints = await PlanningData.FingerprintsAsync(tx, plants, ct);
         var previous = await PlanningData.PlannedOrdersAsync(tx, plants, ct);
-        var regenerative = trigger.Regenerative || previous.Count == 0;
+        var regenerative = trigger.Regenerative || previous.Count == 0 || storedPrints.Count == 0;
         MrpPlan plan;
         IReadOnlyList<int> replanned;
         int itemsPlanned;
@@ -361,6 +387,12 @@ internal sealed partial class PlanningService(
         {
             plan = before0.Clone();
             var changedNodes = new HashSet<int>();
+            for (var n = 0; n < count; n++)
+            {
+                if (!storedPrints.TryGetValue(keys[n], out var print) || print != fingerprints[n])
+                    changedNodes.Add(n);
+            }
+
             foreach (var (order, _, _, _) in moved)
             {
                 if (nodes.TryGetValue((order.Plant, order.Item), out var o))
@@ -381,6 +413,12 @@ internal sealed partial class PlanningService(
         }
 
         var plannedOrders = 0;
+        if (regenerative)
+        {
+            var (plantIn, arg) = SqlList.In(tx, "plant", plants);
+            tx.Stage($"DELETE FROM planning_peg WHERE {plantIn}", arg);
+        }
+
         foreach (var n in replanned)
         {
             var (plant, item) = keys[n];
@@ -396,10 +434,57 @@ internal sealed partial class PlanningService(
             plannedOrders += seq;
         }
 
+        // Pegs of the re-planned items and of their components (whose parents' planned orders they serve changed).
+        var pegNodes = new SortedSet<int>(replanned);
+        if (!regenerative)
+        {
+            foreach (var n in replanned)
+            {
+                for (var k = network.ComponentStart[n]; k < network.ComponentStart[n + 1]; k++)
+                    pegNodes.Add(network.Components[k]);
+            }
+        }
+
+        foreach (var n in pegNodes)
+        {
+            var (plant, item) = keys[n];
+            if (!regenerative)
+                tx.Stage("DELETE FROM planning_peg WHERE plant = $1 AND item = $2", plant, item);
+            var pegs = Pegging.Of(network, plan, n, sources[n], keys);
+            for (var i = 0; i < pegs.Length; i++)
+            {
+                var line = 0;
+                foreach (var peg in pegs[i])
+                {
+                    tx.Stage("INSERT INTO planning_peg (plant, item, seq, line, kind, reference, quantity_e6, need_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        plant, item, (long)(i + 1), (long)++line, peg.Kind, peg.Reference, Fixed.ToE6(decimal.Round(peg.Quantity, 6)), (long)today.AddDays(Math.Max(0, peg.Day)).ToDateKey());
+                }
+            }
+        }
+
         if (regenerative)
         {
             var (plantIn, arg) = SqlList.In(tx, "plant", plants);
             tx.Stage($"DELETE FROM planning_planned_order WHERE {plantIn} AND run_id <> $2", arg, runId);
+            tx.Stage($"DELETE FROM planning_node WHERE {plantIn}", arg);
+            for (var n = 0; n < count; n++)
+                tx.Stage("INSERT INTO planning_node (plant, item, fingerprint) VALUES ($1, $2, $3)", keys[n].Plant, keys[n].Item, fingerprints[n]);
+        }
+        else
+        {
+            for (var n = 0; n < count; n++)
+            {
+                if (!storedPrints.TryGetValue(keys[n], out var print) || print != fingerprints[n])
+                    tx.Stage("INSERT INTO planning_node (plant, item, fingerprint) VALUES ($1, $2, $3) ON CONFLICT (plant, item) DO UPDATE SET fingerprint = excluded.fingerprint", keys[n].Plant, keys[n].Item, fingerprints[n]);
+            }
+
+            // Items no longer planned (no demand, no structure): their planned orders and fingerprints go.
+            foreach (var key in previous.Keys.Concat(storedPrints.Keys).Distinct().Where(k => !nodes.ContainsKey(k)))
+            {
+                tx.Stage("DELETE FROM planning_planned_order WHERE plant = $1 AND item = $2", key.Plant, key.Item);
+                tx.Stage("DELETE FROM planning_node WHERE plant = $1 AND item = $2", key.Plant, key.Item);
+                tx.Stage("DELETE FROM planning_peg WHERE plant = $1 AND item = $2", key.Plant, key.Item);
+            }
         }
 
         // 4. Expedites: bought items the change now needs inside their lead time.
@@ -446,7 +531,8 @@ internal sealed partial class PlanningService(
                     tx.Stage("INSERT INTO planning_expedite (disruption, plant, item, requisition, quantity_e6, value_e4, freight_e4) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                         disruption.Id, r.Plant, r.Item, r.Number, Fixed.ToE6(r.Quantity), Fixed.ToE4(r.EstimatedValue), Fixed.ToE4(premium));
                     var data = new PlanningRequisitionCreated(r.Number, r.Plant, r.Item!, new QuantityValue(r.Quantity, r.Unit), r.NeedDate, new MoneyValue(r.EstimatedValue, r.Currency),
-                        new MoneyValue(premium, r.Currency), r.Category, "expedite", supplier?.Risk ?? "unknown", r.CostObject, disruption.Id);
+                        new MoneyValue(premium, r.Currency), r.Category, "expedite", supplier?.Risk ?? "unknown", r.CostObject, disruption.Id,
+                        r.ApprovalInstance is null ? "policy" : "requisition-approval");
                     Publish(tx, EventTypes.PlanningRequisitionCreated, r.Number, r.Plant, JsonSerializer.Serialize(data, EventJson.Default.PlanningRequisitionCreated),
                         [new("requisition", r.Number, "created"), new("item", r.Item!, "requested"), new("disruption", disruption.Id, "caused-by"), new("plant", r.Plant, "at")]);
                 }
@@ -491,9 +577,13 @@ internal sealed partial class PlanningService(
                     [.. order.Components.Where(c => c.Open > 0 && home.Items.ContainsKey(c.Item)).Select(c => (c.Item, c.Open, home.Items[c.Item].BaseUnit))], today.AddDays(day), ct);
             if (update is { } u && (u.Cancelled.Count + u.Instructed.Count) > 0)
             {
+                // The WMS instructions name what caused them: the disruption, the re-plan and the order it moved, so the
+                // object graph reads disruption → plan run → allocation (and each allocation's pick events follow it).
                 Log(tx, "takt.planning.allocations-updated.v1", order.Number, order.Plant,
-                    JsonSerializer.Serialize(new { order = order.Number, cancelled = u.Cancelled, instructed = u.Instructed, disruption = trigger.Disruption?.Id }),
-                    [new("production-order", order.Number, "allocated-for"), .. u.Cancelled.Select(a => new ObjectLink("allocation", a, "cancelled")),
+                    JsonSerializer.Serialize(new { order = order.Number, cancelled = u.Cancelled, instructed = u.Instructed, disruption = trigger.Disruption?.Id, planRun = runId, movedTo = materialNow }),
+                    [new("production-order", order.Number, "allocated-for"), new("plan-run", runId, "instructed-by"),
+                        .. trigger.Disruption is { } cause ? new[] { new ObjectLink("disruption", cause.Id, "caused-by") } : [],
+                        .. u.Cancelled.Select(a => new ObjectLink("allocation", a, "cancelled")),
                         .. u.Instructed.Select(a => new ObjectLink("allocation", a, "instructed"))]);
             }
         }

@@ -35,6 +35,14 @@ internal sealed class ApprovalRouting(IOrchestration orchestration, ProcurementO
         var routing = routed.Value;
         var explanations = new List<string>();
         var source = $"{settings.Flow} v{settings.Version}" + (settings.VariantId is null ? ", standard" : $", {purchase.Plant} variant {settings.VariantId}");
+        if (purchase.Urgency == "expedite" && await orchestration.PlantSettingsAsync(tx, options.ExpediteFlow, purchase.Plant, ct) is { } expedite
+            && expedite.Values.TryGetValue("approvalThreshold", out var e) && e.GetDecimal() < threshold)
+        {
+            // Urgency is part of the policy: an expedite is approved by policy only within the expedite threshold as well.
+            threshold = e.GetDecimal();
+            source = $"{expedite.Flow} v{expedite.Version}" + (expedite.VariantId is null ? ", standard" : $", {purchase.Plant} variant {expedite.VariantId}") + ", lower for expedites";
+        }
+
         var overThreshold = purchase.Value.Amount > threshold;
         explanations.Add(overThreshold
             ? $"{purchase.Plant} approval threshold {Amount(threshold)} {purchase.Value.Currency.Code} ({source}): value {Amount(purchase.Value.Amount)} is above it, routed by the approval matrix."

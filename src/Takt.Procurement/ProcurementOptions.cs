@@ -27,6 +27,13 @@ public sealed record ProcurementOptions
     /// <summary>The flow standard that approves requisitions and orders.</summary>
     public string ApprovalFlow { get; set; } = "requisition-approval";
 
+    /// <summary>
+    /// The flow standard that carries an expedite after its approval (release, supplier confirmation, undo). Its plant
+    /// <c>approvalThreshold</c> also bounds what an expedite may be approved by policy: an expedite above the lower of the
+    /// two thresholds is routed to <see cref="ApprovalFlow"/>, so one requisition has exactly one approval route.
+    /// </summary>
+    public string ExpediteFlow { get; set; } = "expedite-procurement-approval";
+
     /// <summary>The delegation-of-authority matrix the approval flow routes by.</summary>
     public string ApprovalMatrix { get; set; } = "procurement";
 }

@@ -38,6 +38,31 @@ public sealed class MrpEngineTests
     }
 
     [Fact]
+    public void each_planned_order_is_pegged_to_the_requirements_it_serves_one_level_up()
+    {
+        var network = HandChecked();
+        var plan = MrpEngine.Regenerative(network);
+        (string, string)[] keys = [("P", "FG"), ("P", "SF"), ("P", "RM"), ("P", "X")];
+        List<(string Kind, string Reference)> fgSources = [("customer-order", "CO-1"), ("forecast", "FC-1")];
+
+        // FG: 10 on hand serve the first 10 of CO-1; FG#1 the other 20, FG#2 the forecast.
+        var fg = Pegging.Of(network, plan, 0, fgSources, keys);
+        Assert.Equal([new Peg("customer-order", "CO-1", 5, 20m)], fg[0]);
+        Assert.Equal([new Peg("forecast", "FC-1", 8, 20m)], fg[1]);
+        // SF: FG#1 starts on day 4 needing 40, FG#2 on day 7 needing 40; SF#1 (50) serves FG#1 and 10 of FG#2, SF#2 the other 30.
+        var sf = Pegging.Of(network, plan, 1, null, keys);
+        Assert.Equal([new Peg("planned-order", "FG#1", 4, 40m), new Peg("planned-order", "FG#2", 7, 10m)], sf[0]);
+        Assert.Equal([new Peg("planned-order", "FG#2", 7, 30m)], sf[1]);
+        // RM: 30 on hand serve 30 of SF#1's 150; RM#1 (140) the other 120 and 20 of SF#2's 150; RM#2 (150) the other 130
+        // and keeps the safety stock of 20.
+        var rm = Pegging.Of(network, plan, 2, null, keys);
+        Assert.Equal([new Peg("planned-order", "SF#1", 2, 120m), new Peg("planned-order", "SF#2", 5, 20m)], rm[0]);
+        Assert.Equal([new Peg("planned-order", "SF#2", 5, 130m), new Peg("safety-stock", "", 5, 20m)], rm[1]);
+        // X: no requirement; its order tops 5 on hand up to the safety stock of 20.
+        Assert.Equal([new Peg("safety-stock", "", 0, 15m)], Pegging.Of(network, plan, 3, null, keys)[0]);
+    }
+
+    [Fact]
     public void a_scheduled_receipt_is_netted_before_a_new_order_is_planned()
     {
         var network = HandChecked();

@@ -138,6 +138,15 @@ public abstract class OutageScenarioContract<TFixture>(TFixture fixture) : IClas
         using (var refused = await Host.PostStructuredAsync(MachineUp("PA01-CNC1", now)))
             Assert.Contains("disruption.none-open", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
+        // A dear part at the sister plant (planning parameters have no write API: set as the demo seeds them), so one
+        // expedite lies above both the plant's requisition threshold (10,000) and the expedite standard's (25,000).
+        await using (var session = await Host.Store.OpenSessionAsync(Host.Settings.Clock, Ct))
+        {
+            await using var tx = await session.BeginAsync(Ct);
+            Assert.Equal(1, await tx.ExecuteAsync("UPDATE planning_item SET price_e4 = price_e4 * 40 WHERE plant = 'PB01' AND item = 'RM-7081'", Ct));
+            await tx.CommitAsync(Ct);
+        }
+
         // 1. The MES reports PA01-CNC1 down for 36 hours, through the gateway; the same event again has one effect.
         var down = MachineDown("PA01-CNC1", 36m, now);
         using (var accepted = await Host.PostStructuredAsync(down))
@@ -182,7 +191,23 @@ public abstract class OutageScenarioContract<TFixture>(TFixture fixture) : IClas
         var pending = requisitions.Where(r => r.GetProperty("status").GetString() == "pending-approval").ToList();
         Assert.True(pending.Count > 0, "values: " + string.Join(", ", requisitions.Select(r => $"{r.GetProperty("number")} {r.GetProperty("estimatedValue")} {r.GetProperty("status")}")));
         Assert.Contains(requisitions, r => r.GetProperty("status").GetString() == "approved"); // small ones within the plant threshold
-        Assert.Equal(disruption.Requisitions, await CountAsync("SELECT COUNT(*) FROM orch_instance WHERE flow = 'expedite-procurement-approval'"));
+        // Exactly one approval route per requisition, decided by policy: routed to people → requisition-approval alone;
+        // approved by policy → the expedite standard alone (which then releases it without a second approval).
+        foreach (var requisition in requisitions)
+        {
+            var number = requisition.GetProperty("number").GetString();
+            var routed = await CountAsync($"SELECT COUNT(*) FROM orch_instance WHERE flow = 'requisition-approval' AND variables LIKE '%\"{number}\"%'");
+            var expedited = await CountAsync($"SELECT COUNT(*) FROM orch_instance WHERE flow = 'expedite-procurement-approval' AND variables LIKE '%\"{number}\"%'");
+            Assert.Equal(1, routed + expedited);
+            Assert.Equal(requisition.GetProperty("status").GetString() == "pending-approval" ? (1, 0) : (0, 1), (routed, expedited));
+        }
+
+        // (PB01: requisition threshold 10,000, expedite threshold 25,000: some expedites are above both.)
+        var dear = requisitions.Single(r => r.GetProperty("item").GetString() == "RM-7081");
+        Assert.True(dear.GetProperty("estimatedValue").GetDecimal() > 25000m, dear.ToString());
+        Assert.Equal("pending-approval", dear.GetProperty("status").GetString());
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM orch_task t JOIN orch_instance i ON i.id = t.instance_id WHERE i.flow = 'expedite-procurement-approval'"));
+        Assert.Equal(requisitions.Count(r => r.GetProperty("status").GetString() == "approved"), await CountAsync("SELECT COUNT(*) FROM orch_instance WHERE flow = 'expedite-procurement-approval'"));
         var inbox = await Host.GetAsync<List<JsonElement>>("/api/v1/tasks?user=pavel.controller");
         // One routed to the plant controller alone (a high-risk supplier's would need the supplier-risk officer too).
         var lowRisk = pending.Where(p => p.GetProperty("supplier").GetString() != "SUP-300").ToList();
@@ -236,6 +261,23 @@ public abstract class OutageScenarioContract<TFixture>(TFixture fixture) : IClas
         foreach (var type in new[] { "takt.production.machine-down.v1", "takt.planning.order-rescheduled.v1", "takt.planning.requisition-created.v1", "takt.procurement.requisition-created.v1", "takt.planning.cost-variance-expected.v1", "takt.planning.plan-committed.v1" })
             Assert.Contains(type, types);
         Assert.True(await CountAsync("SELECT COUNT(*) FROM intel_event WHERE type = 'takt.planning.allocations-updated.v1'") >= movedOrders.Count);
+        // disruption → re-plan → allocation instructions: every withdrawn pick is linked to the disruption, its plan run and its order.
+        var planRun = history.GetProperty("events").EnumerateArray().Single(e => e.GetProperty("type").GetString() == "takt.planning.plan-committed.v1")
+            .GetProperty("objects").EnumerateArray().Single(o => o.GetProperty("type").GetString() == "plan-run").GetProperty("id").GetString();
+        var allocationEvents = history.GetProperty("events").EnumerateArray().Where(e => e.GetProperty("type").GetString() == "takt.planning.allocations-updated.v1").ToList();
+        Assert.Equal(movedOrders.Count, allocationEvents.Count);
+        var linked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in allocationEvents)
+        {
+            var objects = e.GetProperty("objects").EnumerateArray().Select(o => (Type: o.GetProperty("type").GetString(), Id: o.GetProperty("id").GetString())).ToList();
+            Assert.Contains(("plan-run", planRun), objects);
+            Assert.Contains(objects, o => o.Type == "production-order" && movedOrders.Contains(o.Id!));
+            linked.UnionWith(objects.Where(o => o.Type == "allocation").Select(o => o.Id!));
+        }
+
+        Assert.Equal(withdrawn.Order(StringComparer.Ordinal), linked.Order(StringComparer.Ordinal));
+        await WaitAsync(async () => (await Host.GetAsync<JsonElement>($"/api/v1/process-log/objects/allocation/{withdrawn[0]}?limit=100")).GetProperty("events").EnumerateArray()
+            .Any(e => e.GetProperty("objects").EnumerateArray().Any(o => o.GetProperty("type").GetString() == "disruption" && o.GetProperty("id").GetString() == disruption.Id)), "the allocation's history to name the disruption");
         var kpis = await Host.GetAsync<JsonElement>("/api/v1/planning/kpis?plant=PA01");
         Assert.Equal(1, kpis.GetProperty("disruptions").GetInt64());
         Assert.True(kpis.GetProperty("cycleTimeP50Seconds").GetDouble() >= 0);

@@ -80,8 +80,9 @@ public sealed record PlanCommitted(
 
 /// <summary>
 /// <c>takt.planning.requisition-created.v1</c>: planning created a purchase requisition (an expedite after a disruption,
-/// or a planned purchase). Starts the <c>expedite-procurement-approval</c> standard when the urgency is <c>expedite</c>.
-/// <c>subject</c> is the requisition number.
+/// or a planned purchase). Starts the <c>expedite-procurement-approval</c> standard when the urgency is <c>expedite</c>
+/// and procurement approved it by policy; one routed to a person is approved by <c>requisition-approval</c> alone (one
+/// approval route per requisition). <c>subject</c> is the requisition number.
 /// </summary>
 /// <param name="Requisition">Requisition number.</param>
 /// <param name="Plant">Receiving plant.</param>
@@ -95,6 +96,8 @@ public sealed record PlanCommitted(
 /// <param name="SupplierRisk">The supplier's risk (<c>low</c>, <c>medium</c>, <c>high</c>, <c>unknown</c>).</param>
 /// <param name="CostCenter">The cost object the spend is for (the disruption's work center).</param>
 /// <param name="Disruption">The disruption that made it necessary, if any.</param>
+/// <param name="Approval">Its approval route, decided by procurement's policy: <c>policy</c> (approved at once, within the
+/// plant's and the expedite threshold and the budget) or <c>requisition-approval</c> (the approval flow routes it to people).</param>
 public sealed record PlanningRequisitionCreated(
     string Requisition,
     string Plant,
@@ -107,7 +110,8 @@ public sealed record PlanningRequisitionCreated(
     string Urgency,
     string SupplierRisk,
     string CostCenter,
-    string? Disruption = null);
+    string? Disruption = null,
+    string? Approval = null);
 
 /// <summary>
 /// <c>takt.planning.cost-variance-expected.v1</c>: what a disruption is expected to cost before month end: the
