@@ -24,7 +24,8 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
             TimeSpan.FromSeconds(1), ex => LogFailed(logger, ex), stoppingToken, gather: Gather, alsoFailure: ex => ex is JsonException);
 
     /// <summary>
-    /// Indexes the events after the position (up to 2,500) in one transaction; returns how many. The events are
+    /// Indexes the events after the position (up to 2,500) in one transaction (on SQLite in several if commands wait
+    /// for the writer meanwhile); returns how many. The events are
     /// read and decoded before the write lock is taken (on SQLite the lock is the foreground writer's too); in the
     /// transaction the position is read again (locked on PostgreSQL, where nodes share the log), and if another
     /// turn moved it meanwhile this turn writes nothing and the next one starts from the new position.
@@ -44,13 +45,54 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
 
         if (links.Count == 0)
             return 0;
+        var indexed = 0;
+        while (indexed < links.Count)
+        {
+            var done = await IndexAsync(session, links, indexed, position, ct);
+            if (done == 0)
+                break;
+            indexed += done;
+            position = links[indexed - 1].Seq;
+        }
+
+        return indexed;
+    }
+
+    /// <summary>The events of a turn a transaction files before it checks whether a command waits for the SQLite writer.</summary>
+    private const int Chunk = 250;
+
+    /// <summary>
+    /// Files <paramref name="links"/> from <paramref name="from"/> on in one transaction, a chunk at a time; on SQLite,
+    /// when a command waits for the writer after a chunk, it commits there (the position with it) and returns how
+    /// many it filed, so a command waits for one chunk, not for a turn of thousands of events.
+    /// </summary>
+    private static async Task<int> IndexAsync(StoreSession session, List<(long Seq, string Activity, long OccurredAtUs, string? Plant, ObjectLink[] Objects)> links, int from, long position, CancellationToken ct)
+    {
         await using var tx = await session.BeginAsync(ct);
         var locked = tx.Engine == StoreEngine.Postgres ? " FOR UPDATE" : "";
         if (await PositionAsync(tx.Command(PositionSql + locked), ct) != position)
             return 0; // rolled back on dispose: another turn (a node on the same PostgreSQL) indexed these
-        // In the index's key order: each leaf page of the B-tree is then visited once per turn, not once per event
+        var end = from;
+        while (end < links.Count)
+        {
+            var next = Math.Min(links.Count, end + Chunk);
+            Stage(tx, links, end, next);
+            end = next;
+            await tx.FlushAsync(ct);
+            if (tx.CommandWaiting)
+                break;
+        }
+
+        tx.Stage("UPDATE intel_indexer SET position = $1 WHERE name = 'objects'", links[end - 1].Seq);
+        await tx.CommitAsync(ct, recordCommit: false);
+        return end - from;
+    }
+
+    private static void Stage(StoreTransaction tx, List<(long Seq, string Activity, long OccurredAtUs, string? Plant, ObjectLink[] Objects)> links, int from, int to)
+    {
+        // In the index's key order: each leaf page of the B-tree is then visited once per chunk, not once per event
         // that touches it (the events of a turn name a few hundred orders, items and work centers over and over).
-        var rows = links.SelectMany(e => e.Objects.Select(link => (Link: link, Event: e))).ToList();
+        var rows = links.Skip(from).Take(to - from).SelectMany(e => e.Objects.Select(link => (Link: link, Event: e))).ToList();
         rows.Sort((a, b) =>
         {
             var order = string.CompareOrdinal(a.Link.Type, b.Link.Type);
@@ -67,10 +109,6 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
                 "INSERT INTO intel_event_object (object_type, object_id, event_seq, qualifier, activity, occurred_at_us, plant) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 link.Type, link.Id, e.Seq, link.Qualifier, e.Activity, e.OccurredAtUs, e.Plant);
         }
-
-        tx.Stage("UPDATE intel_indexer SET position = $1 WHERE name = 'objects'", links[^1].Seq);
-        await tx.CommitAsync(ct, recordCommit: false);
-        return links.Count;
     }
 
     private const string PositionSql = "SELECT position FROM intel_indexer WHERE name = 'objects'";

@@ -42,6 +42,12 @@ public sealed class StoreTransaction : IAsyncDisposable
     public int StagedCount => staged.Count;
 
     /// <summary>
+    /// Whether a command waits for this transaction's write lock (SQLite only; PostgreSQL writers do not wait for
+    /// each other): a background turn that can stop part-way commits what it has, so the command goes next.
+    /// </summary>
+    public bool CommandWaiting => gate?.ForegroundWaiting == true;
+
+    /// <summary>
     /// Stages a write with positional parameters <c>$1</c>, <c>$2</c>, … (the same text runs on both engines).
     /// </summary>
     public void Stage(string sql, params object?[] args) => staged.Add((sql, args));

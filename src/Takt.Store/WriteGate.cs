@@ -52,6 +52,16 @@ internal sealed class WriteGate
         }
     }
 
+    /// <summary>Whether a foreground writer (a command) waits for the lock: a long background turn commits what it has and queues again.</summary>
+    public bool ForegroundWaiting
+    {
+        get
+        {
+            lock (sync)
+                return foreground.Count > 0;
+        }
+    }
+
     public void Exit()
     {
         TaskCompletionSource? next;

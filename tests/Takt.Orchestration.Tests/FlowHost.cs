@@ -35,6 +35,9 @@ internal static class FlowTesting
         settings.Clock = clock;
         settings.Access.Clock = TimeProvider.System; // credentials stay on real time
         settings.Orchestration.RunWorker = false;
+        // A turn's time budget bounds how long it holds the writer; here a slow machine must not change what one turn
+        // does (TurnBudgetContract runs with a spent budget).
+        settings.Orchestration.TurnBudget = TimeSpan.FromMinutes(1);
     }
 
     /// <summary>Runs due work until none is left; returns how many items ran.</summary>
