@@ -43,6 +43,7 @@ public static class AssistModule
         services.AddSingleton<ShopFloorAnomalies>();
         services.AddSingleton<DemandForecaster>();
         services.AddSingleton<RiskAndPriority>();
+        services.AddSingleton<ImpactInbox>();
         return services;
     }
 
@@ -143,6 +144,14 @@ public static class AssistModule
             .WithSummary("Ranks open exceptions, quality issues and tasks by predicted impact (value at risk, customer due dates, SLA), with the drivers; recorded.")
             .Produces<Prioritization>(201)
             .ProducesProblem(422);
+        a.MapGet("/inbox", async (ImpactInbox inbox, TaktStore store, TimeProvider clock, string? user, string? plant, CancellationToken ct) =>
+                string.IsNullOrWhiteSpace(user)
+                    ? Answer([new Violation("/query/user", "assist.user-required", "Name the person whose inbox to sort (?user=).")])
+                    : Results.Json(await inbox.RankAsync(store, clock, user.Trim(), plant, null, ct), Problem.Json))
+            .WithName("ImpactInbox")
+            .WithSummary("A person's open tasks (approvals, invoice exceptions, quality and integration tasks) sorted by predicted impact (value at risk, customer due date, SLA remaining), each with its score and the terms behind it; the order is recorded as a prioritization suggestion (once per distinct order). It sorts, it decides nothing.")
+            .Produces<ImpactInboxView>(200)
+            .ProducesProblem(400);
         return api;
     }
 
@@ -163,7 +172,7 @@ public static class AssistModule
     {
         var problem = violations.Count == 1 && violations[0].Rule is "assist.suggestion-unknown" or "assist.model-unknown" ? Problem.NotFound(violations[0])
             : violations.Count == 1 && violations[0].Rule is "assist.suggestion-decided" or "assist.model-not-candidate" ? Problem.Conflict(violations[0])
-            : violations.Any(v => v.Rule == "assist.body-required") ? Problem.Malformed(violations)
+            : violations.Any(v => v.Rule is "assist.body-required" or "assist.user-required") ? Problem.Malformed(violations)
             : Problem.RuleViolated(violations);
         return Results.Json(problem, Problem.Json, Problem.ContentType, problem.Status);
     }

@@ -220,6 +220,7 @@ public static class ApiAccess
         ["ForecastDemand"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ScoreWorkCenterRisk"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
         ["PrioritizeOpenItems"] = new(Scopes.AssistUse, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ImpactInbox"] = new(Scopes.TasksWork, PlantBinding.Query), // the task inbox, sorted by impact
 
         // Payables matching (issue 9 phase 2): re-matching and tolerances are company-wide operations; reads are per plant.
         ["MatchSupplierInvoice"] = new(Scopes.PayablesWrite, PlantBinding.AllPlants, IdempotencyKey: true),
