@@ -43,6 +43,7 @@ public sealed class ConsoleHost : IAsyncLifetime
         {
             settings.MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Critical;
             settings.DemoOpenTasks = true; // as takt run: three approvals wait in bernd.controller's inbox
+            settings.DemoInvoices = true; // as takt run: Plant A's invoices, three of them exceptions
             settings.ConfigureServices = services => services.AddSingleton(new WebhookOptions
             {
                 Timeout = TimeSpan.FromSeconds(2),

@@ -22,6 +22,7 @@ public static class ConsoleModule
     public static IServiceCollection AddConsole(this IServiceCollection services)
     {
         services.AddRazorComponents();
+        services.AddSingleton<OutageRunner>();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "takt.console.af";

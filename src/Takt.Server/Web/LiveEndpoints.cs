@@ -4,10 +4,14 @@ using Takt.Store;
 
 namespace Takt.Server.Web;
 
-/// <summary>The JSON the console's script refreshes (signed-in people only): production-to-posting latency of the last hour.</summary>
+/// <summary>The JSON the console's script refreshes (signed-in people only): production-to-posting latency of the last hour, the live outage run.</summary>
 internal static class LiveEndpoints
 {
-    public static void Map(WebApplication app) =>
+    public static void Map(WebApplication app)
+    {
+        app.MapGet(ConsoleModule.Prefix + "/live/outage", (OutageRunner runner) => Results.Json(runner.View(), OutageJson))
+            .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = ConsoleModule.Scheme })
+            .ExcludeFromDescription();
         app.MapGet(ConsoleModule.Prefix + "/live/latency", async (HttpContext http, IIntelligence intelligence, TaktStore store, TimeProvider clock, CancellationToken ct) =>
             {
                 var user = ConsoleUsers.Of(http.User);
@@ -16,4 +20,7 @@ internal static class LiveEndpoints
             })
             .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = ConsoleModule.Scheme })
             .ExcludeFromDescription();
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions OutageJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 }
