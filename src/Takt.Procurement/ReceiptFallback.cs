@@ -123,14 +123,8 @@ internal static class ReceiptFallback
             Fixed.ToE6(match.Covered), Fixed.ToE6(match.Extra), closes ? 0L : 1L, match.Entry.Id);
     }
 
-    public static string StatusOf(decimal recorded, decimal matched, decimal applied, DateTimeOffset occurredAt, int windowMinutes, DateTimeOffset now)
-    {
-        if (recorded - matched == 0m)
-            return applied == 0m ? "matched" : "difference-applied";
-        if (now <= occurredAt.AddMinutes(windowMinutes))
-            return "waiting";
-        return matched == 0m ? "unmatched" : "conflicting";
-    }
+    public static string StatusOf(decimal recorded, decimal matched, decimal applied, DateTimeOffset occurredAt, int windowMinutes, DateTimeOffset now) =>
+        FallbackStatus.Of(recorded - matched == 0m, applied != 0m, matched != 0m, occurredAt, windowMinutes, now);
 }
 
 /// <summary>Manual fallback for goods receipts: recording by hand and the reconciliation report.</summary>

@@ -151,14 +151,8 @@ internal sealed class MovementFallbacks(List<MovementFallbacks.Open> open)
             Fixed.ToE6(match.Covered), Fixed.ToE6(match.Extra), closes ? 0L : 1L, entry.Id);
     }
 
-    public static string StatusOf(decimal recorded, decimal matched, decimal applied, DateTimeOffset occurredAt, int windowMinutes, DateTimeOffset now)
-    {
-        if (recorded - matched == 0m)
-            return applied == 0m ? "matched" : "difference-applied";
-        if (now <= occurredAt.AddMinutes(windowMinutes))
-            return "waiting";
-        return matched == 0m ? "unmatched" : "conflicting";
-    }
+    public static string StatusOf(decimal recorded, decimal matched, decimal applied, DateTimeOffset occurredAt, int windowMinutes, DateTimeOffset now) =>
+        FallbackStatus.Of(recorded - matched == 0m, applied != 0m, matched != 0m, occurredAt, windowMinutes, now);
 }
 
 /// <summary>Manual fallback for stock movements (API, CLI): recording a transfer by hand in the caller's transaction, and the reconciliation report.</summary>

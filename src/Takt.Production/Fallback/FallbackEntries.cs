@@ -238,12 +238,6 @@ internal sealed class FallbackEntries(IMasterData masterData, ILedger ledger, II
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
-    private static string StatusOf(FallbackEntryView entry, FallbackFigures remaining, DateTimeOffset now)
-    {
-        if (remaining.IsZero)
-            return entry.Applied.IsZero ? "matched" : "difference-applied";
-        if (now <= entry.OccurredAt.AddMinutes(entry.WindowMinutes))
-            return "waiting";
-        return entry.Matched.IsZero ? "unmatched" : "conflicting";
-    }
+    private static string StatusOf(FallbackEntryView entry, FallbackFigures remaining, DateTimeOffset now) =>
+        FallbackStatus.Of(remaining.IsZero, !entry.Applied.IsZero, !entry.Matched.IsZero, entry.OccurredAt, entry.WindowMinutes, now);
 }
