@@ -109,18 +109,8 @@ internal static class OcelJson
     private static readonly JsonEncodedText ObjectIdName = JsonEncodedText.Encode("objectId");
     private static readonly JsonEncodedText QualifierName = JsonEncodedText.Encode("qualifier");
 
-    public static void WriteEvent(Utf8JsonWriter json, string id, string type, DateTimeOffset time, IEnumerable<(string Name, string Value)> attributes, IEnumerable<OcelRelationship> relationships)
-    {
-        WriteEventStart(json, id, type, time);
-        foreach (var (name, value) in attributes)
-            WriteAttribute(json, name, value);
-        json.WriteEndArray();
-        json.WriteStartArray(RelationshipsName);
-        foreach (var r in relationships)
-            WriteRelationship(json, r);
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
+    public static void WriteEvent(Utf8JsonWriter json, string id, string type, DateTimeOffset time, IEnumerable<(string Name, string Value)> attributes, IEnumerable<OcelRelationship> relationships) =>
+        WriteEvent(json, id, type, time, attributes as List<(string Name, string Value)> ?? [.. attributes], relationships as List<OcelRelationship> ?? [.. relationships]);
 
     /// <summary>The same as the other overload, for the export's lists (no enumerator boxed per event).</summary>
     public static void WriteEvent(Utf8JsonWriter json, string id, string type, DateTimeOffset time, List<(string Name, string Value)> attributes, List<OcelRelationship> relationships)
