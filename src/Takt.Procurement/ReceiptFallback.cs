@@ -71,7 +71,7 @@ public interface IFallbackReceipts
 /// <summary>Open hand-recorded receipts of a purchase order line, and matching a system receipt to one of them.</summary>
 internal static class ReceiptFallback
 {
-    public const int DefaultWindowMinutes = 240;
+    public const int DefaultWindowMinutes = FallbackRecord.DefaultWindowMinutes;
 
     public static readonly string[] Statuses = ["waiting", "matched", "difference-applied", "conflicting", "unmatched"];
 
@@ -142,17 +142,7 @@ internal sealed partial class ProcurementService : IFallbackReceipts
             v.Add(new Violation("/quantity", "field.required", "A fallback receipt needs a quantity."));
         if (string.IsNullOrWhiteSpace(request.Unit))
             v.Add(new Violation("/unit", "field.required", "A fallback receipt gives the quantity's unit (the line's unit)."));
-        if (request.OccurredAt is not { } occurredAt)
-            v.Add(new Violation("/occurredAt", "field.required", "A fallback receipt says when the goods arrived (occurredAt, with its UTC offset)."));
-        else if (occurredAt > now.AddMinutes(5))
-            v.Add(new Violation("/occurredAt", "fallback.occurred-in-future", $"occurredAt {occurredAt:O} is in the future."));
-        var window = request.WindowMinutes ?? ReceiptFallback.DefaultWindowMinutes;
-        if (window is < 1 or > 1440)
-            v.Add(new Violation("/windowMinutes", "fallback.window-range", $"windowMinutes is 1–1440; got {window}."));
-        if (string.IsNullOrWhiteSpace(request.Reason))
-            v.Add(new Violation("/reason", "field.required", "A fallback record says why it is recorded by hand (the outage, its incident)."));
-        else if (request.Reason.Length > 500)
-            v.Add(new Violation("/reason", "field.too-long", "reason has at most 500 characters."));
+        var window = FallbackRecord.Check(request.OccurredAt, request.WindowMinutes, request.Reason, now, "A fallback receipt says when the goods arrived", v);
         if (v.Count > 0)
             return v.ToArray();
 

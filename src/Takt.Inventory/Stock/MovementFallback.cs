@@ -73,7 +73,7 @@ internal sealed class MovementFallbacks(List<MovementFallbacks.Open> open)
     /// <summary>The origin of documents posted by hand records; they are never matched themselves.</summary>
     public const string Origin = "/takt/fallback";
 
-    public const int DefaultWindowMinutes = 240;
+    public const int DefaultWindowMinutes = FallbackRecord.DefaultWindowMinutes;
 
     public static readonly string[] Statuses = ["waiting", "matched", "difference-applied", "conflicting", "unmatched"];
 
@@ -182,17 +182,7 @@ internal sealed class StockFallback(StockPosting posting, IMasterData masterData
             v.Add(new Violation("/quantity", "field.required", "A fallback movement needs a quantity {value, unit}."));
         else if (request.Quantity.Value <= 0)
             v.Add(new Violation("/quantity/value", "quantity.positive", $"Quantity must be greater than 0; got {request.Quantity.Value}."));
-        if (request.OccurredAt is not { } occurredAt)
-            v.Add(new Violation("/occurredAt", "field.required", "A fallback movement says when the stock moved (occurredAt, with its UTC offset)."));
-        else if (occurredAt > now.AddMinutes(5))
-            v.Add(new Violation("/occurredAt", "fallback.occurred-in-future", $"occurredAt {occurredAt:O} is in the future."));
-        var window = request.WindowMinutes ?? MovementFallbacks.DefaultWindowMinutes;
-        if (window is < 1 or > 1440)
-            v.Add(new Violation("/windowMinutes", "fallback.window-range", $"windowMinutes is 1–1440; got {window}."));
-        if (string.IsNullOrWhiteSpace(request.Reason))
-            v.Add(new Violation("/reason", "field.required", "A fallback record says why it is recorded by hand (the outage, its incident)."));
-        else if (request.Reason.Length > 500)
-            v.Add(new Violation("/reason", "field.too-long", "reason has at most 500 characters."));
+        var window = FallbackRecord.Check(request.OccurredAt, request.WindowMinutes, request.Reason, now, "A fallback movement says when the stock moved", v);
         if (v.Count > 0)
             return v.ToArray();
 

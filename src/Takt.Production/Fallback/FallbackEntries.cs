@@ -78,7 +78,7 @@ internal sealed class FallbackEntries(IMasterData masterData, ILedger ledger, II
     /// <summary>The CloudEvents source of facts recorded by hand; the event id is the record's id.</summary>
     public const string Source = "/takt/fallback";
 
-    public const int DefaultWindowMinutes = 240;
+    public const int DefaultWindowMinutes = FallbackRecord.DefaultWindowMinutes;
 
     private static readonly string[] Statuses = ["waiting", "matched", "difference-applied", "conflicting", "unmatched"];
 
@@ -92,17 +92,7 @@ internal sealed class FallbackEntries(IMasterData masterData, ILedger ledger, II
             v.Add(new Violation("/kind", "fallback.kind-unknown", $"kind is issue, confirm or yield; got '{request.Kind}'."));
         if (string.IsNullOrWhiteSpace(request.Order))
             v.Add(new Violation("/order", "field.required", "A fallback record names the production order."));
-        if (request.OccurredAt is not { } occurredAt)
-            v.Add(new Violation("/occurredAt", "field.required", "A fallback record says when the fact happened (occurredAt, with its UTC offset)."));
-        else if (occurredAt > now.AddMinutes(5))
-            v.Add(new Violation("/occurredAt", "fallback.occurred-in-future", $"occurredAt {occurredAt:O} is in the future."));
-        var window = request.WindowMinutes ?? DefaultWindowMinutes;
-        if (window is < 1 or > 1440)
-            v.Add(new Violation("/windowMinutes", "fallback.window-range", $"windowMinutes is 1–1440; got {window}."));
-        if (string.IsNullOrWhiteSpace(request.Reason))
-            v.Add(new Violation("/reason", "field.required", "A fallback record says why it is recorded by hand (the outage, its incident)."));
-        else if (request.Reason.Length > 500)
-            v.Add(new Violation("/reason", "field.too-long", "reason has at most 500 characters."));
+        var window = FallbackRecord.Check(request.OccurredAt, request.WindowMinutes, request.Reason, now, "A fallback record says when the fact happened", v);
         switch (request.Kind)
         {
             case "issue":
