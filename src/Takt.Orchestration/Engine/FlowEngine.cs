@@ -215,25 +215,21 @@ internal sealed partial class FlowEngine(
                 chains.AddOrUpdate(tx, chain);
                 var ran = 0;
                 var reached = items.Count;
-                for (var i = 0; i < items.Count; i++)
+                for (var wave = items; wave.Count > 0; wave = chain.Drain())
                 {
-                    // Past the budget the turn commits what it ran; the claimed items it did not reach stay due.
-                    if (i > 0 && chain.Spent)
+                    for (var i = 0; i < wave.Count; i++)
                     {
-                        reached = i;
-                        break;
+                        // Past the budget the turn stops taking claimed items, which stay due; the steps reached by
+                        // chaining exist only in this turn, so they run (the chain takes no new ones once spent).
+                        if (wave == items && i > 0 && chain.Spent)
+                        {
+                            reached = i;
+                            break;
+                        }
+
+                        await ExecuteAsync(tx, wave[i], instances, ct);
+                        ran++;
                     }
-
-                    await ExecuteAsync(tx, items[i], instances, ct);
-                    ran++;
-                }
-
-                // The steps reached by chaining exist only in this turn, so they run (the chain stops taking new ones once spent).
-                for (var wave = chain.Drain(); wave.Count > 0; wave = chain.Drain())
-                {
-                    foreach (var item in wave)
-                        await ExecuteAsync(tx, item, instances, ct);
-                    ran += wave.Count;
                 }
 
                 if (reached < items.Count)
