@@ -78,6 +78,20 @@ public abstract class CurrencyAndServiceContract<TFixture>(TFixture fixture) : I
     }
 
     [Fact]
+    public async Task open_dollar_orders_count_against_the_budget_in_euros_at_their_rate()
+    {
+        // Budget PA01/tools 2,000.00 EUR. An order of 2,000.00 USD commits 1,840.00 EUR (0.92), not 2,000.00.
+        _ = await fixture.OkAsync(tx => fixture.Procurement.SetBudgetAsync(tx, new ProcurementBudget("PA01", "tools", 2_000.00m, "EUR"), Ct));
+        DirectOrder Order(string supplier, decimal quantity, decimal price) => new("PA01", supplier, "tools", "CC-4100", "FCA Augsburg", "anna.buyer",
+            [new DirectOrderLine("RM-3002", quantity, "H87", price, fixture.Today.AddDays(20))]);
+        Assert.Equal("issued", (await fixture.OkAsync(tx => fixture.Procurement.CreateDirectOrderAsync(tx, Order("SUP-400", 100m, 20.00m), Ct))).Status);
+        // 1,840.00 + 150.00 = 1,990.00: within the budget (at face value it would be 2,150.00, over it).
+        Assert.Equal("issued", (await fixture.OkAsync(tx => fixture.Procurement.CreateDirectOrderAsync(tx, Order("SUP-200", 10m, 15.00m), Ct))).Status);
+        // 1,990.00 + 20.00 = 2,010.00: over the budget, so a person approves.
+        Assert.Equal("pending-approval", (await fixture.OkAsync(tx => fixture.Procurement.CreateDirectOrderAsync(tx, Order("SUP-200", 2m, 10.00m), Ct))).Status);
+    }
+
+    [Fact]
     public async Task an_order_in_a_currency_without_a_rate_is_refused_and_writes_nothing()
     {
         _ = await fixture.OkAsync(tx => fixture.Procurement.SaveSupplierAsync(tx, new SupplierView("SUP-CHF", "Zahnrad AG", "CHF", 30, "low", null), Ct));
