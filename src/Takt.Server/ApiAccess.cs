@@ -178,6 +178,7 @@ public static class ApiAccess
         ["SendShippingNotice"] = new(Scopes.ProcurementSupplier, PlantBinding.Owned, IdempotencyKey: true),
         ["PostGoodsReceipt"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ReturnGoodsToSupplier"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["DecideGoodsReceiptUsage"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants, IdempotencyKey: true),
         ["SaveSupplier"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants), // PUT: idempotent by itself
         ["SetProcurementBudget"] = new(Scopes.ProcurementWrite, PlantBinding.AllPlants), // PUT: idempotent by itself
         ["ProcurementKpis"] = new(Scopes.KpisRead, PlantBinding.Query),

@@ -48,7 +48,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     private sealed record InventoryState(string ReservationPa01, string ReservationPb01, string ReservationToCancel, string AllocationToChange, string AllocationToCancel, string CountPa01, string CountPb01);
 
     /// <summary>What the procurement calls act on: requisitions and orders at both plants, one approved requisition to order, one receipt to return.</summary>
-    private sealed record ProcurementState(string RequisitionPa01, string RequisitionPb01, string ToOrder, string OrderPa01, string OrderPb01, string Receipt);
+    private sealed record ProcurementState(string RequisitionPa01, string RequisitionPb01, string ToOrder, string OrderPa01, string OrderPb01, string Receipt, string InspectionReceipt = "g2");
 
     /// <summary>Supplier invoices received before the refused calls run, one per plant.</summary>
     private sealed record InvoiceState(string Pa01, string Pb01)
@@ -398,6 +398,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("SendShippingNotice", Scopes.ProcurementSupplier, Binding.Supplier, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/purchase-orders/{p.OrderPa01}/shipping-notices", new { messageId = $"matrix-asn-{n}", sequence = n + 1, number = $"DN-{n}", shipDate = new DateOnly(2027, 1, 10), lines = new[] { new { line = 1, quantity = 1m } } }, Guid.NewGuid().ToString())),
         new("PostGoodsReceipt", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/procurement/goods-receipts", new { order = p.OrderPa01, line = 1, quantity = 1m, unit = "H87", receivedBy = "wim.warehouse" }, Guid.NewGuid().ToString())),
         new("ReturnGoodsToSupplier", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/goods-receipts/{p.Receipt}/returns", new { returnedBy = "wim.warehouse", quantity = 1m }, Guid.NewGuid().ToString())),
+        new("DecideGoodsReceiptUsage", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/goods-receipts/{p.InspectionReceipt}/usage-decisions", new { decidedBy = "quinn.quality", release = 1m }, Guid.NewGuid().ToString())),
         // Manual fallback for goods receipts (issue 14): one unit by hand on the Plant A order; the report binds to ?plant=.
         new("RecordFallbackGoodsReceipt", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/fallback/goods-receipts",
             new { order = p.OrderPa01, line = 1, quantity = 1m, unit = "H87", receivedBy = "wim.warehouse", occurredAt = TimeProvider.System.GetUtcNow().AddMinutes(-1), reason = "access matrix" }, Guid.NewGuid().ToString())),
@@ -450,6 +451,13 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         var orderPa01 = await PostAsync("/api/v1/procurement/purchase-orders", new { requisitions = new[] { pa01 }, buyer = "anna.buyer", incoterms = "FCA Augsburg" }, "number");
         var orderPb01 = await PostAsync("/api/v1/procurement/purchase-orders/direct", DirectOrder("PB01"), "number");
         var receipt = await PostAsync("/api/v1/procurement/goods-receipts", new { order = orderPb01, line = 1, quantity = 50m, unit = "H87", receivedBy = "wim.warehouse" }, "id");
+        // Castings (RM-3001) are inspected on receipt: a receipt in quality-inspection stock for the usage decision.
+        var inspected = await PostAsync("/api/v1/procurement/purchase-orders/direct", new
+        {
+            plant = "PB01", supplier = "SUP-200", category = "direct", costObject = "CC-5100", incoterms = "DAP Brno", buyer = "bea.buyer",
+            lines = new[] { new { item = "RM-3001", quantity = 20m, unit = "H87", price = 38.40m, deliveryDate = new DateOnly(2027, 1, 15) } },
+        }, "number");
+        var inspectionReceipt = await PostAsync("/api/v1/procurement/goods-receipts", new { order = inspected, line = 1, quantity = 20m, unit = "H87", receivedBy = "wim.warehouse" }, "id");
         // Each issued order starts its confirmation flow (through the outbox): let the worker enter its waits before the refused calls run.
         await Host.DrainOutboxAsync();
         var waited = System.Diagnostics.Stopwatch.StartNew();
@@ -458,7 +466,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             await using var connection = await Host.Store.OpenConnectionAsync(TestContext.Current.CancellationToken);
             var pending = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM orch_work WHERE kind = 'step'");
             if (pending == 0)
-                return new ProcurementState(pa01, pb01, toOrder, orderPa01, orderPb01, receipt);
+                return new ProcurementState(pa01, pb01, toOrder, orderPa01, orderPb01, receipt, inspectionReceipt);
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "The flow worker did not enter the confirmation waits.");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
