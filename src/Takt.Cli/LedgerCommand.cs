@@ -93,7 +93,20 @@ internal static class LedgerCommand
                 : $"[red]{report.Findings.Count} findings[/] in {report.Entries} entries");
             return report.Intact ? 0 : 1;
         });
-        var audit = new Command("audit", "Tamper evidence.") { verify };
+        var db5 = Db();
+        var log = new Command("log", "Recompute the process log's hash chain (its sealed blocks); exit 1 if a sealed event was changed, deleted or inserted.") { db5 };
+        log.SetAction(async (parse, ct) =>
+        {
+            await using var services = Services(parse.GetValue(db5)!);
+            var report = await services.GetRequiredService<IIntelligence>().VerifyLogAsync(services.GetRequiredService<TaktStore>(), ct);
+            foreach (var f in report.Findings)
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(f.Problem)}[/]");
+            AnsiConsole.MarkupLine(report.Intact
+                ? $"[green]intact[/]: {report.Events} events in {report.Seals} sealed blocks, head {report.Head ?? "(none yet)"}; {report.Unsealed} events not sealed yet"
+                : $"[red]{report.Findings.Count} findings[/] in {report.Events} sealed events");
+            return report.Intact ? 0 : 1;
+        });
+        var audit = new Command("audit", "Tamper evidence.") { verify, log };
         return [ledger, close, audit];
     }
 

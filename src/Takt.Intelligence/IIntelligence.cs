@@ -108,6 +108,12 @@ public interface IIntelligence
     /// <summary>One turn of the KPI projector (what its background service runs): counts up to a batch of events after its position; returns how many it read.</summary>
     Task<int> ProjectKpisAsync(TaktStore store, TimeProvider clock, CancellationToken ct);
 
+    /// <summary>Recomputes the process log's hash chain from the events stored now (<c>takt audit log</c>).</summary>
+    Task<LogAuditReport> VerifyLogAsync(TaktStore store, CancellationToken ct);
+
+    /// <summary>One turn of the log sealer (what its background service runs): seals the events after its position as one block; returns how many.</summary>
+    Task<int> SealLogAsync(TaktStore store, TimeProvider clock, CancellationToken ct);
+
     Task<IReadOnlyList<PlantActivity>> PlantActivityAsync(TaktStore store, CancellationToken ct);
 
     /// <summary>Committed events the object index has not filed yet (it runs a moment behind the writer).</summary>

@@ -15,7 +15,8 @@ public static class IntelligenceModule
             .AddSingleton<IIntelligence, ProcessLog>()
             .AddSingleton<IOutboxSubscriber, PlantActivityProjection>()
             .AddHostedService<ObjectIndexer>()
-            .AddHostedService<KpiProjector>();
+            .AddHostedService<KpiProjector>()
+            .AddHostedService<LogSealer>();
 
     public sealed record LatencyReport(DateTimeOffset? From, DateTimeOffset? To, string Unit, IReadOnlyList<LatencyPercentiles> Plants);
 

@@ -34,6 +34,14 @@ internal sealed class ProcessLog : IIntelligence
         return await KpiProjector.ProjectOnceAsync(session, ct);
     }
 
+    public Task<LogAuditReport> VerifyLogAsync(TaktStore store, CancellationToken ct) => LogSealer.VerifyAsync(store, ct);
+
+    public async Task<int> SealLogAsync(TaktStore store, TimeProvider clock, CancellationToken ct)
+    {
+        await using var session = await store.OpenSessionAsync(clock, ct, background: true);
+        return await LogSealer.SealOnceAsync(session, ct);
+    }
+
     public async Task<IReadOnlyList<PlantActivity>> PlantActivityAsync(TaktStore store, CancellationToken ct)
     {
         await using var connection = await store.OpenConnectionAsync(ct);
