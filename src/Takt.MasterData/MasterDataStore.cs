@@ -5,8 +5,12 @@ using Takt.Store;
 
 namespace Takt.MasterData;
 
-internal sealed class MasterDataStore : IMasterData
+internal sealed class MasterDataStore(IServiceProvider services) : IMasterData
 {
+    // The orchestration's flow engine holds the change approval's action: resolved at first use, not at construction.
+    public Task<Outcome<ImportResult>> ImportOrProposeAsync(StoreTransaction transaction, MasterDataDocument document, ChangeReason reason, CancellationToken ct) =>
+        ChangeApproval.ImportAsync(transaction, Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Takt.Orchestration.IOrchestration>(services), document, reason, ct);
+
     public async Task<MasterDataView> LoadAsync(
         StoreTransaction transaction,
         IReadOnlyCollection<string> plants,

@@ -17,7 +17,8 @@ public static class ProductionModule
             .AddSingleton<Costing.CostVersions>()
             .AddSingleton<IProduction, ProductionOrders>()
             .AddSingleton<Fallback.IFallback, Fallback.FallbackEntries>()
-            .AddSingleton<IInboundEventHandler, ShopFloorEvents>();
+            .AddSingleton<IInboundEventHandler, ShopFloorEvents>()
+            .AddSingleton<IOutboxSubscriber, Orders.QualityHoldOutcomes>();
 
     public static RouteGroupBuilder MapProduction(this RouteGroupBuilder api)
     {
