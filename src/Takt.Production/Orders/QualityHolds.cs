@@ -45,13 +45,16 @@ internal static class QualityHolds
 
     internal sealed record OpenHold(string Id, string Status, string? FlowInstance, string Reason);
 
-    /// <summary>Starts the release flow when its standard is published at the plant; the instance, or null.</summary>
+    /// <summary>
+    /// Starts the release flow when its standard is published at the plant; the instance, or null. Production keeps no
+    /// cost centers: the plant stands for the one the standard asks for.
+    /// </summary>
     public static async Task<Outcome<string?>> StartFlowAsync(StoreTransaction tx, IOrchestration orchestration, string plant, string hold, string item, decimal quantity, string actor, CancellationToken ct)
     {
         if (await orchestration.PlantSettingsAsync(tx, Flow, plant, ct) is null)
             return Outcome<string?>.FromValue(null);
         var started = await orchestration.StartAsync(tx, new StartFlow(Flow, plant, actor,
-            new JsonObject { ["hold"] = hold, ["item"] = item, ["quantity"] = quantity, ["costCenter"] = "" }), ct);
+            new JsonObject { ["hold"] = hold, ["item"] = item, ["quantity"] = quantity, ["costCenter"] = plant }), ct);
         return started.IsRejected ? Outcome<string?>.FromViolations(started.Violations) : started.Value.Id;
     }
 
