@@ -45,9 +45,43 @@ public static class Tables
         return string.Join('\n', parts);
     }
 
-    /// <summary>Row counts and mutable state together: equal snapshots mean nothing was written.</summary>
-    public static async Task<DatabaseSnapshot> SnapshotAsync(TaktStore store) =>
-        new(await RowCountsAsync(store), await StateAsync(store));
+    /// <summary>
+    /// Row counts and mutable state together: equal snapshots mean nothing was written. Tables derived from the
+    /// process log by background readers (the object index, the KPI counts) follow the log a moment late, so the
+    /// snapshot first waits until every reader in <c>intel_indexer</c> has reached the log's last event; otherwise
+    /// a reader catching up on earlier events would look like a write. A reader that does not move at all for a few
+    /// seconds is not running (a store without a host), and the counts are stable then.
+    /// </summary>
+    public static async Task<DatabaseSnapshot> SnapshotAsync(TaktStore store)
+    {
+        await DerivedTablesCaughtUpAsync(store);
+        return new(await RowCountsAsync(store), await StateAsync(store));
+    }
+
+    private static async Task DerivedTablesCaughtUpAsync(TaktStore store)
+    {
+        const string behindSql = "SELECT COALESCE(SUM((SELECT COALESCE(MAX(seq), 0) FROM intel_event) - position), 0) FROM intel_indexer";
+        var idle = TimeSpan.FromSeconds(3);
+        long? last = null;
+        var lastMoved = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var behind = await CountAsync(store, behindSql);
+            if (behind <= 0)
+                return;
+            if (behind != last)
+            {
+                last = behind;
+                lastMoved.Restart();
+            }
+            else if (lastMoved.Elapsed > idle)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System);
+        }
+    }
 
     /// <summary>Rows mapped by Dapper (select bigint/text columns: they map the same on both engines).</summary>
     public static async Task<IReadOnlyList<T>> QueryAsync<T>(TaktStore store, string sql, object? args = null)
