@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using Takt.Contracts;
-using Takt.Orchestration;
 using Takt.Store;
 
 namespace Takt.MasterData;
@@ -53,7 +50,7 @@ internal static class ChangeApproval
         return changes;
     }
 
-    public static async Task<Outcome<ImportResult>> ImportAsync(StoreTransaction tx, IOrchestration orchestration, MasterDataDocument document, ChangeReason reason, CancellationToken ct)
+    public static async Task<Outcome<ImportResult>> ImportAsync(StoreTransaction tx, IChangeApprovals? approvals, MasterDataDocument document, ChangeReason reason, CancellationToken ct)
     {
         var existing = await MasterDataImport.LoadAsync(tx, ct);
         var violations = MasterDataImport.Validate(document, existing);
@@ -61,7 +58,7 @@ internal static class ChangeApproval
             return Outcome<ImportResult>.FromViolations(violations);
         var governed = GovernedChanges(document, existing);
         var plant = governed.Count == 0 ? null : governed[0].Plant;
-        if (plant is null || await orchestration.PlantSettingsAsync(tx, Flow, plant, ct) is null)
+        if (plant is null || approvals is null || !await approvals.InForceAsync(tx, plant, ct))
         {
             var summary = MasterDataImport.Stage(tx, document, existing, reason);
             await tx.FlushAsync(ct);
@@ -77,13 +74,13 @@ internal static class ChangeApproval
         var id = Uuid7.New(now).ToString();
         var texts = governed.Select(g => g.Text).ToList();
         var summaryText = string.Join("; ", texts);
-        var started = await orchestration.StartAsync(tx, new StartFlow(Flow, plant, reason.Actor, new JsonObject { ["change"] = id, ["summary"] = summaryText }), ct);
+        var started = await approvals.StartAsync(tx, plant, reason.Actor, id, summaryText, ct);
         if (started.IsRejected)
             return Outcome<ImportResult>.FromViolations(started.Violations);
         tx.Stage("INSERT INTO masterdata_change_request (id, plant, status, proposed_by, proposed_at_us, reason, summary, document, approval_instance) VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8)",
-            id, plant, reason.Actor, now.ToUnixMicroseconds(), reason.Reason, JsonSerializer.Serialize(texts), JsonSerializer.Serialize(document, MasterDataEndpoints.Json), started.Value.Id);
+            id, plant, reason.Actor, now.ToUnixMicroseconds(), reason.Reason, JsonSerializer.Serialize(texts), JsonSerializer.Serialize(document, MasterDataEndpoints.Json), started.Value);
         await tx.FlushAsync(ct);
-        return new ImportResult(null, new ChangeRequestView(id, plant, "pending", reason.Actor, now, reason.Reason, texts, started.Value.Id, null, null));
+        return new ImportResult(null, new ChangeRequestView(id, plant, "pending", reason.Actor, now, reason.Reason, texts, started.Value, null, null));
     }
 
     /// <summary>Applies an approved request (checked again against today's master data) or rejects it; a decided request is left alone.</summary>
@@ -134,43 +131,17 @@ internal static class ChangeApproval
         return [.. rows.Select(r => new ChangeRequestView(r.Item1, r.Item2, r.Item3, r.Item4, Instants.FromUnixMicroseconds(r.Item5), r.Item6,
             JsonSerializer.Deserialize<List<string>>(r.Item7) ?? [], r.Item8, r.Item9 is { } d ? Instants.FromUnixMicroseconds(d) : null, r.Item10))];
     }
-
-    /// <summary>Saves the standard once per database as a draft: publishing it (<c>POST /api/v1/flows/standards/masterdata-change-approval/1/publish</c>) turns the approval on.</summary>
-    public static async Task EnsureStandardAsync(IServiceProvider services, CancellationToken ct)
-    {
-        var orchestration = services.GetRequiredService<IOrchestration>();
-        var store = services.GetRequiredService<TaktStore>();
-        if ((await orchestration.StandardsAsync(store, Flow, ct)).Count > 0)
-            return;
-        var saved = await orchestration.SaveStandardAsync(store, Standard, "takt", ct);
-        if (saved.IsRejected)
-            throw new InvalidOperationException($"Standard {Flow}: {string.Join("; ", saved.Violations.Select(v => $"{v.Field} {v.Rule} {v.Detail}"))}");
-    }
-
-    public static string Standard
-    {
-        get
-        {
-            var assembly = typeof(ChangeApproval).Assembly;
-            var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith(".Shipped.masterdata-change-approval.yaml", StringComparison.Ordinal));
-            using var stream = assembly.GetManifestResourceStream(name)!;
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd();
-        }
-    }
 }
 
-/// <summary><c>masterdata.decide-change</c>: the approval flow of a governed change ended; apply or reject it in the step's transaction.</summary>
-internal sealed class DecideChangeAction : IFlowAction
+/// <summary>
+/// Starts the approval of a governed master-data change. Master data holds no flows: a module that does plugs this in
+/// (Production: the <c>masterdata-change-approval</c> flow). Without one, changes apply at once.
+/// </summary>
+public interface IChangeApprovals
 {
-    public string Name => "masterdata.decide-change";
+    /// <summary>True when changes of governed fields at the plant need approval (the approval standard is published).</summary>
+    Task<bool> InForceAsync(StoreTransaction transaction, string plant, CancellationToken ct);
 
-    public Task RunAsync(FlowActionContext context, CancellationToken ct)
-    {
-        if (context.Compensating)
-            return Task.CompletedTask;
-        var decision = context.With.TryGetValue("decision", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-        var change = context.Variables["change"]?.GetValue<string>() ?? throw new InvalidOperationException("The change approval flow has no change request.");
-        return ChangeApproval.DecideAsync(context.Transaction, change, context.InstanceId, decision == "approved", ct);
-    }
+    /// <summary>Starts the approval of change request <paramref name="change"/> in the caller's transaction; the approval's id.</summary>
+    Task<Outcome<string>> StartAsync(StoreTransaction transaction, string plant, string requester, string change, string summary, CancellationToken ct);
 }

@@ -9,11 +9,7 @@ public static class MasterDataModule
     public static SchemaModule Schema { get; } = new("masterdata", typeof(MasterDataModule).Assembly);
 
     public static IServiceCollection AddMasterData(this IServiceCollection services) =>
-        services.AddSingleton<IMasterData, MasterDataStore>()
-            .AddSingleton<Takt.Orchestration.IFlowAction, DecideChangeAction>();
-
-    /// <summary>Saves the change approval standard (a draft until someone publishes it, which turns the approval on).</summary>
-    public static Task EnsureStandardsAsync(IServiceProvider services, CancellationToken ct) => ChangeApproval.EnsureStandardAsync(services, ct);
+        services.AddSingleton<IMasterData, MasterDataStore>();
 
     /// <summary>Import, export, items, work centers, routings, BOMs and the change log under <c>/masterdata</c>.</summary>
     public static RouteGroupBuilder MapMasterData(this RouteGroupBuilder api) => MasterDataEndpoints.Map(api);

@@ -7,9 +7,12 @@ namespace Takt.MasterData;
 
 internal sealed class MasterDataStore(IServiceProvider services) : IMasterData
 {
-    // The orchestration's flow engine holds the change approval's action: resolved at first use, not at construction.
+    // The approvals (another module's) are resolved at first use, not at construction.
     public Task<Outcome<ImportResult>> ImportOrProposeAsync(StoreTransaction transaction, MasterDataDocument document, ChangeReason reason, CancellationToken ct) =>
-        ChangeApproval.ImportAsync(transaction, Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Takt.Orchestration.IOrchestration>(services), document, reason, ct);
+        ChangeApproval.ImportAsync(transaction, (IChangeApprovals?)services.GetService(typeof(IChangeApprovals)), document, reason, ct);
+
+    public Task DecideChangeAsync(StoreTransaction transaction, string change, string approval, bool approved, CancellationToken ct) =>
+        ChangeApproval.DecideAsync(transaction, change, approval, approved, ct);
 
     public async Task<MasterDataView> LoadAsync(
         StoreTransaction transaction,
