@@ -75,15 +75,10 @@ internal static class MasterDataEndpoints
                 Results.Json((await masterData.ExportAsync(store, ct)).Boms!.Where(b => b.Plant == plant && b.Item == item).ToList(), Json))
             .WithName("ListBomVersions")
             .WithSummary("The BOM versions of an item at a plant, with validity and lines.");
-        md.MapGet("/change-requests", async (TaktStore store, string? status, string? plant, CancellationToken ct) =>
-                Results.Json(await ChangeApproval.ListAsync(store, null, status, plant, ct), Json))
+        md.MapGet("/change-requests", async (TaktStore store, string? id, string? status, string? plant, CancellationToken ct) =>
+                Results.Json(await ChangeApproval.ListAsync(store, id, status, plant, ct), Json))
             .WithName("ListMasterDataChangeRequests")
-            .WithSummary("Changes to governed fields proposed for approval (pending, applied, rejected, failed), newest first.");
-        md.MapGet("/change-requests/{id}", async (TaktStore store, string id, CancellationToken ct) =>
-                (await ChangeApproval.ListAsync(store, id, null, null, ct)) is [var found] ? Results.Json(found, Json)
-                    : NotFound("/id", "change-request.unknown", $"Change request '{id}' does not exist."))
-            .WithName("GetMasterDataChangeRequest")
-            .WithSummary("One proposed change: what it changes, who proposed it and why, its approval flow and outcome.");
+            .WithSummary("Changes to governed fields proposed for approval (pending, applied, rejected, failed; ?id= for one), newest first: what each changes, who proposed it and why, its approval flow and outcome.");
         md.MapGet("/changes", async (TaktStore store, string? entity, string? key, CancellationToken ct) =>
                 Results.Json(await ChangesAsync(store, entity, key, ct), Json))
             .WithName("ListMasterDataChanges")

@@ -187,7 +187,6 @@ public static class ApiAccess
         ["ListBomVersions"] = new(Scopes.ProductionRead, PlantBinding.AllPlants),
         ["ListMasterDataChanges"] = new(Scopes.MasterDataManage, PlantBinding.AllPlants),
         ["ListMasterDataChangeRequests"] = new(Scopes.MasterDataManage, PlantBinding.AllPlants),
-        ["GetMasterDataChangeRequest"] = new(Scopes.MasterDataManage, PlantBinding.AllPlants),
         ["ListQualityHolds"] = new(Scopes.ProductionRead, PlantBinding.Query),
         ["PlaceLotQualityHold"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
         ["CreateProductionOrder"] = new(Scopes.ProductionWrite, PlantBinding.AllPlants, IdempotencyKey: true),
