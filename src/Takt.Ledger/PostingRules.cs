@@ -147,6 +147,9 @@ public sealed class PostingRules
     public Money? Convert(Money amount, Currency to, DateOnly date) =>
         Rate(amount.Currency, to, date) is { } rate ? new Money(amount.Amount * rate, to).RoundToMinorUnits() : null;
 
+    /// <summary>Units of <paramref name="to"/> per unit of <paramref name="from"/> valid on a date (1 for the same currency); null when no rate is recorded.</summary>
+    public decimal? ExchangeRate(Currency from, Currency to, DateOnly date) => Rate(from, to, date);
+
     /// <summary>The rate from a currency to another valid on a date (the latest that started on or before it).</summary>
     internal decimal? Rate(Currency from, Currency to, DateOnly date)
     {

@@ -110,6 +110,13 @@ public interface IOrchestration
 
     Task<InstanceView?> InstanceAsync(TaktStore store, string id, CancellationToken ct);
 
+    /// <summary>
+    /// Who approved the instance's most recently approved task, read inside the caller's transaction (a flow action
+    /// that releases a document records its approver); null when no task of the instance was approved.
+    /// </summary>
+    async Task<string?> LastApproverAsync(StoreTransaction transaction, string instanceId, CancellationToken ct) =>
+        await transaction.Command("SELECT decided_by FROM orch_task WHERE instance_id = $1 AND status = 'approved' ORDER BY decided_at_us DESC LIMIT 1", instanceId).ExecuteScalarAsync(ct) as string;
+
     /// <summary>Moves a running instance to another published version of its standard, when every step it waits in exists there.</summary>
     Task<Outcome<InstanceView>> MigrateAsync(TaktStore store, string id, int toVersion, string actor, CancellationToken ct);
 

@@ -102,11 +102,11 @@ internal sealed class ApprovalRouting(IOrchestration orchestration, ProcurementO
             purchase.Plant, purchase.Category, purchase.DocumentKind == "requisition" ? purchase.Document : "").ExecuteScalarAsync(ct), CultureInfo.InvariantCulture));
         var orders = 0m;
         await using (var reader = await tx.Command(
-            "SELECT l.quantity_e6, l.received_e6, l.price_e4 FROM proc_po_line l JOIN proc_po p ON p.number = l.po WHERE p.plant = $1 AND p.category = $2 AND p.status IN ('pending-approval', 'issued', 'confirmed') AND p.number <> $3",
+            "SELECT l.quantity_e6, l.received_e6, l.price_e4, p.rate_e10 FROM proc_po_line l JOIN proc_po p ON p.number = l.po WHERE p.plant = $1 AND p.category = $2 AND p.status IN ('pending-approval', 'issued', 'confirmed') AND p.number <> $3",
             purchase.Plant, purchase.Category, purchase.ExcludeOrder ?? "").ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
-                orders += Math.Max(0m, Fixed.FromE6(reader.GetInt64(0)) - Fixed.FromE6(reader.GetInt64(1))) * Fixed.FromE4(reader.GetInt64(2));
+                orders += Math.Max(0m, Fixed.FromE6(reader.GetInt64(0)) - Fixed.FromE6(reader.GetInt64(1))) * Fixed.FromE4(reader.GetInt64(2)) * ProcurementService.FromE10(reader.GetInt64(3));
         }
 
         orders = Math.Round(orders, 2, MidpointRounding.AwayFromZero);

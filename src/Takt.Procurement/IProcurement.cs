@@ -95,7 +95,26 @@ public sealed record PurchaseOrderLineView(
     decimal GrIrAmount,
     string? Requisition,
     decimal? ConfirmedQuantity,
-    DateOnly? ConfirmedDate);
+    DateOnly? ConfirmedDate)
+{
+    /// <summary><c>item</c> (stock: received into inventory) or <c>service</c> (no stock: accepted to the cost object's expense).</summary>
+    public string Kind { get; init; } = LineKinds.Item;
+
+    /// <summary>For a service line: what service (<see cref="Item"/> is empty).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Service { get; init; }
+
+    /// <summary>For a service line: the cost object (cost center, order, project) its acceptance is charged to.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? CostObject { get; init; }
+}
+
+/// <summary>What a purchase order line buys.</summary>
+public static class LineKinds
+{
+    public const string Item = "item";
+    public const string Service = "service";
+}
 
 /// <summary>A purchase order.</summary>
 /// <param name="Status"><c>pending-approval</c>, <c>issued</c>, <c>confirmed</c>, <c>rejected</c>, <c>cancelled</c> or <c>closed</c>.</param>
@@ -124,8 +143,8 @@ public sealed record PurchaseOrderView(
 /// </summary>
 /// <param name="Kind"><c>receipt</c> or <c>return</c>.</param>
 /// <param name="Quantity">Signed: negative for a return.</param>
-/// <param name="StockType"><c>unrestricted</c> or <c>quality-inspection</c>.</param>
-/// <param name="GrIrAmount">Signed GR/IR credit (PO price × quantity).</param>
+/// <param name="StockType"><c>unrestricted</c>, <c>quality-inspection</c>, or <c>service</c> for the acceptance of a service (no stock).</param>
+/// <param name="GrIrAmount">Signed GR/IR credit (PO price × quantity, converted to the company currency at the posting date's rate).</param>
 /// <param name="InventoryAmount">Signed Inventory debit (standard cost × quantity).</param>
 /// <param name="PriceVariance">Signed purchase price variance: GR/IR − Inventory (positive: paid more than standard).</param>
 /// <param name="Reverses">For a return: the receipt it reverses.</param>
@@ -149,6 +168,33 @@ public sealed record GoodsReceiptView(
     DateOnly PostingDate,
     DateTimeOffset CreatedAt)
 {
+    /// <summary>The order's currency when it is not the company currency (<see cref="Currency"/>); amounts above are in the company currency.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? OrderCurrency { get; init; }
+
+    /// <summary>Signed GR/IR in the order's currency (PO price × quantity), when it is not the company currency.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? OrderAmount { get; init; }
+
+    /// <summary>Company-currency units per unit of the order's currency on the posting date (the ledger's rate), when they differ.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? ExchangeRate { get; init; }
+
+    /// <summary>For a receipt into quality-inspection stock: the quantity still waiting for its usage decision.</summary>
+    public decimal InspectionOpen { get; init; }
+
+    /// <summary>Of the receipt, the quantity scrapped by usage decisions.</summary>
+    public decimal Scrapped { get; init; }
+
+    /// <summary>Inventory value of the scrapped quantity (company currency).</summary>
+    public decimal ScrappedValue { get; init; }
+
+    /// <summary>Inventory value still in quality-inspection stock for this receipt (company currency).</summary>
+    public decimal InspectionValue { get; init; }
+
+    /// <summary>For a service acceptance (<see cref="StockType"/> <c>service</c>): the expense posted to the line's cost object (signed).</summary>
+    public decimal ExpenseAmount { get; init; }
+
     /// <summary>Set when the receipt was matched to one recorded by hand during an outage (manual fallback).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public ReceiptFallbackMatch? Fallback { get; init; }
@@ -166,7 +212,7 @@ public interface IProcurement
         var (plantIn, plantArg) = SqlList.In(transaction, "p.plant", plants);
         var lines = new List<OpenPurchaseLine>();
         await using var reader = await transaction.Command(
-            $"SELECT p.number, l.line, p.plant, l.item, COALESCE(l.confirmed_quantity_e6, l.quantity_e6) - l.received_e6, COALESCE(l.confirmed_date, l.delivery_date) FROM proc_po_line l JOIN proc_po p ON p.number = l.po WHERE p.status IN ('issued', 'confirmed') AND {plantIn} ORDER BY p.number, l.line",
+            $"SELECT p.number, l.line, p.plant, l.item, COALESCE(l.confirmed_quantity_e6, l.quantity_e6) - l.received_e6, COALESCE(l.confirmed_date, l.delivery_date) FROM proc_po_line l JOIN proc_po p ON p.number = l.po WHERE p.status IN ('issued', 'confirmed') AND l.kind = 'item' AND {plantIn} ORDER BY p.number, l.line",
             plantArg).ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -209,6 +255,12 @@ public interface IProcurement
     /// <summary>Returns (part of) a receipt to the supplier: the exact opposite posting.</summary>
     Task<Outcome<GoodsReceiptView>> ReturnAsync(StoreTransaction transaction, ReturnGoods request, CancellationToken ct);
 
+    /// <summary>
+    /// The usage decision on a receipt in quality-inspection stock: release to unrestricted stock, reject (return to the
+    /// supplier or scrap), or both for parts of it; one transaction.
+    /// </summary>
+    Task<Outcome<UsageDecisionView>> DecideUsageAsync(StoreTransaction transaction, DecideUsage request, CancellationToken ct);
+
     /// <summary>A supplier's acknowledgement; <paramref name="client"/> is the supplier's client (null: an operator acting for any supplier).</summary>
     Task<Outcome<SupplierMessageResult>> AcknowledgeAsync(StoreTransaction transaction, string? client, string number, Acknowledgement message, CancellationToken ct);
 
@@ -228,7 +280,43 @@ public interface IProcurement
 
     /// <summary>Approval turnaround and purchase order cycle time by plant.</summary>
     Task<ProcurementKpis> KpisAsync(TaktStore store, string? plant, CancellationToken ct);
+
+    /// <summary>
+    /// The GR/IR each receipt and return of the plants credited up to a posting date (signed: a return negative, in the
+    /// order currency), oldest first, read inside the caller's transaction: the GR/IR subledger before invoicing.
+    /// </summary>
+    async Task<IReadOnlyList<GrIrReceipt>> GrIrReceiptsAsync(StoreTransaction transaction, IReadOnlyCollection<string> plants, DateOnly until, CancellationToken ct)
+    {
+        var (plantIn, plantArg) = SqlList.In(transaction, "plant", plants, 2);
+        var rows = new List<GrIrReceipt>();
+        await using var reader = await transaction.Command(
+            $"SELECT id, po, line, plant, currency, grir_e4, posting_date FROM proc_receipt WHERE posting_date <= $1 AND {plantIn} ORDER BY posting_date, created_at_us, id",
+            until.ToDateKey(), plantArg).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new GrIrReceipt(reader.GetString(0), reader.GetString(1), checked((int)reader.GetInt64(2)), reader.GetString(3), reader.GetString(4), Fixed.FromE4(reader.GetInt64(5)),
+                Instants.FromDateKey(checked((int)reader.GetInt64(6)))));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Exceptions raised to buyers on the plants' purchase orders up to an instant and still open, oldest first.</summary>
+    async Task<IReadOnlyList<ProcurementException>> OpenExceptionsAsync(StoreTransaction transaction, IReadOnlyCollection<string> plants, DateTimeOffset until, CancellationToken ct)
+    {
+        var (plantIn, plantArg) = SqlList.In(transaction, "p.plant", plants, 2);
+        var rows = new List<ProcurementException>();
+        await using var reader = await transaction.Command(
+            $"SELECT e.id, e.po, e.kind, e.detail, e.status, e.created_at_us FROM proc_exception e JOIN proc_po p ON p.number = e.po WHERE e.status = 'open' AND e.created_at_us <= $1 AND {plantIn} ORDER BY e.created_at_us, e.id",
+            until.ToUnixMicroseconds(), plantArg).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add(new ProcurementException(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), Instants.FromUnixMicroseconds(reader.GetInt64(5))));
+        return rows;
+    }
 }
+
+/// <summary>The GR/IR a receipt (or a return, negative) credited on a purchase order line, in the order currency, and its posting date.</summary>
+public sealed record GrIrReceipt(string Receipt, string Order, int Line, string Plant, string Currency, decimal GrIr, DateOnly PostingDate);
 
 /// <summary>An open purchase order line: what is still to come, and when.</summary>
 public sealed record OpenPurchaseLine(string Order, int Line, string Plant, string Item, decimal Open, DateOnly DeliveryDate);
@@ -253,3 +341,41 @@ public sealed record ProcurementPlantKpis(
     DurationPercentiles RequisitionToReceipt);
 
 public sealed record ProcurementKpis(IReadOnlyList<ProcurementPlantKpis> Plants);
+
+/// <summary>What happens to rejected quality-inspection stock.</summary>
+public static class RejectDispositions
+{
+    public const string Return = "return";
+    public const string Scrap = "scrap";
+}
+
+/// <summary>A usage decision on quality-inspection stock of one receipt.</summary>
+/// <param name="Release">Quantity released to unrestricted stock (0 for none).</param>
+/// <param name="Reject">Quantity rejected (0 for none); <paramref name="Disposition"/> says what happens to it.</param>
+/// <param name="Disposition"><c>return</c> (to the supplier: the receipt's posting reversed) or <c>scrap</c> (Inventory to scrap expense at standard).</param>
+/// <param name="Reason">Why the goods were rejected (required with a rejection).</param>
+/// <param name="PostingDate">Posting date; the plant's today when omitted.</param>
+public sealed record DecideUsage(string Receipt, string DecidedBy, decimal Release = 0m, decimal Reject = 0m, string? Disposition = null, string? Reason = null, DateOnly? PostingDate = null);
+
+/// <summary>A usage decision as posted.</summary>
+/// <param name="Return">The return to the supplier a rejection with disposition <c>return</c> posted.</param>
+/// <param name="ScrapAmount">Inventory value scrapped (company currency).</param>
+/// <param name="JournalEntry">The scrap's journal entry, if any (a return has its own).</param>
+/// <param name="InspectionOpen">What of the receipt still waits for a decision after this one.</param>
+public sealed record UsageDecisionView(
+    string Id,
+    string Receipt,
+    string Order,
+    string Plant,
+    string Item,
+    decimal Released,
+    decimal Rejected,
+    string? Disposition,
+    GoodsReceiptView? Return,
+    decimal ScrapAmount,
+    string? JournalEntry,
+    string? Reason,
+    string DecidedBy,
+    decimal InspectionOpen,
+    DateOnly PostingDate,
+    DateTimeOffset CreatedAt);

@@ -84,6 +84,9 @@ public static class ProcurementModule
     /// <summary>An order with its exceptions and receipts.</summary>
     public sealed record PurchaseOrderDocument(PurchaseOrderView Order, IReadOnlyList<ProcurementException> Exceptions, IReadOnlyList<GoodsReceiptView> Receipts);
 
+    /// <summary>A usage decision as the API takes it (see <see cref="DecideUsage"/>).</summary>
+    public sealed record UsageDecisionRequest(string DecidedBy, decimal? Release = null, decimal? Reject = null, string? Disposition = null, string? Reason = null, DateOnly? PostingDate = null);
+
     public sealed record ReturnRequest(string ReturnedBy, decimal? Quantity = null, DateOnly? PostingDate = null);
 
     public static RouteGroupBuilder MapProcurement(this RouteGroupBuilder api)
@@ -141,6 +144,10 @@ public static class ProcurementModule
                 Write(store, clock, tx => s.ReturnAsync(tx, new ReturnGoods(id, body.ReturnedBy, body.Quantity, body.PostingDate), ct), StatusCodes.Status201Created, ct))
             .WithName("ReturnGoodsToSupplier")
             .WithSummary("Return (part of) a receipt to the supplier: the exact opposite posting.");
+        p.MapPost("/goods-receipts/{id}/usage-decisions", (ProcurementService s, TaktStore store, TimeProvider clock, string id, UsageDecisionRequest body, CancellationToken ct) =>
+                Write(store, clock, tx => s.DecideUsageAsync(tx, new DecideUsage(id, body.DecidedBy, body.Release ?? 0m, body.Reject ?? 0m, body.Disposition, body.Reason, body.PostingDate), ct), StatusCodes.Status201Created, ct))
+            .WithName("DecideGoodsReceiptUsage")
+            .WithSummary("Usage decision on a receipt in quality-inspection stock: release to unrestricted stock, reject (return to the supplier or scrap), in one transaction.");
         api.MapPost("/fallback/goods-receipts", (ProcurementService s, TaktStore store, TimeProvider clock, HttpContext http, FallbackReceiptRequest? body, CancellationToken ct) =>
                 Write(store, clock, tx => s.RecordFallbackReceiptAsync(tx, body ?? new FallbackReceiptRequest(), AccessDecision.ClientOf(http).ClientId, ct), StatusCodes.Status201Created, ct))
             .WithName("RecordFallbackGoodsReceipt")
@@ -214,7 +221,7 @@ public static class ProcurementModule
         var problem = violations.All(v => v.Rule.EndsWith(".unknown", StringComparison.Ordinal) && v.Field is "/number" or "/order" or "/receipt" or "/id") ? Problem.NotFound(violations[0])
             : violations.Any(v => v.Rule.StartsWith("sod.", StringComparison.Ordinal))
                 ? new Problem("urn:takt:problem:forbidden", "The person may not do this.", StatusCodes.Status403Forbidden, violations[0].Detail, violations)
-            : violations.Any(v => v.Rule is "order.not-changeable" or "receipt.order-not-open" or "acknowledgement.order-not-open" or "asn.order-not-open" or "asn.number-used" or "procurement.approval-standard-missing")
+            : violations.Any(v => v.Rule is "order.not-changeable" or "receipt.order-not-open" or "acknowledgement.order-not-open" or "asn.order-not-open" or "asn.number-used" or "procurement.approval-standard-missing" or "usage-decision.already-decided")
                 ? Problem.Conflict(violations[0])
             : Problem.RuleViolated(violations);
         return Answer(problem);

@@ -16,9 +16,12 @@ public sealed record RequisitionPrice(string Requisition, decimal Price);
 /// <param name="Prices">Per requisition, the agreed unit price; without one, the estimate (value ÷ quantity) when the supplier bills in the company currency.</param>
 public sealed record OrderRequisitions(IReadOnlyList<string> Requisitions, string Buyer, string Incoterms, IReadOnlyList<RequisitionPrice>? Prices = null);
 
-public sealed record DirectOrderLine(string Item, decimal Quantity, string Unit, decimal Price, DateOnly DeliveryDate);
+/// <summary>A line of a direct order: an item, or (with <paramref name="Item"/> null) a service.</summary>
+/// <param name="Price">Price per unit in the supplier's currency.</param>
+/// <param name="Service">For a service line: what service (no stock; its acceptance posts to the order's cost object).</param>
+public sealed record DirectOrderLine(string? Item, decimal Quantity, string Unit, decimal Price, DateOnly DeliveryDate, string? Service = null);
 
-/// <summary>An order without requisition: approved by the same routing as a requisition of its value.</summary>
+/// <summary>An order without requisition: approved by the same routing as a requisition of its value (in the company currency at today's rate).</summary>
 public sealed record DirectOrder(string Plant, string Supplier, string Category, string CostObject, string Incoterms, string Buyer, IReadOnlyList<DirectOrderLine> Lines);
 
 /// <param name="Quantity">New quantity, or null to keep it.</param>
@@ -64,8 +67,6 @@ internal sealed partial class ProcurementService
 
             if (r.Status != "approved")
                 errors.Add(new Violation(at, "order.requisition-not-approved", $"Requisition {number} is {r.Status}; only approved requisitions are ordered."));
-            if (r.Item is null)
-                errors.Add(new Violation(at, "order.service-not-supported", $"Requisition {number} is a service; service orders are not supported yet."));
             if (r.Supplier is null)
             {
                 errors.Add(new Violation(at, "order.supplier-required", $"Requisition {number} names no supplier."));
@@ -93,6 +94,31 @@ internal sealed partial class ProcurementService
         if (errors.Count > 0)
             return errors.ToArray();
 
+        // An order in a foreign currency is valued in the company currency at the rate of the day it is written
+        // (budget commitment and the approval of later changes read it at that rate).
+        var rates = new Dictionary<(string Supplier, string Plant), decimal>();
+        Takt.Ledger.PostingRules? rules = null;
+        foreach (var (supplierCode, plantCode) in requisitions.Select(r => (r.Supplier!, r.Plant)).Distinct())
+        {
+            var supplier = suppliers[supplierCode];
+            var plant = (await masterData.LoadAsync(tx, [plantCode], [], [], ct)).Plant(plantCode)!;
+            if (supplier.Currency == plant.Company.Currency.Code)
+            {
+                rates[(supplierCode, plantCode)] = 1m;
+                continue;
+            }
+
+            rules ??= await ledger.LoadRulesAsync(tx, ct);
+            var today = plant.DateOf(tx.Clock.GetUtcNow());
+            if (rules.ExchangeRate(Currency.Of(supplier.Currency), plant.Company.Currency, today) is { } rate)
+                rates[(supplierCode, plantCode)] = rate;
+            else
+                errors.Add(MissingRate("/requisitions", supplier.Currency, plant.Company.Currency.Code, today, $"supplier {supplierCode} bills in {supplier.Currency}"));
+        }
+
+        if (errors.Count > 0)
+            return errors.ToArray();
+
         var now = tx.Clock.GetUtcNow();
         var groups = requisitions.GroupBy(r => (r.Supplier!, r.Plant, r.Category)).ToList();
         var first = await NextAsync(tx, "purchase-order", groups.Count, ct);
@@ -102,10 +128,15 @@ internal sealed partial class ProcurementService
             var (supplierCode, plant, category) = groups[g].Key;
             var supplier = suppliers[supplierCode];
             var number = $"PO-{first + g:0000000}";
-            var lines = groups[g].Select((r, i) => new PurchaseOrderLineView(i + 1, r.Item!, r.Quantity, r.Unit, prices[r.Number], supplier.Currency, r.NeedDate, 0m, 0m, r.Number, null, null)).ToList();
+            var lines = groups[g].Select((r, i) => new PurchaseOrderLineView(i + 1, r.Item ?? "", r.Quantity, r.Unit, prices[r.Number], supplier.Currency, r.NeedDate, 0m, 0m, r.Number, null, null)
+            {
+                Kind = r.Item is null ? LineKinds.Service : LineKinds.Item,
+                Service = r.Item is null ? r.Service : null,
+                CostObject = r.Item is null ? r.CostObject : null,
+            }).ToList();
             tx.Stage(
-                "INSERT INTO proc_po (number, plant, supplier, currency, incoterms, category, status, buyer, approved_by, approval_instance, revision, created_at_us, issued_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                number, plant, supplierCode, supplier.Currency, request.Incoterms, category, "issued", request.Buyer, null, null, 1L, now.ToUnixMicroseconds(), now.ToUnixMicroseconds());
+                "INSERT INTO proc_po (number, plant, supplier, currency, incoterms, category, status, buyer, approved_by, approval_instance, revision, created_at_us, issued_at_us, rate_e10) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                number, plant, supplierCode, supplier.Currency, request.Incoterms, category, "issued", request.Buyer, null, null, 1L, now.ToUnixMicroseconds(), now.ToUnixMicroseconds(), ToE10(rates[(supplierCode, plant)]));
             StageLines(tx, number, lines);
             foreach (var r in groups[g])
             {
@@ -126,7 +157,7 @@ internal sealed partial class ProcurementService
     public async Task<Outcome<PurchaseOrderView>> CreateDirectOrderAsync(StoreTransaction tx, DirectOrder request, CancellationToken ct)
     {
         var errors = new List<Violation>();
-        var view = await masterData.LoadAsync(tx, [request.Plant ?? ""], (request.Lines ?? []).Select(l => l.Item ?? "").Distinct().ToList(), [], ct);
+        var view = await masterData.LoadAsync(tx, [request.Plant ?? ""], (request.Lines ?? []).Select(l => l.Item).OfType<string>().Distinct().ToList(), [], ct);
         var plant = view.Plant(request.Plant ?? "");
         if (plant is null)
             errors.Add(new Violation("/plant", "order.plant-unknown", $"Plant '{request.Plant}' does not exist."));
@@ -147,11 +178,24 @@ internal sealed partial class ProcurementService
         for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
         {
             var line = request.Lines![i];
-            var item = view.Item(line.Item ?? "");
-            if (item is null)
+            if ((line.Item is null) == string.IsNullOrWhiteSpace(line.Service))
+            {
+                errors.Add(new Violation($"/lines/{i}/item", "order.item-or-service", "A line names either an item or a service (one of them)."));
+            }
+            else if (line.Item is null)
+            {
+                if (!UnitOfMeasure.TryParse(line.Unit, out _))
+                    errors.Add(new Violation($"/lines/{i}/unit", "unit.unknown", $"'{line.Unit}' is not a known UN/ECE Rec 20 unit."));
+            }
+            else if (view.Item(line.Item) is not { } item)
+            {
                 errors.Add(new Violation($"/lines/{i}/item", "order.item-unknown", $"Item '{line.Item}' does not exist."));
+            }
             else if (item.BaseUnit.Code != line.Unit)
+            {
                 errors.Add(new Violation($"/lines/{i}/unit", "requisition.unit-mismatch", $"Item {item.Number} is kept in {item.BaseUnit.Code}; order it in {item.BaseUnit.Code}."));
+            }
+
             if (line.Quantity <= 0 || decimal.Round(line.Quantity, 6) != line.Quantity)
                 errors.Add(new Violation($"/lines/{i}/quantity", "order.quantity-positive", "quantity is greater than 0 with at most 6 decimals."));
             if (line.Price <= 0 || decimal.Round(line.Price, 4) != line.Price)
@@ -160,15 +204,28 @@ internal sealed partial class ProcurementService
                 errors.Add(new Violation($"/lines/{i}/deliveryDate", "order.delivery-date-past", $"The delivery date {line.DeliveryDate.Format()} is before today ({d.Format()}) at {plant!.Code}."));
         }
 
-        if (plant is not null && supplier is not null && supplier.Currency != plant.Company.Currency.Code)
-            errors.Add(new Violation("/supplier", "order.currency-conversion-unsupported", $"Supplier {supplier.Code} bills in {supplier.Currency}; direct orders are approved in the company currency {plant.Company.Currency.Code} and currency conversion is not supported yet."));
+        // Approval limits and budgets are in the company currency: an order in another currency is valued at today's rate.
+        var rate = 1m;
+        if (plant is not null && supplier is not null && supplier.Currency != plant.Company.Currency.Code && today is { } on)
+        {
+            if ((await ledger.LoadRulesAsync(tx, ct)).ExchangeRate(Currency.Of(supplier.Currency), plant.Company.Currency, on) is { } found)
+                rate = found;
+            else
+                errors.Add(MissingRate("/supplier", supplier.Currency, plant.Company.Currency.Code, on, $"supplier {supplier.Code} bills in {supplier.Currency}"));
+        }
+
         if (errors.Count > 0)
             return errors.ToArray();
 
         var now = tx.Clock.GetUtcNow();
         var number = $"PO-{await NextAsync(tx, "purchase-order", 1, ct):0000000}";
-        var lines = request.Lines!.Select((l, i) => new PurchaseOrderLineView(i + 1, l.Item, l.Quantity, l.Unit, l.Price, supplier!.Currency, l.DeliveryDate, 0m, 0m, null, null, null)).ToList();
-        var value = new Money(lines.Sum(l => l.Quantity * l.Price), plant!.Company.Currency).RoundToMinorUnits();
+        var lines = request.Lines!.Select((l, i) => new PurchaseOrderLineView(i + 1, l.Item ?? "", l.Quantity, l.Unit, l.Price, supplier!.Currency, l.DeliveryDate, 0m, 0m, null, null, null)
+        {
+            Kind = l.Item is null ? LineKinds.Service : LineKinds.Item,
+            Service = l.Item is null ? l.Service : null,
+            CostObject = l.Item is null ? request.CostObject : null,
+        }).ToList();
+        var value = CompanyValue(lines, rate, plant!.Company.Currency);
         var decided = await routing.DecideAsync(tx, new ApprovalRouting.Purchase("purchase-order", number, plant.Code, request.Category, value, "normal", supplier!.Risk, request.CostObject, number), ct);
         if (decided.IsRejected)
             return Outcome<PurchaseOrderView>.FromViolations(decided.Violations);
@@ -183,8 +240,8 @@ internal sealed partial class ProcurementService
 
         var status = instance is null ? "issued" : "pending-approval";
         tx.Stage(
-            "INSERT INTO proc_po (number, plant, supplier, currency, incoterms, category, status, buyer, approved_by, approval_instance, revision, created_at_us, issued_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            number, plant.Code, supplier.Code, supplier.Currency, request.Incoterms, request.Category, status, request.Buyer, null, instance, 1L, now.ToUnixMicroseconds(), instance is null ? now.ToUnixMicroseconds() : null);
+            "INSERT INTO proc_po (number, plant, supplier, currency, incoterms, category, status, buyer, approved_by, approval_instance, revision, created_at_us, issued_at_us, rate_e10) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            number, plant.Code, supplier.Code, supplier.Currency, request.Incoterms, request.Category, status, request.Buyer, null, instance, 1L, now.ToUnixMicroseconds(), instance is null ? now.ToUnixMicroseconds() : null, ToE10(rate));
         StageLines(tx, number, lines);
         Log(tx, "takt.procurement.purchase-order-created.v1", number, plant.Code, new { number, supplier = supplier.Code, status, routing = decided.Value.Explanations },
             [new("plant", plant.Code, "at"), new("purchase-order", number, "created"), new("supplier", supplier.Code, "ordered-from")]);
@@ -259,7 +316,7 @@ internal sealed partial class ProcurementService
         }
 
         var plant = (await masterData.LoadAsync(tx, [order.View.Plant], [], [], ct)).Plant(order.View.Plant)!;
-        var value = new Money(lines.Sum(l => l.Quantity * l.Price), plant.Company.Currency).RoundToMinorUnits();
+        var value = CompanyValue(lines, order.Rate, plant.Company.Currency);
         var supplier = (await SupplierAsync(tx, order.View.Supplier, ct))!;
         var decided = await routing.DecideAsync(tx, new ApprovalRouting.Purchase("purchase-order", number, plant.Code, order.View.Category, value, "normal", supplier.Risk, order.View.Category, number), ct);
         if (decided.IsRejected)
@@ -292,7 +349,7 @@ internal sealed partial class ProcurementService
         var order = await OrderForUpdateAsync(tx, document, ct);
         if (order is null || order.View.Status != "pending-approval" || order.Instance != instance)
             return;
-        var approver = await tx.Command("SELECT decided_by FROM orch_task WHERE instance_id = $1 AND status = 'approved' ORDER BY decided_at_us DESC LIMIT 1", instance).ExecuteScalarAsync(ct) as string;
+        var approver = await orchestration.LastApproverAsync(tx, instance, ct);
         if (approved)
         {
             foreach (var line in order.View.Lines)
@@ -324,8 +381,8 @@ internal sealed partial class ProcurementService
         foreach (var l in lines)
         {
             tx.Stage(
-                "INSERT INTO proc_po_line (po, line, requisition, item, quantity_e6, unit, price_e4, delivery_date, approved_quantity_e6, approved_price_e4) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                number, (long)l.Line, l.Requisition, l.Item, Fixed.ToE6(l.Quantity), l.Unit, Fixed.ToE4(l.Price), l.DeliveryDate.ToDateKey(), Fixed.ToE6(l.Quantity), Fixed.ToE4(l.Price));
+                "INSERT INTO proc_po_line (po, line, requisition, item, quantity_e6, unit, price_e4, delivery_date, approved_quantity_e6, approved_price_e4, kind, service, cost_object) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                number, (long)l.Line, l.Requisition, l.Item, Fixed.ToE6(l.Quantity), l.Unit, Fixed.ToE4(l.Price), l.DeliveryDate.ToDateKey(), Fixed.ToE6(l.Quantity), Fixed.ToE4(l.Price), l.Kind, l.Service, l.CostObject);
         }
     }
 
@@ -334,14 +391,26 @@ internal sealed partial class ProcurementService
     {
         var now = tx.Clock.GetUtcNow();
         var data = new PurchaseOrderIssued(order.Number, order.Revision, order.Plant, order.Supplier, order.Currency, order.Incoterms, order.Buyer,
-            [.. order.Lines.Select(l => new PurchaseOrderLineData(l.Line, l.Item, new QuantityValue(l.Quantity, l.Unit), l.Price, l.DeliveryDate))]);
+            [.. order.Lines.Select(l => new PurchaseOrderLineData(l.Line, l.Item, new QuantityValue(l.Quantity, l.Unit), l.Price, l.DeliveryDate, l.Service))]);
         var json = JsonSerializer.Serialize(data, EventJson.Default.PurchaseOrderIssued);
         outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), EventTypes.PurchaseOrderIssued, Source, order.Number, order.Plant, now, json));
         intelligence.Append(tx, new ProcessEventDraft(EventTypes.PurchaseOrderIssued, Source, Uuid7.New(now).ToString(), order.Plant, now, json, 0,
             [new("plant", order.Plant, "at"), new("purchase-order", order.Number, "issued"), new("supplier", order.Supplier, "ordered-from")]));
     }
 
-    internal sealed record OrderRow(PurchaseOrderView View, string? Instance, IReadOnlyDictionary<int, (decimal Quantity, decimal Price)> Approved, long SupplierSequence);
+    /// <param name="Rate">Company-currency units per unit of the order's currency when the order was written.</param>
+    internal sealed record OrderRow(PurchaseOrderView View, string? Instance, IReadOnlyDictionary<int, (decimal Quantity, decimal Price)> Approved, long SupplierSequence, decimal Rate);
+
+    internal static long ToE10(decimal rate) => checked((long)decimal.Round(rate * 10_000_000_000m, 0, MidpointRounding.AwayFromZero));
+
+    internal static decimal FromE10(long value) => value / 10_000_000_000m;
+
+    /// <summary>An order's value in the company currency: the lines at their prices, converted at <paramref name="rate"/>.</summary>
+    private static Money CompanyValue(IEnumerable<PurchaseOrderLineView> lines, decimal rate, Currency company) =>
+        new Money(lines.Sum(l => l.Quantity * l.Price) * rate, company).RoundToMinorUnits();
+
+    private static Violation MissingRate(string field, string from, string to, DateOnly date, string why) =>
+        new(field, "exchange-rate.missing", $"No exchange rate from {from} to {to} is recorded for {date.Format()} ({why}; amounts are valued in the company currency {to}). Record the rate in the ledger first.");
 
     internal static async Task<OrderRow?> OrderForUpdateAsync(StoreTransaction tx, string number, CancellationToken ct)
     {
@@ -349,13 +418,15 @@ internal sealed partial class ProcurementService
         PurchaseOrderView? head;
         string? instance;
         long sequence;
-        await using (var reader = await tx.Command($"SELECT {OrderColumns}, approval_instance, supplier_seq FROM proc_po WHERE number = $1{locked}", number).ExecuteReaderAsync(ct))
+        decimal rate;
+        await using (var reader = await tx.Command($"SELECT {OrderColumns}, approval_instance, supplier_seq, rate_e10 FROM proc_po WHERE number = $1{locked}", number).ExecuteReaderAsync(ct))
         {
             if (!await reader.ReadAsync(ct))
                 return null;
             head = ReadOrder(reader, []);
             instance = Text(reader, 13);
             sequence = reader.GetInt64(14);
+            rate = FromE10(reader.GetInt64(15));
         }
 
         var lines = await LinesAsync(tx, [number], ct);
@@ -366,7 +437,7 @@ internal sealed partial class ProcurementService
                 approved[(int)reader.GetInt64(0)] = (Fixed.FromE6(reader.GetInt64(1)), Fixed.FromE4(reader.GetInt64(2)));
         }
 
-        return new OrderRow(head with { Lines = lines.GetValueOrDefault(number) ?? [] }, instance, approved, sequence);
+        return new OrderRow(head with { Lines = lines.GetValueOrDefault(number) ?? [] }, instance, approved, sequence, rate);
     }
 
     public async Task<IReadOnlyDictionary<string, PurchaseOrderView>> PurchaseOrdersAsync(StoreTransaction transaction, IReadOnlyCollection<string> numbers, CancellationToken ct)
@@ -412,7 +483,7 @@ internal sealed partial class ProcurementService
             return result;
         var grir = new Dictionary<(string, int), long>();
         var (rc, rv) = SqlList.In(tx, "po", numbers);
-        await using (var reader = await tx.Command($"SELECT po, line, SUM(grir_e4) FROM proc_receipt WHERE {rc} GROUP BY po, line", rv).ExecuteReaderAsync(ct))
+        await using (var reader = await tx.Command($"SELECT po, line, SUM(COALESCE(order_grir_e4, grir_e4)) FROM proc_receipt WHERE {rc} GROUP BY po, line", rv).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
                 grir[(reader.GetString(0), (int)reader.GetInt64(1))] = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
@@ -420,7 +491,7 @@ internal sealed partial class ProcurementService
 
         var (condition, value) = SqlList.In(tx, "l.po", numbers);
         await using var lines = await tx.Command(
-            $"SELECT l.po, l.line, l.item, l.quantity_e6, l.unit, l.price_e4, p.currency, l.delivery_date, l.received_e6, l.requisition, l.confirmed_quantity_e6, l.confirmed_date FROM proc_po_line l JOIN proc_po p ON p.number = l.po WHERE {condition} ORDER BY l.po, l.line",
+            $"SELECT l.po, l.line, l.item, l.quantity_e6, l.unit, l.price_e4, p.currency, l.delivery_date, l.received_e6, l.requisition, l.confirmed_quantity_e6, l.confirmed_date, l.kind, l.service, l.cost_object FROM proc_po_line l JOIN proc_po p ON p.number = l.po WHERE {condition} ORDER BY l.po, l.line",
             value).ExecuteReaderAsync(ct);
         while (await lines.ReadAsync(ct))
         {
@@ -430,7 +501,12 @@ internal sealed partial class ProcurementService
                 result[po] = list = [];
             list.Add(new PurchaseOrderLineView(line, lines.GetString(2), Fixed.FromE6(lines.GetInt64(3)), lines.GetString(4), Fixed.FromE4(lines.GetInt64(5)), lines.GetString(6),
                 Instants.FromDateKey((int)lines.GetInt64(7)), Fixed.FromE6(lines.GetInt64(8)), Fixed.FromE4(grir.GetValueOrDefault((po, line))), Text(lines, 9),
-                lines.IsDBNull(10) ? null : Fixed.FromE6(lines.GetInt64(10)), lines.IsDBNull(11) ? null : Instants.FromDateKey((int)lines.GetInt64(11))));
+                lines.IsDBNull(10) ? null : Fixed.FromE6(lines.GetInt64(10)), lines.IsDBNull(11) ? null : Instants.FromDateKey((int)lines.GetInt64(11)))
+            {
+                Kind = lines.GetString(12),
+                Service = Text(lines, 13),
+                CostObject = Text(lines, 14),
+            });
         }
 
         return result;

@@ -8,7 +8,7 @@ namespace Takt.Server;
 
 /// <summary>
 /// The demo's purchasing: account determination of goods receipts (Inventory at standard, GR/IR at the PO price, price
-/// variance), three suppliers, inspection of castings on receipt, MRO budgets, and Plant A's variant of the approval
+/// variance), of inspection stock scrapped by usage decision and of service entries, four suppliers (one billing in USD), inspection of castings on receipt, MRO budgets, and Plant A's variant of the approval
 /// standard (a higher threshold), approved by the process owner through its flow. Runs after <see cref="DemoFlows"/>.
 /// </summary>
 public static class DemoProcurement
@@ -20,6 +20,7 @@ public static class DemoProcurement
         new("SUP-100", "Gießerei Meier GmbH", "EUR", 30, "low", "supplier-meier"),
         new("SUP-200", "Hřídele Brno s.r.o.", "EUR", 45, "medium", "supplier-hridele"),
         new("SUP-300", "Seal Systems Ltd", "EUR", 60, "high", null),
+        new("SUP-400", "Precision Bearings Inc.", "USD", 30, "medium", null),
     ];
 
     public static async Task SeedAsync(IServiceProvider services, CancellationToken ct)
@@ -43,6 +44,10 @@ public static class DemoProcurement
                     (p, "return-to-supplier", "SEMI", "191000", "141000"),
                     (p, "purchase-price-variance", "*", PriceVariance, "191000"),
                     (p, "purchase-price-variance-gain", "*", "191000", PriceVariance),
+                    (p, "quality-scrap", "RAW", "520000", "140000"),
+                    (p, "quality-scrap", "SEMI", "520000", "141000"),
+                    (p, "service-entry", "*", "620000", "191000"),
+                    (p, "service-entry-reversal", "*", "191000", "620000"),
                 })],
                 []), ct);
             foreach (var supplier in Suppliers)

@@ -48,7 +48,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     private sealed record InventoryState(string ReservationPa01, string ReservationPb01, string ReservationToCancel, string AllocationToChange, string AllocationToCancel, string CountPa01, string CountPb01);
 
     /// <summary>What the procurement calls act on: requisitions and orders at both plants, one approved requisition to order, one receipt to return.</summary>
-    private sealed record ProcurementState(string RequisitionPa01, string RequisitionPb01, string ToOrder, string OrderPa01, string OrderPb01, string Receipt);
+    private sealed record ProcurementState(string RequisitionPa01, string RequisitionPb01, string ToOrder, string OrderPa01, string OrderPb01, string Receipt, string InspectionReceipt = "g2");
 
     /// <summary>Supplier invoices received before the refused calls run, one per plant.</summary>
     private sealed record InvoiceState(string Pa01, string Pb01)
@@ -406,6 +406,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("SendShippingNotice", Scopes.ProcurementSupplier, Binding.Supplier, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/purchase-orders/{p.OrderPa01}/shipping-notices", new { messageId = $"matrix-asn-{n}", sequence = n + 1, number = $"DN-{n}", shipDate = new DateOnly(2027, 1, 10), lines = new[] { new { line = 1, quantity = 1m } } }, Guid.NewGuid().ToString())),
         new("PostGoodsReceipt", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/procurement/goods-receipts", new { order = p.OrderPa01, line = 1, quantity = 1m, unit = "H87", receivedBy = "wim.warehouse" }, Guid.NewGuid().ToString())),
         new("ReturnGoodsToSupplier", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/goods-receipts/{p.Receipt}/returns", new { returnedBy = "wim.warehouse", quantity = 1m }, Guid.NewGuid().ToString())),
+        new("DecideGoodsReceiptUsage", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/procurement/goods-receipts/{p.InspectionReceipt}/usage-decisions", new { decidedBy = "quinn.quality", release = 1m }, Guid.NewGuid().ToString())),
         // Manual fallback for goods receipts (issue 14): one unit by hand on the Plant A order; the report binds to ?plant=.
         new("RecordFallbackGoodsReceipt", Scopes.ProcurementWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/fallback/goods-receipts",
             new { order = p.OrderPa01, line = 1, quantity = 1m, unit = "H87", receivedBy = "wim.warehouse", occurredAt = TimeProvider.System.GetUtcNow().AddMinutes(-1), reason = "access matrix" }, Guid.NewGuid().ToString())),
@@ -458,6 +459,13 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         var orderPa01 = await PostAsync("/api/v1/procurement/purchase-orders", new { requisitions = new[] { pa01 }, buyer = "anna.buyer", incoterms = "FCA Augsburg" }, "number");
         var orderPb01 = await PostAsync("/api/v1/procurement/purchase-orders/direct", DirectOrder("PB01"), "number");
         var receipt = await PostAsync("/api/v1/procurement/goods-receipts", new { order = orderPb01, line = 1, quantity = 50m, unit = "H87", receivedBy = "wim.warehouse" }, "id");
+        // Castings (RM-3001) are inspected on receipt: a receipt in quality-inspection stock for the usage decision.
+        var inspected = await PostAsync("/api/v1/procurement/purchase-orders/direct", new
+        {
+            plant = "PB01", supplier = "SUP-200", category = "direct", costObject = "CC-5100", incoterms = "DAP Brno", buyer = "bea.buyer",
+            lines = new[] { new { item = "RM-3001", quantity = 20m, unit = "H87", price = 38.40m, deliveryDate = new DateOnly(2027, 1, 15) } },
+        }, "number");
+        var inspectionReceipt = await PostAsync("/api/v1/procurement/goods-receipts", new { order = inspected, line = 1, quantity = 20m, unit = "H87", receivedBy = "wim.warehouse" }, "id");
         // Each issued order starts its confirmation flow (through the outbox): let the worker enter its waits before the refused calls run.
         await Host.DrainOutboxAsync();
         var waited = System.Diagnostics.Stopwatch.StartNew();
@@ -466,7 +474,7 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
             await using var connection = await Host.Store.OpenConnectionAsync(TestContext.Current.CancellationToken);
             var pending = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM orch_work WHERE kind = 'step'");
             if (pending == 0)
-                return new ProcurementState(pa01, pb01, toOrder, orderPa01, orderPb01, receipt);
+                return new ProcurementState(pa01, pb01, toOrder, orderPa01, orderPb01, receipt, inspectionReceipt);
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "The flow worker did not enter the confirmation waits.");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
@@ -476,7 +484,12 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     /// What the ledger calls act on: an entry on non-control accounts, a proposed and an approved accrual. They post at
     /// Plant B, so the Plant A webhook (a dead port) is owed nothing and the outbox settles.
     /// </summary>
-    private sealed record LedgerState(string Entry, string ProposedAccrual, string ApprovedAccrual);
+    private sealed record LedgerState(string Entry, string ProposedAccrual, string ApprovedAccrual, string ReopenToApprove = "q1", string ReopenToReject = "q2", string GrIrItem = "o/1");
+
+    /// <summary>Two periods of next year, closed, each with a reopen request by the suite client for a matrix client to decide.</summary>
+    private static int ReopenApprovePeriod => (((ThisPeriod / 100) + 1) * 100) + 11;
+
+    private static int ReopenRejectPeriod => (((ThisPeriod / 100) + 1) * 100) + 12;
 
     private static readonly int ThisPeriod = (PlantCalendar.PostingDate("PB01", PlantCalendar.Now).Year * 100) + PlantCalendar.PostingDate("PB01", PlantCalendar.Now).Month;
 
@@ -512,6 +525,12 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("CloseStatus", Scopes.LedgerRead, Binding.AllPlants, null, $"/api/v1/close/TK01/{ThisPeriod}"),
         Get("CostVarianceWarnings", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/cost-variances?company=TK01"),
         Get("VerifyAuditChain", Scopes.AuditRead, Binding.AllPlants, null, "/api/v1/ledger/audit/TK01"),
+        new("ApprovePeriodReopen", Scopes.LedgerClose, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/periods/TK01/{ReopenApprovePeriod}/reopen-requests/{l.ReopenToApprove}/approve", new { reason = "matrix" }, Guid.NewGuid().ToString())),
+        new("RejectPeriodReopen", Scopes.LedgerClose, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/periods/TK01/{ReopenRejectPeriod}/reopen-requests/{l.ReopenToReject}/reject", new { reason = "matrix" }, Guid.NewGuid().ToString())),
+        new("ExplainGrIrItem", Scopes.LedgerClose, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/close/TK01/{ThisPeriod}/explanations", new { item = l.GrIrItem, reason = "matrix" }, Guid.NewGuid().ToString())),
+        new("SaveChartAccount", Scopes.LedgerWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/accounts", new { company = "TK01", number = $"{880000 + (n % 10000)}", name = $"Matrix account {n}", kind = "expense" }, Guid.NewGuid().ToString())),
+        Get("ListExchangeRates", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/exchange-rates?from=USD&to=EUR"),
+        new("AddExchangeRate", Scopes.LedgerWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/exchange-rates", new { from = "CHF", to = "EUR", validFrom = new DateOnly(2020, 1, 1).AddDays(n % 3000), rate = 1.05m }, Guid.NewGuid().ToString())),
     ];
 
     private const string LiveOnboarding = "PMLIVE";
@@ -544,7 +563,28 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
 
         using var approved = await Api.Tests.Calls.PostJsonAsync(Host.Http, $"/api/v1/ledger/accruals/{accruals[1]}/approve", new { approver = "matrix-controller" }, Guid.NewGuid().ToString());
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
-        return new LedgerState(id, accruals[0], accruals[1]);
+        var reopens = new List<string>();
+        foreach (var period in new[] { ReopenApprovePeriod, ReopenRejectPeriod })
+        {
+            using var closed = await Api.Tests.Calls.PostJsonAsync(Host.Http, $"/api/v1/ledger/periods/TK01/{period}/state", new { status = "closed" }, Guid.NewGuid().ToString());
+            Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
+            using var requested = await Api.Tests.Calls.PostJsonAsync(Host.Http, $"/api/v1/ledger/periods/TK01/{period}/state", new { status = "open", reason = "matrix" }, Guid.NewGuid().ToString());
+            Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
+            reopens.Add(JsonDocument.Parse(await requested.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("reopens").EnumerateArray().Last().GetProperty("id").GetString()!);
+        }
+
+        // A goods receipt not invoiced: a GR/IR open item to explain.
+        var procurement = Host.Service<Takt.Procurement.IProcurement>();
+        await using var session = await Host.Store.OpenSessionAsync(Host.Service<TimeProvider>(), ct);
+        await using var tx = await session.BeginAsync(ct);
+        var today = DateOnly.FromDateTime(Host.Service<TimeProvider>().GetUtcNow().UtcDateTime);
+        var order = await procurement.CreateDirectOrderAsync(tx, new Takt.Procurement.DirectOrder("PA01", "SUP-100", "direct", "CC-4100", "FCA Augsburg", "matrix.buyer",
+            [new Takt.Procurement.DirectOrderLine("RM-3002", 5m, "H87", 12.90m, today.AddDays(7))]), ct);
+        Assert.False(order.IsRejected);
+        await tx.FlushAsync(ct);
+        Assert.False((await procurement.ReceiveAsync(tx, new Takt.Procurement.ReceiveGoods(order.Value.Number, 1, 5m, "H87", "matrix.wh"), ct)).IsRejected);
+        await tx.CommitAsync(ct);
+        return new LedgerState(id, accruals[0], accruals[1], reopens[0], reopens[1], $"{order.Value.Number}/1");
     }
 
     /// <summary>

@@ -95,7 +95,7 @@ public abstract class GoodsReceiptContract<TFixture>(TFixture fixture) : IClassF
         // 5% over is within tolerance; castings go to quality-inspection stock; no variance at the standard price.
         var receipt = await fixture.OkAsync(tx => fixture.Procurement.ReceiveAsync(tx, new ReceiveGoods(order.Number, 1, 210m, "H87", "wim.warehouse"), Ct));
         Assert.Equal(("quality-inspection", 8_064.00m, 0m), (receipt.StockType, receipt.InventoryAmount, receipt.PriceVariance));
-        Assert.Equal(1, await fixture.CountAsync("SELECT COUNT(*) FROM inventory_movement WHERE movement_type = 'goods-receipt-po-inspection' AND source_event_id = @id", new { id = receipt.Id }));
+        Assert.Equal(1, await fixture.CountAsync("SELECT COUNT(*) FROM inventory_movement WHERE movement_type = 'goods-receipt-po-inspection' AND status = 'quality-inspection' AND source_event_id = @id", new { id = receipt.Id }));
     }
 }
 

@@ -24,16 +24,18 @@ public sealed record PurchaseOrderIssued(
 
 /// <summary>A line of an issued purchase order.</summary>
 /// <param name="Line">Line number (1, 2, …).</param>
-/// <param name="Item">Item number.</param>
+/// <param name="Item">Item number; empty for a service line.</param>
 /// <param name="Quantity">Ordered quantity with its unit.</param>
 /// <param name="Price">Price per unit, in the order's currency.</param>
-/// <param name="DeliveryDate">Requested delivery date at the plant.</param>
+/// <param name="DeliveryDate">Requested delivery date at the plant (for a service: when it is to be performed).</param>
+/// <param name="Service">For a service line: the service ordered (absent for items).</param>
 public sealed record PurchaseOrderLineData(
     int Line,
     string Item,
     QuantityValue Quantity,
     decimal Price,
-    DateOnly DeliveryDate);
+    DateOnly DeliveryDate,
+    string? Service = null);
 
 /// <summary>
 /// <c>takt.procurement.purchase-order-confirmed.v1</c>: the supplier acknowledged a purchase order (accepted it, or
