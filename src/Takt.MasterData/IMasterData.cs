@@ -71,6 +71,20 @@ public interface IMasterData
     /// <summary>A plant's items, BOMs effective on <paramref name="on"/> (released ones only), routings, costs and rates.</summary>
     Task<ProductStructure> LoadStructureAsync(StoreTransaction transaction, string plant, DateOnly on, CancellationToken ct);
 
+    /// <summary>
+    /// An import as people and systems send it: every check of <see cref="ImportAsync"/>; a document that changes
+    /// governed fields (standard costs, released BOMs) of a plant whose <c>masterdata-change-approval</c> standard is
+    /// published (<see cref="IChangeApprovals"/>) is not applied but kept as a change request, and its approval starts in the same transaction.
+    /// </summary>
+    Task<Outcome<ImportResult>> ImportOrProposeAsync(StoreTransaction transaction, MasterDataDocument document, ChangeReason reason, CancellationToken ct);
+
+    /// <summary>
+    /// The approval of change request <paramref name="change"/> ended: approved, it is checked again against the master
+    /// data of now and applied (or, breaking a rule by now, marked failed with the rules); rejected, nothing changes.
+    /// A request decided already is left alone.
+    /// </summary>
+    Task DecideChangeAsync(StoreTransaction transaction, string change, string approval, bool approved, CancellationToken ct);
+
     /// <summary>Sets standard costs at a plant (a released cost version), logging each change with who, when and why.</summary>
     Task SetStandardCostsAsync(StoreTransaction transaction, string plant, IReadOnlyDictionary<string, decimal> costs, ChangeReason reason, CancellationToken ct);
 }

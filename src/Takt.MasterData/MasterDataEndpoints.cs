@@ -41,7 +41,7 @@ internal static class MasterDataEndpoints
             })
             .Accepts<MasterDataDocument>("application/json", "text/csv")
             .WithName("ImportMasterData")
-            .WithSummary("Import master data (JSON document or CSV lines): every record is checked; one broken rule imports nothing and the report names each line/field and rule. ?dryRun=true checks only.");
+            .WithSummary("Import master data (JSON document or CSV lines): every record is checked; one broken rule imports nothing and the report names each line/field and rule. ?dryRun=true checks only. A change to governed fields (standard cost, released BOM) of a plant whose masterdata-change-approval standard is published answers 202 with the change request waiting for approval.");
         md.MapGet("/export", async (IMasterData masterData, TaktStore store, string? format, CancellationToken ct) =>
             {
                 var document = await masterData.ExportAsync(store, ct);
@@ -75,6 +75,10 @@ internal static class MasterDataEndpoints
                 Results.Json((await masterData.ExportAsync(store, ct)).Boms!.Where(b => b.Plant == plant && b.Item == item).ToList(), Json))
             .WithName("ListBomVersions")
             .WithSummary("The BOM versions of an item at a plant, with validity and lines.");
+        md.MapGet("/change-requests", async (TaktStore store, string? id, string? status, string? plant, CancellationToken ct) =>
+                Results.Json(await ChangeApproval.ListAsync(store, id, status, plant, ct), Json))
+            .WithName("ListMasterDataChangeRequests")
+            .WithSummary("Changes to governed fields proposed for approval (pending, applied, rejected, failed; ?id= for one), newest first: what each changes, who proposed it and why, its approval flow and outcome.");
         md.MapGet("/changes", async (TaktStore store, string? entity, string? key, CancellationToken ct) =>
                 Results.Json(await ChangesAsync(store, entity, key, ct), Json))
             .WithName("ListMasterDataChanges")
@@ -88,7 +92,7 @@ internal static class MasterDataEndpoints
     {
         await using var session = await store.OpenSessionAsync(clock, ct);
         await using var tx = await session.BeginAsync(ct);
-        var imported = await masterData.ImportAsync(tx, document, new ChangeReason(actor, reason), ct);
+        var imported = await masterData.ImportOrProposeAsync(tx, document, new ChangeReason(actor, reason), ct);
         if (imported.IsRejected)
             return Answer(new ProblemBody("urn:takt:problem:rule-violated", "A business rule is broken.", 422,
                 $"{imported.Violations.Count} problem(s); nothing was imported.", imported.Violations));
@@ -96,7 +100,9 @@ internal static class MasterDataEndpoints
             await tx.RollbackAsync(ct);
         else
             await tx.CommitAsync(ct);
-        return Results.Json(imported.Value, Json);
+        return imported.Value.Proposed is { } proposed && !dryRun
+            ? Results.Json(proposed, Json, statusCode: StatusCodes.Status202Accepted)
+            : Results.Json(imported.Value.Applied ?? new ImportSummary(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), Json);
     }
 
     private static async Task<Outcome<MasterDataDocument>> ReadDocumentAsync(HttpRequest request, CancellationToken ct)

@@ -5,8 +5,15 @@ using Takt.Store;
 
 namespace Takt.MasterData;
 
-internal sealed class MasterDataStore : IMasterData
+internal sealed class MasterDataStore(IServiceProvider services) : IMasterData
 {
+    // The approvals (another module's) are resolved at first use, not at construction.
+    public Task<Outcome<ImportResult>> ImportOrProposeAsync(StoreTransaction transaction, MasterDataDocument document, ChangeReason reason, CancellationToken ct) =>
+        ChangeApproval.ImportAsync(transaction, (IChangeApprovals?)services.GetService(typeof(IChangeApprovals)), document, reason, ct);
+
+    public Task DecideChangeAsync(StoreTransaction transaction, string change, string approval, bool approved, CancellationToken ct) =>
+        ChangeApproval.DecideAsync(transaction, change, approval, approved, ct);
+
     public async Task<MasterDataView> LoadAsync(
         StoreTransaction transaction,
         IReadOnlyCollection<string> plants,

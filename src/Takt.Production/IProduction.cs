@@ -46,7 +46,7 @@ public sealed record CreateProductionOrder(string Number, string Plant, string I
 /// <summary>
 /// The body of an order action; each action reads its fields: issue (item, quantity, unit), confirm (operation,
 /// good, scrap, rework, machineHours, labourHours), yield (quantity), scrap (quantity, reasonCode), hold and
-/// release-hold (reason). Quantities are in the item's base unit unless a unit is given.
+/// release-hold (reason). An issue of a lot-controlled component names its lot; a lot on quality hold is not issued. Quantities are in the item's base unit unless a unit is given.
 /// </summary>
 public sealed record OrderAction(
     string? Item = null,
@@ -59,7 +59,8 @@ public sealed record OrderAction(
     decimal? MachineHours = null,
     decimal? LabourHours = null,
     string? Reason = null,
-    string? ReasonCode = null);
+    string? ReasonCode = null,
+    string? Lot = null);
 
 /// <summary>What an order action did: the order's state afterwards, the events, entries and (settlement) variances.</summary>
 public sealed record OrderActionResult(

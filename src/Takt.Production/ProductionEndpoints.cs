@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Takt.Contracts;
 using Takt.MasterData;
 using Takt.Production.Costing;
+using Microsoft.Extensions.DependencyInjection;
 using Takt.Store;
 
 namespace Takt.Production;
@@ -55,6 +56,22 @@ internal static class ProductionEndpoints
             })
             .WithName("ListProductionVariances")
             .WithSummary("Settled variances (price, usage, efficiency, scrap, mix, remaining) per order, item, plant and period (yyyymm), with totals per category.");
+
+        api.MapPost("/production/quality-holds", async (HttpContext http, TaktStore store, TimeProvider clock, Orders.PlaceLotHold body, CancellationToken ct) =>
+            {
+                await using var session = await store.OpenSessionAsync(clock, ct);
+                await using var tx = await session.BeginAsync(ct);
+                var placed = await Orders.QualityHolds.PlaceLotHoldAsync(tx, http.RequestServices.GetRequiredService<Takt.Orchestration.IOrchestration>(), body, Actor(http), ct);
+                if (!placed.IsRejected)
+                    await tx.CommitAsync(ct);
+                return Answer(placed, StatusCodes.Status201Created);
+            })
+            .WithName("PlaceLotQualityHold")
+            .WithSummary("Put a lot of a lot-controlled item on quality hold: issuing it is refused until the plant's quality-hold-release flow releases it. (Orders: POST /production-orders/{number}/hold.)");
+        api.MapGet("/production/quality-holds", async (TaktStore store, string? plant, string? status, CancellationToken ct) =>
+                Results.Json(await Orders.QualityHolds.ListAsync(store, plant, status, null, ct), Json))
+            .WithName("ListQualityHolds")
+            .WithSummary("Quality holds on orders and lots (open, released, scrap-requested) with who placed them, why, the release flow and its disposition.");
 
         var costing = api.MapGroup("/costing").WithTags("Costing");
         costing.MapPost("/versions", async (HttpContext http, IProduction production, TaktStore store, SimulateRequest body, CancellationToken ct) =>

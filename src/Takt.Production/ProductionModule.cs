@@ -17,7 +17,13 @@ public static class ProductionModule
             .AddSingleton<Costing.CostVersions>()
             .AddSingleton<IProduction, ProductionOrders>()
             .AddSingleton<Fallback.IFallback, Fallback.FallbackEntries>()
-            .AddSingleton<IInboundEventHandler, ShopFloorEvents>();
+            .AddSingleton<IInboundEventHandler, ShopFloorEvents>()
+            .AddSingleton<IOutboxSubscriber, Orders.QualityHoldOutcomes>()
+            .AddSingleton<MasterData.IChangeApprovals, MasterDataApprovals>()
+            .AddSingleton<Orchestration.IFlowAction, DecideChangeAction>();
+
+    /// <summary>Saves the master-data change approval standard (a draft until someone publishes it, which turns the approval on).</summary>
+    public static Task EnsureStandardsAsync(IServiceProvider services, CancellationToken ct) => MasterDataApprovals.EnsureStandardAsync(services, ct);
 
     public static RouteGroupBuilder MapProduction(this RouteGroupBuilder api)
     {

@@ -31,6 +31,9 @@ internal sealed class ShopFloorBatch(
 
     private sealed record Context(OrderRow Order, Plant Plant, DateOnly PostingDate);
 
+    /// <summary>The lot an issue takes its stock from, by event id (a manual issue names it; shop-floor events carry none).</summary>
+    internal IReadOnlyDictionary<string, string>? Lots { get; set; }
+
     // Set while an event matched to a fallback record is applied: Record links the event to the record.
     private ObjectLink? matchedTo;
 
@@ -271,7 +274,8 @@ internal sealed class ShopFloorBatch(
         JournalEntryId? journalEntry = entry.Value is { } prepared ? ledger.Stage(transaction, prepared) : null;
         var sign = leavesStock ? -1m : 1m;
         var movement = inventory.Stage(transaction, new StockMovementDraft(
-            movementType, plant.Code, item.Number, quantity.Value with { Value = sign * quantity.Value.Value }, value * sign, order.Number, journalEntry, postingDate, inbound.Id));
+            movementType, plant.Code, item.Number, quantity.Value with { Value = sign * quantity.Value.Value }, value * sign, order.Number, journalEntry, postingDate, inbound.Id,
+            Lot: Lots?.GetValueOrDefault(inbound.Id) ?? ""));
         PublishStockMoved(movement, plant, item.Number, movementType, sign * quantity.Value.Value, item.BaseUnit, order.Number, journalEntry);
         return new Moved(entry.Value, journalEntry, movement, quantity.Value.Value, value);
     }

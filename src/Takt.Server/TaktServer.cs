@@ -176,6 +176,7 @@ public static class TaktServer
         await Migrations.ApplyAsync(store, Schemas, ct);
         await OrchestrationModule.EnsureBuiltInsAsync(services, ct);
         await ProcurementModule.EnsureStandardsAsync(services, ct);
+        await ProductionModule.EnsureStandardsAsync(services, ct);
         if (settings.DemoInvoices || settings.TrainInvoiceAdvisor)
             await AssistInvoiceAdvisor.TrainAsync(services, ct); // the cold start, before any invoice: never inside an intake transaction
         if (settings.SeedDemo && await DemoData.SeedIfEmptyAsync(services, settings.DemoOrdersPerPlant, ct))

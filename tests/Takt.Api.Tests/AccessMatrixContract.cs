@@ -179,6 +179,11 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         new("SaveBom", Scopes.MasterDataManage, Binding.AllPlants, null, (http, _) => http.PutAsJsonAsync("/api/v1/masterdata/boms/PB01/SF-2000/9", new { validFrom = "2040-01-01", baseQuantity = 1, status = "draft", lines = new[] { new { component = "RM-3001", quantity = 1, unit = "H87" } } }, TestContext.Current.CancellationToken)),
         Get("ListBomVersions", Scopes.ProductionRead, Binding.AllPlants, null, "/api/v1/masterdata/boms/PA01/FG-1000"),
         Get("ListMasterDataChanges", Scopes.MasterDataManage, Binding.AllPlants, null, "/api/v1/masterdata/changes"),
+        Get("ListMasterDataChangeRequests", Scopes.MasterDataManage, Binding.AllPlants, null, "/api/v1/masterdata/change-requests?status=pending"),
+        Get("ListQualityHolds", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production/quality-holds?plant=PA01"),
+        Get("ListQualityHolds", Scopes.ProductionRead, Binding.Plant, "PB01", "/api/v1/production/quality-holds?plant=PB01"),
+        Get("ListQualityHolds", Scopes.ProductionRead, Binding.NoPlant, null, "/api/v1/production/quality-holds"),
+        new("PlaceLotQualityHold", Scopes.ProductionWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/production/quality-holds", new { plant = "PA01", item = "MX-LOT", lot = $"L-{n}", reason = "matrix" }, Guid.NewGuid().ToString())),
         new("CreateProductionOrder", Scopes.ProductionWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/production-orders", new { number = $"MX-{n}", plant = "PA01", item = "FG-1000", quantity = 1, dueDate = "2099-12-31" }, Guid.NewGuid().ToString())),
         new("ActOnProductionOrder", Scopes.ProductionWrite, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/production-orders/PB01-100004/hold", new { reason = "matrix" }, Guid.NewGuid().ToString())),
         Get("ListProductionVariances", Scopes.ProductionRead, Binding.Plant, "PA01", "/api/v1/production/variances?plant=PA01"),
@@ -191,6 +196,9 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
 
     private async Task<string> PrepareCostVersionAsync()
     {
+        // A lot-controlled item for the lot holds of the matrix (the demo has none).
+        using (var lotItem = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/masterdata/import", new { items = new[] { new { number = "MX-LOT", description = "Matrix lot item", type = "raw", baseUnit = "KGM", itemClass = "RAW", lotControlled = true } } }, Guid.NewGuid().ToString()))
+            Assert.Equal(HttpStatusCode.OK, lotItem.StatusCode);
         using var response = await Api.Tests.Calls.PostJsonAsync(Host.Http, "/api/v1/costing/versions", new { plant = "PA01", validFrom = "2026-01-01" }, Guid.NewGuid().ToString());
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("id").GetString()!;

@@ -94,32 +94,6 @@ public abstract class OrderLifecycleContract<TFixture>(TFixture fixture) : IClas
     }
 
     [Fact]
-    public async Task a_quality_hold_blocks_issue_and_yield_until_it_is_released()
-    {
-        var order = await ReleasedOrderAsync("HOLD", "HOLD-1");
-        await ActAsync(Host, order, "hold", new { reason = "surface cracks on first parts" });
-        var before = await Host.SettledSnapshotAsync();
-        foreach (var (action, body) in new (string, object)[] { ("issue", new { item = "HOLD-R1", quantity = 5 }), ("yield", new { quantity = 1 }) })
-        {
-            using var refused = await Host.PostJsonAsync($"/api/v1/production-orders/{order}/{action}", body);
-            var problem = await ProblemAsync(refused);
-            Assert.Equal((HttpStatusCode.UnprocessableEntity, "order.on-hold"), (problem.Status, problem.Rule));
-            Assert.Contains("surface cracks", problem.Detail, StringComparison.Ordinal);
-        }
-
-        using var complete = await Host.PostJsonAsync($"/api/v1/production-orders/{order}/complete", new { });
-        Assert.Equal("order.on-hold", (await ProblemAsync(complete)).Rule);
-        await Host.DrainOutboxAsync();
-        before.AssertUnchanged(await Tables.SnapshotAsync(Host.Store));
-
-        await ActAsync(Host, order, "release-hold", new { reason = "cracks from one bad blank; blank lot blocked" });
-        await ActAsync(Host, order, "issue", new { item = "HOLD-R1", quantity = 5 });
-        await ActAsync(Host, order, "confirm", new { operation = "0010", good = 1 });
-        await ActAsync(Host, order, "yield", new { quantity = 1 });
-        Assert.Equal(1m, (await Host.OrderAsync(order)).Yield);
-    }
-
-    [Fact]
     public async Task the_gateway_honours_the_hold_too()
     {
         var order = await ReleasedOrderAsync("GATE", "GATE-1");

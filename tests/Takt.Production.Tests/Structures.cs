@@ -11,9 +11,10 @@ internal static class Structures
     /// Three levels at PA01: F1 ← (S2 ← (S1 ← R1, R2 | alternate R4), R3), R1 in grams. CNC1 runs 85 machine / 52
     /// labour per hour, ASM1 20 / 48. Overhead: 10 % of material on class SEMI at PA01.
     /// </summary>
-    public static async Task ThreeLevelsAsync(TaktHost host, string p)
-    {
-        await ImportAsync(host, new MasterDataDocument(
+    public static Task ThreeLevelsAsync(TaktHost host, string p) => ImportAsync(host, ThreeLevels(p));
+
+    /// <summary>The document of <see cref="ThreeLevelsAsync"/>.</summary>
+    public static MasterDataDocument ThreeLevels(string p) => new(
             Items:
             [
                 new ItemRecord($"{p}-R1", "Steel", "raw", "KGM", "RAW"),
@@ -58,8 +59,7 @@ internal static class Structures
                 new StandardCostRecord("PA01", $"{p}-S2", 80.00m),
                 new StandardCostRecord("PA01", $"{p}-F1", 150.00m),
             ],
-            Overheads: [new OverheadRecord("PA01", "SEMI", 0.10m)]));
-    }
+            Overheads: [new OverheadRecord("PA01", "SEMI", 0.10m)]);
 
     /// <summary>
     /// One level at PA01 for variance scenarios: V (class FIN, no overhead) per unit = 2 KGM R1 at 2.00 + 1 R2 at

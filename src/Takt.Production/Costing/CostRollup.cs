@@ -66,7 +66,29 @@ internal static class CostRollup
         return violations.Count > 0 ? violations.ToArray() : estimates;
     }
 
+    /// <summary>The largest unit cost a cost version or standard cost can keep (1/10,000 units in a 64-bit integer, with headroom).</summary>
+    internal const decimal MaxUnitCost = 900_000_000_000_000m;
+
     private static CostEstimate? Estimate(ProductStructure s, string item, Dictionary<string, CostEstimate> estimates, List<Violation> violations)
+    {
+        try
+        {
+            var estimate = EstimateUnchecked(s, item, estimates, violations);
+            if (estimate is null || (Math.Abs(estimate.Material) < MaxUnitCost && Math.Abs(estimate.Activity) < MaxUnitCost
+                && Math.Abs(estimate.Overhead) < MaxUnitCost && Math.Abs(estimate.UnitCost) < MaxUnitCost))
+                return estimate;
+        }
+        catch (OverflowException)
+        {
+            // decimal arithmetic beyond ±7.9 × 10^28: reported as the same rule below.
+        }
+
+        violations.Add(new Violation($"/items/{item}", "cost.out-of-range",
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The rolled-up unit cost of {item} at plant {s.Plant} is {MaxUnitCost:#,##0} or more, beyond what a standard cost can hold; check the quantities, scrap factors, hours and rates of its BOM and routing.")));
+        return null;
+    }
+
+    private static CostEstimate? EstimateUnchecked(ProductStructure s, string item, Dictionary<string, CostEstimate> estimates, List<Violation> violations)
     {
         var (_, lot, lines) = s.Boms[item];
         var material = 0m;

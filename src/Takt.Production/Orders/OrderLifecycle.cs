@@ -17,8 +17,11 @@ namespace Takt.Production.Orders;
 /// yield run through the same batch code as the shop-floor gateway (<see cref="ShopFloorEvents"/>).
 /// </summary>
 internal sealed partial class OrderLifecycle(
-    IMasterData masterData, ILedger ledger, IInventory inventory, IIntelligence intelligence, Outbox outbox, ProductionEvents events, TimeProvider clock)
+    IMasterData masterData, ILedger ledger, IInventory inventory, IIntelligence intelligence, Outbox outbox, ProductionEvents events, TimeProvider clock, IServiceProvider services)
 {
+    // The orchestration's engine reaches the outbox's subscribers: resolved at first use, not at construction.
+    private Takt.Orchestration.IOrchestration Orchestration => Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Takt.Orchestration.IOrchestration>(services);
+
     internal const string Settlement = "settlement";
     private readonly ShopFloorEvents shopFloor = new(masterData, ledger, inventory, intelligence, outbox);
 
@@ -133,8 +136,8 @@ internal sealed partial class OrderLifecycle(
         return action switch
         {
             "release" => state.Status == "created" ? await ReleaseAsync(tx, state, ct) : Illegal(state, "release", "created"),
-            "hold" => state.Status is "released" or "completed" ? Hold(tx, state, body, actor) : Illegal(state, "a quality hold", "released or technically completed"),
-            "release-hold" => state.Status is "released" or "completed" ? ReleaseHold(tx, state, body, actor) : Illegal(state, "releasing a hold", "released or technically completed"),
+            "hold" => state.Status is "released" or "completed" ? await HoldAsync(tx, state, body, actor, ct) : Illegal(state, "a quality hold", "released or technically completed"),
+            "release-hold" => state.Status is "released" or "completed" ? await ReleaseHoldAsync(tx, state, body, actor, ct) : Illegal(state, "releasing a hold", "released or technically completed"),
             "issue" or "confirm" or "yield" => state.Status == "released" ? await ShopFloorAsync(tx, state, action, body, ct) : Illegal(state, action, "released"),
             "scrap" => state.Status == "released" ? await ScrapAsync(tx, state, body, actor, ct) : Illegal(state, "scrap", "released"),
             "complete" => state.Status != "released" ? Illegal(state, "technical completion", "released")

@@ -127,11 +127,44 @@ internal sealed partial class OrderLifecycle
         return new OrderActionResult(state.Number, "released", null, [id], []);
     }
 
-    private Outcome<OrderActionResult> Hold(StoreTransaction tx, State state, OrderAction body, string actor) =>
-        HoldChange(tx, state, body, actor, hold: true);
+    /// <summary>
+    /// Puts the order on quality hold and starts the plant's quality-hold-release flow in the same transaction; only
+    /// that flow releases the hold (see <see cref="QualityHolds"/>). Without a published standard it is released by hand.
+    /// </summary>
+    private async Task<Outcome<OrderActionResult>> HoldAsync(StoreTransaction tx, State state, OrderAction body, string actor, CancellationToken ct)
+    {
+        var check = HoldChangeChecked(state, body, hold: true);
+        if (check.IsRejected)
+            return check;
+        decimal quantity;
+        await using (var r = await tx.Command("SELECT quantity_e6 FROM production_order WHERE number = $1", state.Number).ExecuteReaderAsync(ct))
+        {
+            await r.ReadAsync(ct);
+            quantity = Fixed.FromE6(r.GetInt64(0));
+        }
 
-    private Outcome<OrderActionResult> ReleaseHold(StoreTransaction tx, State state, OrderAction body, string actor) =>
-        HoldChange(tx, state, body, actor, hold: false);
+        var id = Uuid7.New(tx.Clock.GetUtcNow()).ToString();
+        var instance = await QualityHolds.StartFlowAsync(tx, Orchestration, state.Plant, id, state.Item, quantity, actor, ct);
+        if (instance.IsRejected)
+            return Outcome<OrderActionResult>.FromViolations(instance.Violations);
+        QualityHolds.Stage(tx, id, state.Plant, "order", state.Number, state.Item, "", body.Reason!, actor, instance.Value);
+        return HoldChange(tx, state, body, actor, hold: true);
+    }
+
+    /// <summary>By hand only a hold that no flow decides (or whose flow asked for scrap, which a person then settles).</summary>
+    private async Task<Outcome<OrderActionResult>> ReleaseHoldAsync(StoreTransaction tx, State state, OrderAction body, string actor, CancellationToken ct)
+    {
+        var check = HoldChangeChecked(state, body, hold: false);
+        if (check.IsRejected)
+            return check;
+        var open = await QualityHolds.OfOrderAsync(tx, state.Number, ct);
+        if (open is { Status: "open", FlowInstance: { } flow })
+            return new Violation("/status", "hold.release-through-flow",
+                $"The quality hold on order {state.Number} is released through the quality-hold-release flow (instance {flow}): the inspection and the quality manager's disposition decide it.");
+        if (open is not null)
+            QualityHolds.StageRelease(tx, open.Id, "released", actor, body.Reason!);
+        return HoldChange(tx, state, body, actor, hold: false);
+    }
 
     private static Outcome<OrderActionResult> HoldChangeChecked(State state, OrderAction body, bool hold)
     {

@@ -27,6 +27,7 @@ internal sealed partial class OrderLifecycle
         }
 
         var inbound = new List<InboundEvent>();
+        var lots = new Dictionary<string, string>(StringComparer.Ordinal);
         var fields = new List<string>();
         InboundEvent Event<T>(string type, T data, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) where T : notnull =>
             new(ProductionEvents.Source, Uuid7.New(now).ToString(), type, now, state.Number, data, JsonSerializer.Serialize(data, info));
@@ -39,9 +40,13 @@ internal sealed partial class OrderLifecycle
                     return new Violation("/item", "field.required", "An issue names the component (item).");
                 if (body.Quantity is not { } issued)
                     return new Violation("/quantity", "field.required", "An issue needs a quantity.");
+                if (!string.IsNullOrEmpty(body.Lot) && await QualityHolds.OfLotAsync(tx, state.Plant, body.Item, body.Lot, ct) is { } lotHold)
+                    return new Violation("/lot", "lot.on-hold", $"Lot {body.Lot} of {body.Item} is on quality hold ({lotHold.Reason}, hold {lotHold.Id}, {lotHold.Status}); it is not issued until the hold is released.");
                 var unit = body.Unit ?? (await masterData.LoadAsync(tx, [], [body.Item], [], ct)).Item(body.Item)?.BaseUnit.Code ?? "H87";
                 inbound.Add(Event(EventTypes.MaterialIssued, new MaterialIssued(state.Plant, state.Number, body.Item, new QuantityValue(issued, unit)), EventJson.Default.MaterialIssued));
                 fields.Add("");
+                if (!string.IsNullOrEmpty(body.Lot))
+                    lots[inbound[^1].Id] = body.Lot;
                 break;
             case "yield":
                 if (body.Quantity is not { } received)
@@ -106,6 +111,7 @@ internal sealed partial class OrderLifecycle
         }
 
         var batch = await shopFloor.BeginAsync(tx, inbound, ct);
+        ((ShopFloorBatch)batch).Lots = lots;
         var processEvents = new List<string>();
         var entries = new List<string>();
         for (var i = 0; i < inbound.Count; i++)
