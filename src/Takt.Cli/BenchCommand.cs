@@ -173,6 +173,13 @@ internal static class BenchCommand
         return (connection, async () =>
         {
             Npgsql.NpgsqlConnection.ClearAllPools();
+            if (Environment.GetEnvironmentVariable("TAKT_BENCH_KEEP") == "1")
+            {
+                // For inspection afterwards (pg_stat_user_tables, pg_walinspect): the caller drops it.
+                Console.Error.WriteLine($"kept the bench database {name} (TAKT_BENCH_KEEP=1)");
+                return;
+            }
+
             await using var admin = new Npgsql.NpgsqlConnection(server);
             await admin.OpenAsync(CancellationToken.None);
             await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);

@@ -5,6 +5,9 @@ using Spectre.Console;
 using Takt.Inventory;
 using Takt.Intelligence;
 using Takt.Ledger;
+using Takt.Orchestration;
+using Takt.Payables;
+using Takt.Procurement;
 using Takt.MasterData;
 using Takt.Production;
 using Takt.Server;
@@ -30,6 +33,7 @@ internal static class LedgerCommand
             .AddSingleton<OutboxSignal>()
             .AddSingleton<Outbox>()
             .AddMasterData().AddLedger().AddInventory().AddProduction().AddIntelligence()
+            .AddOrchestration(new Takt.Orchestration.Engine.OrchestrationOptions()).AddProcurement().AddPayables() // the subledgers the close reads
             .AddSingleton<ISubledgers, Subledgers>()
             .BuildServiceProvider();
 

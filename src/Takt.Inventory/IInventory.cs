@@ -92,4 +92,35 @@ public interface IInventory
             result[reader.GetString(0)] = new StockBalance(plant, reader.GetString(0), Fixed.FromE6(reader.GetInt64(1)), Fixed.FromE4(reader.GetInt64(2)));
         return result;
     }
+
+    /// <summary>
+    /// The stock value the plants' movements posted after a date added (negative: removed), read inside the caller's
+    /// transaction: stock value now less this is the stock value at the end of that date.
+    /// </summary>
+    async Task<decimal> ValuePostedAfterAsync(StoreTransaction transaction, IReadOnlyCollection<string> plants, DateOnly after, CancellationToken ct)
+    {
+        var (plantIn, plantArg) = SqlList.In(transaction, "plant", plants, 2);
+        await using var reader = await transaction.Command($"SELECT CAST(COALESCE(SUM(value_e4), 0) AS bigint) FROM inventory_movement WHERE posting_date > $1 AND {plantIn}", after.ToDateKey(), plantArg).ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Fixed.FromE4(reader.GetInt64(0)) : 0m;
+    }
+
+    /// <summary>Stock discrepancies (WMS reconciliation) of the plants found up to an instant and still open, oldest first.</summary>
+    async Task<IReadOnlyList<OpenStockDiscrepancy>> OpenDiscrepanciesAsync(StoreTransaction transaction, IReadOnlyCollection<string> plants, DateTimeOffset until, CancellationToken ct)
+    {
+        var (plantIn, plantArg) = SqlList.In(transaction, "d.plant", plants, 2);
+        var rows = new List<OpenStockDiscrepancy>();
+        await using var reader = await transaction.Command(
+            $"SELECT d.id, d.plant, d.item, d.location, d.difference_e6, d.value_e4, r.created_at_us FROM inventory_discrepancy d JOIN inventory_reconciliation r ON r.id = d.reconciliation_id WHERE d.status = 'open' AND r.created_at_us <= $1 AND {plantIn} ORDER BY r.created_at_us, d.id",
+            until.ToUnixMicroseconds(), plantArg).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new OpenStockDiscrepancy(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Fixed.FromE6(reader.GetInt64(4)), Fixed.FromE4(reader.GetInt64(5)),
+                Instants.FromUnixMicroseconds(reader.GetInt64(6))));
+        }
+
+        return rows;
+    }
 }
+
+/// <summary>A stock discrepancy still open: where, how much (base unit) and its value at standard, when it was found.</summary>
+public sealed record OpenStockDiscrepancy(string Id, string Plant, string Item, string Location, decimal Difference, decimal Value, DateTimeOffset FoundAt);

@@ -19,7 +19,8 @@ public static class InventoryModule
         services.AddSingleton<IFallbackMovements>(sp => sp.GetRequiredService<StockFallback>());
         services.AddSingleton<Reservations.StockReservations>();
         services.AddSingleton<Reservations.IAllocations, Reservations.Allocations>();
-        services.AddSingleton<IInboundEventHandler, Wms.WmsConfirmations>();
+        services.AddSingleton<Wms.WmsConfirmations>();
+        services.AddSingleton<IInboundEventHandler>(sp => sp.GetRequiredService<Wms.WmsConfirmations>());
         services.AddSingleton<Counts.CycleCounts>();
         services.AddSingleton<Reconciliation.WmsReconciliation>();
         services.AddSingleton<IStockDocuments, StockDocuments>();

@@ -115,15 +115,20 @@ internal sealed class Accruals(ILedger ledger, Outbox outbox, TimeProvider clock
             var prepared = ledger.Prepare(rules, draft);
             if (prepared.IsRejected)
                 continue; // e.g. the next period is not open yet: the reversal waits for the next run
+            // Claim the accrual before staging its reversal: on PostgreSQL a second node's run that read it as posted
+            // waits here for the first one's commit and then finds it reversed (0 rows), so it is reversed once.
+            if (await tx.ExecuteAsync("UPDATE ledger_accrual SET status = 'reversed', changed_at_us = $1 WHERE id = $2 AND status = 'posted'", ct, clock.GetUtcNow().ToUnixMicroseconds(), a.Id) == 0)
+                continue;
             var entry = ledger.Stage(tx, prepared.Value);
             Journal.Publish(tx, outbox, entry, prepared.Value);
-            await tx.ExecuteAsync("UPDATE ledger_accrual SET status = 'reversed', reversal_entry_id = $1, changed_at_us = $2 WHERE id = $3",
-                ct, entry.ToString(), clock.GetUtcNow().ToUnixMicroseconds(), a.Id);
+            await tx.ExecuteAsync("UPDATE ledger_accrual SET reversal_entry_id = $1 WHERE id = $2", ct, entry.ToString(), a.Id);
             reversed.Add(a.Id);
         }
 
+        if (reversed.Count == 0)
+            return []; // nothing due could be reversed, or another node reversed it first: nothing to commit
         await tx.FlushAsync(ct);
-        var views = reversed.Count == 0 ? [] : await ReadAsync(tx.Connection, tx.Transaction, "a.status = 'reversed' AND a.reverse_on <= @today", new { today = today.ToDateKey() }, ct);
+        var views = await ReadAsync(tx.Connection, tx.Transaction, "a.status = 'reversed' AND a.reverse_on <= @today", new { today = today.ToDateKey() }, ct);
         await tx.CommitAsync(ct);
         return [.. views.Where(v => reversed.Contains(v.Id))];
     }

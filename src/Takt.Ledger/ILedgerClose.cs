@@ -1,3 +1,4 @@
+using Takt.Contracts;
 using Takt.Store;
 
 namespace Takt.Ledger;
@@ -13,6 +14,9 @@ public interface ILedgerClose
 
     /// <summary>Recomputes the company's hash chain over its journal entries.</summary>
     Task<AuditReport> VerifyAuditChainAsync(TaktStore store, string company, CancellationToken ct);
+
+    /// <summary>Records why an aged GR/IR open item is still open at the period's close (who, when, why).</summary>
+    Task<Outcome<ExplanationView>> ExplainAsync(TaktStore store, string company, int period, ExplanationRequest request, string actor, CancellationToken ct);
 }
 
 internal sealed class LedgerClose(IServiceProvider services) : ILedgerClose
@@ -26,4 +30,7 @@ internal sealed class LedgerClose(IServiceProvider services) : ILedgerClose
         Close.VarianceWarningsAsync(store, Subledgers, company, tolerance, ct);
 
     public Task<AuditReport> VerifyAuditChainAsync(TaktStore store, string company, CancellationToken ct) => Audit.VerifyAsync(store, company, ct);
+
+    public Task<Outcome<ExplanationView>> ExplainAsync(TaktStore store, string company, int period, ExplanationRequest request, string actor, CancellationToken ct) =>
+        Close.ExplainAsync(store, Subledgers, (TimeProvider)services.GetService(typeof(TimeProvider))!, company, period, request, actor, ct);
 }

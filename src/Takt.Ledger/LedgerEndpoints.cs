@@ -41,12 +41,50 @@ internal static class LedgerEndpoints
                 await using var session = await store.OpenSessionAsync(clock, ct);
                 await using var tx = await session.BeginAsync(ct);
                 var changed = await Periods.ChangeAsync(tx, company, period, body, Actor(http), ct);
-                if (!changed.IsRejected)
-                    await tx.CommitAsync(ct);
-                return Answer(changed);
+                if (changed.IsRejected)
+                    return Answer(changed);
+                await tx.CommitAsync(ct);
+                return changed.Value.Requested is null ? Json(changed.Value.Period) : Json(changed.Value.Period, StatusCodes.Status202Accepted);
             })
             .WithName("ChangePeriodState")
-            .WithSummary("Open, soft-close (naming the posting types or roles it still admits) or close a period; reopening needs a reason. Recorded with who, when, why.");
+            .WithSummary("Open, soft-close (naming the posting types or roles it still admits) or close a period; reopening needs a reason. Reopening a closed period records a request (202) a second person approves. Recorded with who, when, why.");
+        api.MapPost("/ledger/periods/{company}/{period:int}/reopen-requests/{id}/approve", async (TaktStore store, TimeProvider clock, string company, int period, string id, Periods.Decision? body, HttpContext http, CancellationToken ct) =>
+                await DecideAsync(store, clock, company, period, id, true, body, Actor(http), ct))
+            .WithName("ApprovePeriodReopen")
+            .WithSummary("Approve a request to reopen a closed period (not by its requester): the period changes to the requested state, recorded with requester, approver and reason.");
+        api.MapPost("/ledger/periods/{company}/{period:int}/reopen-requests/{id}/reject", async (TaktStore store, TimeProvider clock, string company, int period, string id, Periods.Decision? body, HttpContext http, CancellationToken ct) =>
+                await DecideAsync(store, clock, company, period, id, false, body, Actor(http), ct))
+            .WithName("RejectPeriodReopen")
+            .WithSummary("Reject a request to reopen a closed period (not by its requester), with a reason; the period stays closed.");
+        api.MapPost("/ledger/accounts", async (TaktStore store, TimeProvider clock, ChartSetup.AccountRequest body, CancellationToken ct) =>
+            {
+                await using var session = await store.OpenSessionAsync(clock, ct);
+                await using var tx = await session.BeginAsync(ct);
+                var (saved, created) = await ChartSetup.SaveAccountAsync(tx, body, ct);
+                if (!saved.IsRejected)
+                    await tx.CommitAsync(ct);
+                return Answer(saved, created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+            })
+            .WithName("SaveChartAccount")
+            .WithSummary("Add an account to a company's chart (kind, normal balance from it, the subledger that alone posts to a control account) or rename it; kind and control subledger stay once it has postings.");
+        api.MapGet("/ledger/exchange-rates", async (TaktStore store, string? from, string? to, CancellationToken ct) =>
+            {
+                await using var connection = await store.OpenConnectionAsync(ct);
+                return Json(await ChartSetup.ListRatesAsync(connection, null, from, to, ct));
+            })
+            .WithName("ListExchangeRates")
+            .WithSummary("Exchange rates as data: units of 'to' per unit of 'from', each valid from a date until the next.");
+        api.MapPost("/ledger/exchange-rates", async (TaktStore store, TimeProvider clock, ChartSetup.RateRequest body, HttpContext http, CancellationToken ct) =>
+            {
+                await using var session = await store.OpenSessionAsync(clock, ct);
+                await using var tx = await session.BeginAsync(ct);
+                var (saved, created) = await ChartSetup.SaveRateAsync(tx, body, Actor(http), ct);
+                if (!saved.IsRejected)
+                    await tx.CommitAsync(ct);
+                return Answer(saved, created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+            })
+            .WithName("AddExchangeRate")
+            .WithSummary("Record an exchange rate valid from a date (who and when are kept); a recorded rate is never changed: record one from another day.");
 
         api.MapGet("/ledger/determination/rules", async (TaktStore store, TimeProvider clock, string? movement, CancellationToken ct) =>
             {
@@ -165,6 +203,14 @@ internal static class LedgerEndpoints
             })
             .WithName("CloseStatus")
             .WithSummary("The close checklist of a company and period, computed from data; KPI close readiness = passed ÷ applicable checks, failing items listed.");
+        api.MapPost("/close/{company}/{period}/explanations", async (ILedgerClose close, TaktStore store, string company, string period, ExplanationRequest body, HttpContext http, CancellationToken ct) =>
+            {
+                var errors = CompanyPeriod(company, period, out var p);
+                return errors.Count > 0 ? Malformed([.. errors.Select(e => e with { Field = e.Field.Replace("/query/", "/path/", StringComparison.Ordinal) })])
+                    : Answer(await close.ExplainAsync(store, company, p, body, Actor(http), ct), StatusCodes.Status201Created);
+            })
+            .WithName("ExplainGrIrItem")
+            .WithSummary("Explain why an aged GR/IR open item (purchase order/line) is still open at the period's close; recorded with who, when, why. The close check counts it as explained for that period.");
         api.MapGet("/ledger/cost-variances", async (ILedgerClose close, TaktStore store, string? company, decimal? tolerance, CancellationToken ct) =>
                 Json(await close.CostVarianceWarningsAsync(store, company ?? "", tolerance ?? 0.05m, ct)))
             .WithName("CostVarianceWarnings")
@@ -173,6 +219,17 @@ internal static class LedgerEndpoints
                 Json(await close.VerifyAuditChainAsync(store, company, ct)))
             .WithName("VerifyAuditChain")
             .WithSummary("Recompute the company's hash chain over its journal entries; lists every changed, missing or re-ordered entry and numbering gap.");
+    }
+
+    private static async Task<IResult> DecideAsync(TaktStore store, TimeProvider clock, string company, int period, string id, bool approve, Periods.Decision? body, string actor, CancellationToken ct)
+    {
+        await using var session = await store.OpenSessionAsync(clock, ct);
+        await using var tx = await session.BeginAsync(ct);
+        var decided = await Periods.DecideAsync(tx, company, period, id, approve, body ?? new Periods.Decision(null), actor, ct);
+        if (decided.IsRejected)
+            return Answer(decided);
+        await tx.CommitAsync(ct);
+        return Json(decided.Value.Period);
     }
 
     /// <summary>company and period (yyyymm) from the query, or the violations naming them.</summary>

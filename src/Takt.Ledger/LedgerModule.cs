@@ -13,7 +13,9 @@ public static class LedgerModule
     public static IServiceCollection AddLedger(this IServiceCollection services) =>
         services.AddSingleton<ILedger, GeneralLedger>()
             .AddSingleton<IAccruals, Accruals>()
-            .AddSingleton<ILedgerClose, LedgerClose>();
+            .AddSingleton<ILedgerClose, LedgerClose>()
+            .AddSingleton(new AccrualReversalOptions())
+            .AddHostedService<AccrualReversalService>();
 
     public static RouteGroupBuilder MapLedger(this RouteGroupBuilder api)
     {

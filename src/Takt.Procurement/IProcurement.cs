@@ -228,7 +228,43 @@ public interface IProcurement
 
     /// <summary>Approval turnaround and purchase order cycle time by plant.</summary>
     Task<ProcurementKpis> KpisAsync(TaktStore store, string? plant, CancellationToken ct);
+
+    /// <summary>
+    /// The GR/IR each receipt and return of the plants credited up to a posting date (signed: a return negative, in the
+    /// order currency), oldest first, read inside the caller's transaction: the GR/IR subledger before invoicing.
+    /// </summary>
+    async Task<IReadOnlyList<GrIrReceipt>> GrIrReceiptsAsync(StoreTransaction transaction, IReadOnlyCollection<string> plants, DateOnly until, CancellationToken ct)
+    {
+        var (plantIn, plantArg) = SqlList.In(transaction, "plant", plants, 2);
+        var rows = new List<GrIrReceipt>();
+        await using var reader = await transaction.Command(
+            $"SELECT id, po, line, plant, currency, grir_e4, posting_date FROM proc_receipt WHERE posting_date <= $1 AND {plantIn} ORDER BY posting_date, created_at_us, id",
+            until.ToDateKey(), plantArg).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new GrIrReceipt(reader.GetString(0), reader.GetString(1), checked((int)reader.GetInt64(2)), reader.GetString(3), reader.GetString(4), Fixed.FromE4(reader.GetInt64(5)),
+                Instants.FromDateKey(checked((int)reader.GetInt64(6)))));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Exceptions raised to buyers on the plants' purchase orders up to an instant and still open, oldest first.</summary>
+    async Task<IReadOnlyList<ProcurementException>> OpenExceptionsAsync(StoreTransaction transaction, IReadOnlyCollection<string> plants, DateTimeOffset until, CancellationToken ct)
+    {
+        var (plantIn, plantArg) = SqlList.In(transaction, "p.plant", plants, 2);
+        var rows = new List<ProcurementException>();
+        await using var reader = await transaction.Command(
+            $"SELECT e.id, e.po, e.kind, e.detail, e.status, e.created_at_us FROM proc_exception e JOIN proc_po p ON p.number = e.po WHERE e.status = 'open' AND e.created_at_us <= $1 AND {plantIn} ORDER BY e.created_at_us, e.id",
+            until.ToUnixMicroseconds(), plantArg).ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add(new ProcurementException(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), Instants.FromUnixMicroseconds(reader.GetInt64(5))));
+        return rows;
+    }
 }
+
+/// <summary>The GR/IR a receipt (or a return, negative) credited on a purchase order line, in the order currency, and its posting date.</summary>
+public sealed record GrIrReceipt(string Receipt, string Order, int Line, string Plant, string Currency, decimal GrIr, DateOnly PostingDate);
 
 /// <summary>An open purchase order line: what is still to come, and when.</summary>
 public sealed record OpenPurchaseLine(string Order, int Line, string Plant, string Item, decimal Open, DateOnly DeliveryDate);

@@ -119,6 +119,12 @@ public static class ApiAccess
         ["CloseStatus"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
         ["CostVarianceWarnings"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
         ["VerifyAuditChain"] = new(Scopes.AuditRead, PlantBinding.AllPlants),
+        ["ApprovePeriodReopen"] = new(Scopes.LedgerClose, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["RejectPeriodReopen"] = new(Scopes.LedgerClose, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ExplainGrIrItem"] = new(Scopes.LedgerClose, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["SaveChartAccount"] = new(Scopes.LedgerWrite, PlantBinding.AllPlants, IdempotencyKey: true),
+        ["ListExchangeRates"] = new(Scopes.LedgerRead, PlantBinding.AllPlants),
+        ["AddExchangeRate"] = new(Scopes.LedgerWrite, PlantBinding.AllPlants, IdempotencyKey: true),
         ["ProductionToPostingLatency"] = new(Scopes.KpisRead, PlantBinding.Query),
         ["PlantActivity"] = new(Scopes.KpisRead, PlantBinding.Query),
         // The process log: a restricted client reads the events of its plant (the plant is filled in when it has one).

@@ -468,7 +468,12 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
     /// What the ledger calls act on: an entry on non-control accounts, a proposed and an approved accrual. They post at
     /// Plant B, so the Plant A webhook (a dead port) is owed nothing and the outbox settles.
     /// </summary>
-    private sealed record LedgerState(string Entry, string ProposedAccrual, string ApprovedAccrual);
+    private sealed record LedgerState(string Entry, string ProposedAccrual, string ApprovedAccrual, string ReopenToApprove = "q1", string ReopenToReject = "q2", string GrIrItem = "o/1");
+
+    /// <summary>Two periods of next year, closed, each with a reopen request by the suite client for a matrix client to decide.</summary>
+    private static int ReopenApprovePeriod => (((ThisPeriod / 100) + 1) * 100) + 11;
+
+    private static int ReopenRejectPeriod => (((ThisPeriod / 100) + 1) * 100) + 12;
 
     private static readonly int ThisPeriod = (PlantCalendar.PostingDate("PB01", PlantCalendar.Now).Year * 100) + PlantCalendar.PostingDate("PB01", PlantCalendar.Now).Month;
 
@@ -504,6 +509,12 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
         Get("CloseStatus", Scopes.LedgerRead, Binding.AllPlants, null, $"/api/v1/close/TK01/{ThisPeriod}"),
         Get("CostVarianceWarnings", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/cost-variances?company=TK01"),
         Get("VerifyAuditChain", Scopes.AuditRead, Binding.AllPlants, null, "/api/v1/ledger/audit/TK01"),
+        new("ApprovePeriodReopen", Scopes.LedgerClose, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/periods/TK01/{ReopenApprovePeriod}/reopen-requests/{l.ReopenToApprove}/approve", new { reason = "matrix" }, Guid.NewGuid().ToString())),
+        new("RejectPeriodReopen", Scopes.LedgerClose, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/ledger/periods/TK01/{ReopenRejectPeriod}/reopen-requests/{l.ReopenToReject}/reject", new { reason = "matrix" }, Guid.NewGuid().ToString())),
+        new("ExplainGrIrItem", Scopes.LedgerClose, Binding.AllPlants, null, (http, _) => Api.Tests.Calls.PostJsonAsync(http, $"/api/v1/close/TK01/{ThisPeriod}/explanations", new { item = l.GrIrItem, reason = "matrix" }, Guid.NewGuid().ToString())),
+        new("SaveChartAccount", Scopes.LedgerWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/accounts", new { company = "TK01", number = $"{880000 + (n % 10000)}", name = $"Matrix account {n}", kind = "expense" }, Guid.NewGuid().ToString())),
+        Get("ListExchangeRates", Scopes.LedgerRead, Binding.AllPlants, null, "/api/v1/ledger/exchange-rates?from=USD&to=EUR"),
+        new("AddExchangeRate", Scopes.LedgerWrite, Binding.AllPlants, null, (http, n) => Api.Tests.Calls.PostJsonAsync(http, "/api/v1/ledger/exchange-rates", new { from = "CHF", to = "EUR", validFrom = new DateOnly(2020, 1, 1).AddDays(n % 3000), rate = 1.05m }, Guid.NewGuid().ToString())),
     ];
 
     private const string LiveOnboarding = "PMLIVE";
@@ -536,7 +547,28 @@ public abstract class AccessMatrixContract<TFixture>(TFixture fixture) : IClassF
 
         using var approved = await Api.Tests.Calls.PostJsonAsync(Host.Http, $"/api/v1/ledger/accruals/{accruals[1]}/approve", new { approver = "matrix-controller" }, Guid.NewGuid().ToString());
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
-        return new LedgerState(id, accruals[0], accruals[1]);
+        var reopens = new List<string>();
+        foreach (var period in new[] { ReopenApprovePeriod, ReopenRejectPeriod })
+        {
+            using var closed = await Api.Tests.Calls.PostJsonAsync(Host.Http, $"/api/v1/ledger/periods/TK01/{period}/state", new { status = "closed" }, Guid.NewGuid().ToString());
+            Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
+            using var requested = await Api.Tests.Calls.PostJsonAsync(Host.Http, $"/api/v1/ledger/periods/TK01/{period}/state", new { status = "open", reason = "matrix" }, Guid.NewGuid().ToString());
+            Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
+            reopens.Add(JsonDocument.Parse(await requested.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("reopens").EnumerateArray().Last().GetProperty("id").GetString()!);
+        }
+
+        // A goods receipt not invoiced: a GR/IR open item to explain.
+        var procurement = Host.Service<Takt.Procurement.IProcurement>();
+        await using var session = await Host.Store.OpenSessionAsync(Host.Service<TimeProvider>(), ct);
+        await using var tx = await session.BeginAsync(ct);
+        var today = DateOnly.FromDateTime(Host.Service<TimeProvider>().GetUtcNow().UtcDateTime);
+        var order = await procurement.CreateDirectOrderAsync(tx, new Takt.Procurement.DirectOrder("PA01", "SUP-100", "direct", "CC-4100", "FCA Augsburg", "matrix.buyer",
+            [new Takt.Procurement.DirectOrderLine("RM-3002", 5m, "H87", 12.90m, today.AddDays(7))]), ct);
+        Assert.False(order.IsRejected);
+        await tx.FlushAsync(ct);
+        Assert.False((await procurement.ReceiveAsync(tx, new Takt.Procurement.ReceiveGoods(order.Value.Number, 1, 5m, "H87", "matrix.wh"), ct)).IsRejected);
+        await tx.CommitAsync(ct);
+        return new LedgerState(id, accruals[0], accruals[1], reopens[0], reopens[1], $"{order.Value.Number}/1");
     }
 
     /// <summary>

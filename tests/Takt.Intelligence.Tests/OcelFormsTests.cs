@@ -119,7 +119,7 @@ public sealed class OcelFormsTests
     internal static string Describe(OcelEvent e) =>
         $"{e.Id} {e.Type} {e.Time.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}{string.Concat(e.Attributes.Select(a => $" {a.Name}={a.Value}"))} → {string.Join(", ", e.Relationships.Select(r => $"{r.ObjectId} {r.Qualifier}"))}";
 
-    private static string DescribeObject(OcelObject o) =>
+    internal static string DescribeObject(OcelObject o) =>
         $"{o.Id} {o.Type} [{string.Join(", ", o.Attributes.Select(a => $"{a.Name}={a.Value}@{a.Time:O}"))}] → {string.Join(", ", o.Relationships.Select(r => $"{r.ObjectId} {r.Qualifier}"))}";
 
     private static string DescribeType(OcelType t) => $"{t.Name} ({string.Join(", ", t.Attributes.Select(a => $"{a.Name}:{a.Type}"))})";

@@ -33,6 +33,14 @@ public abstract class ChartAndPeriodsContract<TFixture>(TFixture fixture) : ICla
         },
     };
 
+    /// <summary>A state-changing POST as another client, with its Idempotency-Key.</summary>
+    private static Task<HttpResponseMessage> SendAsync(HttpClient http, string path, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        return http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
     private Task<HttpResponseMessage> ChangeAsync(int period, string status, string? reason = null, string[]? allows = null) =>
         Host.PostJsonAsync($"/api/v1/ledger/periods/TK01/{period}/state", new { status, reason, allows });
 
@@ -111,22 +119,155 @@ public abstract class ChartAndPeriodsContract<TFixture>(TFixture fixture) : ICla
     }
 
     [Fact]
-    public async Task reopening_needs_a_reason_and_records_who_when_why()
+    public async Task reopening_a_closed_period_needs_a_reason_and_a_second_person_and_records_who_when_why()
     {
         var period = (Year * 100) + 5;
         using (var closed = await ChangeAsync(period, "closed"))
             Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
         using (var noReason = await ChangeAsync(period, "open"))
             await Problems.AssertAsync(noReason, HttpStatusCode.UnprocessableEntity, "/reason", "period.reason-required");
-        using (var reopened = await ChangeAsync(period, "open", "Late supplier invoice for May"))
-            Assert.Equal(HttpStatusCode.OK, reopened.StatusCode);
+        string request;
+        using (var requested = await ChangeAsync(period, "open", "Late supplier invoice for May"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
+            var view = await TaktHost.JsonAsync(requested);
+            Assert.Equal("closed", view.GetProperty("status").GetString()); // nothing changes before the approval
+            var pending = view.GetProperty("reopens").EnumerateArray().Single();
+            Assert.Equal(("pending", "open", "Late supplier invoice for May"), (pending.GetProperty("status").GetString(), pending.GetProperty("to").GetString(), pending.GetProperty("reason").GetString()));
+            request = pending.GetProperty("id").GetString()!;
+        }
+
+        using (var again = await ChangeAsync(period, "open", "Once more"))
+            await Problems.AssertAsync(again, HttpStatusCode.UnprocessableEntity, "/status", "period.reopen-pending");
+        var before = await Host.SettledSnapshotAsync();
+        using (var self = await Host.PostJsonAsync($"/api/v1/ledger/periods/TK01/{period}/reopen-requests/{request}/approve", new { }))
+            await Problems.AssertAsync(self, HttpStatusCode.Forbidden, "/id", "sod.same-person");
+        using (var unknown = await Host.PostJsonAsync($"/api/v1/ledger/periods/TK01/{period}/reopen-requests/0190aaaa-0000-7000-8000-000000000000/approve", new { }))
+            await Problems.AssertAsync(unknown, HttpStatusCode.NotFound, "/id", "reopen-request.unknown");
+        before.AssertUnchanged(await Host.SettledSnapshotAsync());
+        using (var stillClosed = await Host.PostJsonAsync("/api/v1/ledger/journal-entries", Entry(new DateOnly(Year, 5, 10), "690000", "100000")))
+            await Problems.AssertAsync(stillClosed, HttpStatusCode.UnprocessableEntity, "/postingDate", "period.closed");
+
+        var controller = Host.HttpWith((await Host.RegisterClientAsync("second-controller", [Takt.Integration.Access.Scopes.LedgerClose, Takt.Integration.Access.Scopes.LedgerRead], ["*"])).ApiKey);
+        using (var approved = await SendAsync(controller, $"/api/v1/ledger/periods/TK01/{period}/reopen-requests/{request}/approve", new { reason = "Checked with AP" }))
+            Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        using (var twice = await SendAsync(controller, $"/api/v1/ledger/periods/TK01/{period}/reopen-requests/{request}/approve", new { }))
+            await Problems.AssertAsync(twice, HttpStatusCode.UnprocessableEntity, "/id", "period.reopen-decided");
         var periods = await Host.GetAsync<JsonElement>("/api/v1/ledger/periods?company=TK01");
         var row = periods.EnumerateArray().Single(p => p.GetProperty("period").GetInt32() == period);
         Assert.Equal("open", row.GetProperty("status").GetString());
         var changes = row.GetProperty("changes").EnumerateArray().ToArray();
         Assert.Equal(2, changes.Length);
-        Assert.Equal(("closed", "open", "Late supplier invoice for May"), (changes[1].GetProperty("from").GetString(), changes[1].GetProperty("to").GetString(), changes[1].GetProperty("reason").GetString()));
-        Assert.StartsWith(TaktHost.SuiteClientId, changes[1].GetProperty("actor").GetString(), StringComparison.Ordinal);
+        Assert.Equal(("closed", "open", "second-controller"), (changes[1].GetProperty("from").GetString(), changes[1].GetProperty("to").GetString(), changes[1].GetProperty("actor").GetString()));
+        Assert.Contains("Late supplier invoice for May (requested by " + TaktHost.SuiteClientId, changes[1].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var decided = row.GetProperty("reopens").EnumerateArray().Single();
+        Assert.Equal(("approved", "second-controller", "Checked with AP"), (decided.GetProperty("status").GetString(), decided.GetProperty("decidedBy").GetString(), decided.GetProperty("decisionReason").GetString()));
+        Assert.StartsWith(TaktHost.SuiteClientId, decided.GetProperty("requestedBy").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task a_rejected_reopen_request_leaves_the_period_closed_and_needs_a_reason()
+    {
+        var period = (Year * 100) + 6;
+        using (var closed = await ChangeAsync(period, "closed"))
+            Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
+        using var requested = await ChangeAsync(period, "soft-closed", "Accruals for June", ["accrual"]);
+        Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
+        var request = (await TaktHost.JsonAsync(requested)).GetProperty("reopens").EnumerateArray().Single().GetProperty("id").GetString()!;
+        var reviewer = Host.HttpWith((await Host.RegisterClientAsync("close-reviewer", [Takt.Integration.Access.Scopes.LedgerClose], ["*"])).ApiKey);
+        using (var noReason = await SendAsync(reviewer, $"/api/v1/ledger/periods/TK01/{period}/reopen-requests/{request}/reject", new { }))
+            await Problems.AssertAsync(noReason, HttpStatusCode.UnprocessableEntity, "/reason", "period.reason-required");
+        using (var rejected = await SendAsync(reviewer, $"/api/v1/ledger/periods/TK01/{period}/reopen-requests/{request}/reject", new { reason = "June is audited" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, rejected.StatusCode);
+            var view = await TaktHost.JsonAsync(rejected);
+            Assert.Equal("closed", view.GetProperty("status").GetString());
+            Assert.Equal(("rejected", "June is audited"), (view.GetProperty("reopens")[0].GetProperty("status").GetString(), view.GetProperty("reopens")[0].GetProperty("decisionReason").GetString()));
+            Assert.Single(view.GetProperty("changes").EnumerateArray()); // only the close
+        }
+
+        // A soft-closed period moving back to open is not a reopening of a closed period: no approval needed.
+        var soft = (Year * 100) + 7;
+        using (var softClosed = await ChangeAsync(soft, "soft-closed", null, ["accrual"]))
+            Assert.Equal(HttpStatusCode.OK, softClosed.StatusCode);
+        using (var open = await ChangeAsync(soft, "open", "Late delivery notes"))
+            Assert.Equal(HttpStatusCode.OK, open.StatusCode);
+    }
+
+    [Fact]
+    public async Task an_account_is_set_up_through_the_api_and_bad_input_changes_nothing()
+    {
+        var before = await Host.SettledSnapshotAsync();
+        using (var bad = await Host.PostJsonAsync("/api/v1/ledger/accounts", new { company = "TK01", number = "12", name = "", kind = "cost", controlSubledger = "sales" }))
+        {
+            var problem = await TaktHost.JsonAsync(bad);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+            Assert.Equal(["/number account.number-invalid", "/name account.name-required", "/kind account.kind-unknown", "/controlSubledger account.subledger-unknown"],
+                problem.GetProperty("errors").EnumerateArray().Select(e => $"{e.GetProperty("field").GetString()} {e.GetProperty("rule").GetString()}"));
+        }
+
+        using (var company = await Host.PostJsonAsync("/api/v1/ledger/accounts", new { company = "XX99", number = "615000", name = "Consulting", kind = "expense" }))
+            await Problems.AssertAsync(company, HttpStatusCode.UnprocessableEntity, "/company", "account.company-unknown");
+        using (var inUse = await Host.PostJsonAsync("/api/v1/ledger/accounts", new { company = "TK01", number = "140000", name = "Raw materials inventory", kind = "asset", controlSubledger = "payables" }))
+            await Problems.AssertAsync(inUse, HttpStatusCode.UnprocessableEntity, "/controlSubledger", "account.in-use");
+        using (var kind = await Host.PostJsonAsync("/api/v1/ledger/accounts", new { company = "TK01", number = "140000", name = "Raw materials inventory", kind = "liability", controlSubledger = "inventory" }))
+            await Problems.AssertAsync(kind, HttpStatusCode.UnprocessableEntity, "/kind", "account.in-use");
+        before.AssertUnchanged(await Host.SettledSnapshotAsync());
+
+        using (var created = await Host.PostJsonAsync("/api/v1/ledger/accounts", new { company = "TK01", number = "615000", name = "Consulting", kind = "expense" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var account = await TaktHost.JsonAsync(created);
+            Assert.Equal(("615000", "debit"), (account.GetProperty("account").GetString(), account.GetProperty("normalBalance").GetString()));
+        }
+
+        using (var renamed = await Host.PostJsonAsync("/api/v1/ledger/accounts", new { company = "TK01", number = "615000", name = "Consulting fees", kind = "expense" }))
+            Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        var chart = await Host.GetAsync<JsonElement>("/api/v1/ledger/accounts?company=TK01");
+        Assert.Equal("Consulting fees", chart.EnumerateArray().Single(a => a.GetProperty("account").GetString() == "615000").GetProperty("name").GetString());
+        using var posted = await Host.PostJsonAsync("/api/v1/ledger/journal-entries", Entry(new DateOnly(Year, 1, 23), "615000", "100000", 80m));
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+    }
+
+    [Fact]
+    public async Task an_exchange_rate_is_recorded_as_data_used_by_postings_and_never_changed()
+    {
+        var before = await Host.SettledSnapshotAsync();
+        using (var bad = await Host.PostJsonAsync("/api/v1/ledger/exchange-rates", new { from = "XXY", to = "EUR", rate = 0m }))
+        {
+            var problem = await TaktHost.JsonAsync(bad);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+            Assert.Equal(["/from money.currency-unknown", "/validFrom rate.valid-from-required", "/rate rate.invalid"],
+                problem.GetProperty("errors").EnumerateArray().Select(e => $"{e.GetProperty("field").GetString()} {e.GetProperty("rule").GetString()}"));
+        }
+
+        using (var same = await Host.PostJsonAsync("/api/v1/ledger/exchange-rates", new { from = "EUR", to = "EUR", validFrom = new DateOnly(Year, 8, 1), rate = 1m }))
+            await Problems.AssertAsync(same, HttpStatusCode.UnprocessableEntity, "/to", "rate.same-currency");
+        using (var noRate = await Host.PostJsonAsync("/api/v1/ledger/journal-entries", Entry(new DateOnly(Year, 8, 12), "610000", "100000", 100m, currency: "CHF")))
+            await Problems.AssertAsync(noRate, HttpStatusCode.UnprocessableEntity, "/currency", "posting.rate-missing");
+        before.AssertUnchanged(await Host.SettledSnapshotAsync());
+
+        using (var recorded = await Host.PostJsonAsync("/api/v1/ledger/exchange-rates", new { from = "CHF", to = "EUR", validFrom = new DateOnly(Year, 8, 1), rate = 1.0625m }))
+        {
+            Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
+            var rate = await TaktHost.JsonAsync(recorded);
+            Assert.Equal(1.0625m, rate.GetProperty("rate").GetDecimal());
+            Assert.StartsWith(TaktHost.SuiteClientId, rate.GetProperty("actor").GetString(), StringComparison.Ordinal);
+        }
+
+        using (var repeat = await Host.PostJsonAsync("/api/v1/ledger/exchange-rates", new { from = "CHF", to = "EUR", validFrom = new DateOnly(Year, 8, 1), rate = 1.0625m }))
+            Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
+        var snapshot = await Host.SettledSnapshotAsync();
+        using (var changed = await Host.PostJsonAsync("/api/v1/ledger/exchange-rates", new { from = "CHF", to = "EUR", validFrom = new DateOnly(Year, 8, 1), rate = 1.07m }))
+            await Problems.AssertAsync(changed, HttpStatusCode.UnprocessableEntity, "/rate", "rate.recorded");
+        snapshot.AssertUnchanged(await Host.SettledSnapshotAsync());
+
+        using var entry = await Host.PostJsonAsync("/api/v1/ledger/journal-entries", Entry(new DateOnly(Year, 8, 12), "610000", "100000", 100m, currency: "CHF"));
+        Assert.Equal(HttpStatusCode.Created, entry.StatusCode);
+        var body = await TaktHost.JsonAsync(entry);
+        Assert.Equal(("CHF", "1.0625", 106.25m), (body.GetProperty("currency").GetString(), body.GetProperty("rate").GetString(), body.GetProperty("lines")[0].GetProperty("debitLocal").GetDecimal()));
+        var rates = await Host.GetAsync<JsonElement>("/api/v1/ledger/exchange-rates?from=CHF&to=EUR");
+        Assert.Single(rates.EnumerateArray());
     }
 
     [Fact]

@@ -47,6 +47,7 @@ namespace Takt.Contracts.Events;
 [JsonSerializable(typeof(WmsPicked))]
 [JsonSerializable(typeof(WmsPutAway))]
 [JsonSerializable(typeof(WmsMoved))]
+[JsonSerializable(typeof(WmsCounted))]
 [JsonSerializable(typeof(StockAdjustmentRequested))]
 [JsonSerializable(typeof(MachineDown))]
 [JsonSerializable(typeof(MachineUp))]

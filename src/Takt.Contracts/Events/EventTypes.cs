@@ -104,6 +104,9 @@ public static class EventTypes
     /// <summary><see cref="Events.WmsMoved"/>.</summary>
     public const string WmsMoved = "takt.inventory.wms-moved.v1";
 
+    /// <summary><see cref="Events.WmsCounted"/>.</summary>
+    public const string WmsCounted = "takt.inventory.wms-counted.v1";
+
     /// <summary><see cref="Events.StockAdjustmentRequested"/>.</summary>
     public const string StockAdjustmentRequested = "takt.inventory.stock-adjustment-requested.v1";
 
@@ -168,6 +171,7 @@ public static class EventTypes
         new(WmsPicked, typeof(WmsPicked), Inbound: true),
         new(WmsPutAway, typeof(WmsPutAway), Inbound: true),
         new(WmsMoved, typeof(WmsMoved), Inbound: true),
+        new(WmsCounted, typeof(WmsCounted), Inbound: true),
         new(StockAdjustmentRequested, typeof(StockAdjustmentRequested), Inbound: false),
         new(MachineDown, typeof(MachineDown), Inbound: true),
         new(MachineUp, typeof(MachineUp), Inbound: true),

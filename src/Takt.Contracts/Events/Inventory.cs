@@ -71,6 +71,22 @@ public sealed record WmsPutAway(string Plant, string Task, int Sequence, string 
 /// <param name="Quantity">Quantity moved; greater than 0.</param>
 public sealed record WmsMoved(string Plant, string Task, int Sequence, string Item, string? Lot, string FromLocation, string ToLocation, QuantityValue Quantity);
 
+/// <summary>
+/// <c>takt.inventory.wms-counted.v1</c> (from the WMS): a bin (item, location, lot) was counted. With <c>Count</c> it
+/// answers a line of that cycle-count document; without, the WMS counted on its own and Takt opens a one-line count
+/// for the bin (book: Takt's stock there now). Either way the difference posts or waits for approval as counted
+/// lines do, and the line counts for inventory accuracy. Confirmations of one WMS task are numbered 1, 2, ….
+/// </summary>
+/// <param name="Plant">Plant code.</param>
+/// <param name="Task">The WMS task id.</param>
+/// <param name="Sequence">The confirmation's number for this task, from 1.</param>
+/// <param name="Item">Item number.</param>
+/// <param name="Lot">Lot; absent when the item is not lot-managed.</param>
+/// <param name="Location">The storage location counted.</param>
+/// <param name="Quantity">Quantity found; 0 or more.</param>
+/// <param name="Count">The cycle-count document the count answers, if Takt asked for it.</param>
+public sealed record WmsCounted(string Plant, string Task, int Sequence, string Item, string? Lot, string Location, QuantityValue Quantity, string? Count = null);
+
 /// <summary>An amount with its ISO 4217 currency, as flows read money inputs.</summary>
 /// <param name="Amount">The amount.</param>
 /// <param name="Currency">ISO 4217 code.</param>

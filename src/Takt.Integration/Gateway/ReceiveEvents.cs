@@ -219,6 +219,7 @@ internal static class ReceiveEvents
         Contracts.Events.WmsPicked e => e.Plant,
         Contracts.Events.WmsPutAway e => e.Plant,
         Contracts.Events.WmsMoved e => e.Plant,
+        Contracts.Events.WmsCounted e => e.Plant,
         _ => null,
     };
 

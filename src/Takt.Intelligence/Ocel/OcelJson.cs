@@ -110,10 +110,10 @@ internal static class OcelJson
     private static readonly JsonEncodedText QualifierName = JsonEncodedText.Encode("qualifier");
 
     public static void WriteEvent(Utf8JsonWriter json, string id, string type, DateTimeOffset time, IEnumerable<(string Name, string Value)> attributes, IEnumerable<OcelRelationship> relationships) =>
-        WriteEvent(json, id, type, time, attributes as List<(string Name, string Value)> ?? [.. attributes], relationships as List<OcelRelationship> ?? [.. relationships]);
+        WriteEvent(json, id, type, time, attributes as (string Name, string Value)[] ?? [.. attributes], relationships as OcelRelationship[] ?? [.. relationships]);
 
-    /// <summary>The same as the other overload, for the export's lists (no enumerator boxed per event).</summary>
-    public static void WriteEvent(Utf8JsonWriter json, string id, string type, DateTimeOffset time, List<(string Name, string Value)> attributes, List<OcelRelationship> relationships)
+    /// <summary>The same as the other overload, for the export's arrays (no enumerator boxed per event).</summary>
+    public static void WriteEvent(Utf8JsonWriter json, string id, string type, DateTimeOffset time, ReadOnlySpan<(string Name, string Value)> attributes, ReadOnlySpan<OcelRelationship> relationships)
     {
         WriteEventStart(json, id, type, time);
         foreach (var (name, value) in attributes)

@@ -108,16 +108,8 @@ internal sealed class CycleCounts(IMasterData masterData, StockPosting posting, 
         if (results.Lines is not { Count: > 0 })
             return new Violation("/lines", "count.lines-required", "Give counted lines.");
         var items = count.Lines.Select(l => l.Item).Distinct(StringComparer.Ordinal).ToList();
-        var context = await posting.OpenAsync(tx, [.. items.Select(i => (count.Plant, i))], ct);
-        var plant = context.View.Plant(count.Plant)!;
-        var book = context.Book(count.Plant)!;
-        var tolerances = new Dictionary<string, (decimal Percent, decimal Value)>(StringComparer.Ordinal);
-        await using (var reader = await tx.Command("SELECT item_class, percent_e4, value_e4 FROM inventory_count_tolerance").ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-                tolerances[reader.GetString(0)] = (Fixed.FromE4(reader.GetInt64(1)), Fixed.FromE4(reader.GetInt64(2)));
-        }
-
+        var context = await posting.OpenAsync(tx, [.. items.Select(i => (count.Plant, i))], ct, transfers: false); // adjustments only
+        var tolerances = await TolerancesAsync(tx, ct);
         var violations = new List<Violation>();
         var planned = new List<(CountLineView Line, decimal Counted)>();
         for (var i = 0; i < results.Lines.Count; i++)
@@ -148,40 +140,10 @@ internal sealed class CycleCounts(IMasterData masterData, StockPosting posting, 
         var now = tx.Clock.GetUtcNow();
         foreach (var (line, counted) in planned)
         {
-            var item = context.View.Item(line.Item)!;
-            var difference = counted - line.Book;
-            var cost = context.View.StandardCost(count.Plant, line.Item) ?? 0m;
-            var value = new Money(Math.Abs(cost * difference), plant.Company.Currency).RoundToMinorUnits().Amount;
-            var (percent, valueTolerance) = tolerances.GetValueOrDefault(item.ItemClass);
-            var within = Math.Abs(difference) <= Math.Abs(line.Book) * percent / 100m || value <= valueTolerance;
-            string status;
-            string? movement = null;
-            string? request = null;
-            if (difference == 0)
-            {
-                status = "no-difference";
-            }
-            else if (within || value <= book.AdjustmentThreshold)
-            {
-                var posted = posting.Post(tx, context, Adjustment(count.Plant, line, difference, source, now));
-                if (posted.IsRejected)
-                    return Outcome<CountView>.FromViolations([.. posted.Violations.Select(v => v with { Field = $"/lines/{planned.FindIndex(p => p.Line.Line == line.Line)}{(v.Field == "/lines/0/quantity" ? "/quantity" : "")}" })]);
-                status = "posted";
-                movement = posted.Value.Movements[0];
-            }
-            else
-            {
-                status = "awaiting-approval";
-                request = $"CL-{countId}-{line.Line}";
-                var data = new StockAdjustmentRequested(request, count.Plant, line.Item, line.Location, line.Lot.Length == 0 ? null : line.Lot, new QuantityValue(difference, item.BaseUnit.Code),
-                    new MoneyValue(value, plant.Company.Currency.Code), "INV-" + count.Plant, "cycle-count");
-                outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), EventTypes.StockAdjustmentRequested, AdjustmentApprovals.SourcePrefix + request, request, count.Plant, now,
-                    JsonSerializer.Serialize(data, EventJson.Default.StockAdjustmentRequested)));
-            }
-
-            tx.Stage(
-                "UPDATE inventory_count_line SET counted_e6 = $1, difference_value_e4 = $2, within_tolerance = $3, status = $4, approval_request = $5, movement_id = $6, counted_at_us = $7 WHERE count_id = $8 AND line_no = $9",
-                Fixed.ToE6(counted), Fixed.ToE4(difference < 0 ? -value : value), within ? 1L : 0L, status, request, movement, now.ToUnixMicroseconds(), countId, (long)line.Line);
+            var settled = Settle(tx, context, tolerances, count.Plant, countId, line, counted, source, now);
+            if (settled.IsRejected)
+                return Outcome<CountView>.FromViolations([.. settled.Violations.Select(v => v with { Field = $"/lines/{planned.FindIndex(p => p.Line.Line == line.Line)}{(v.Field == "/lines/0/quantity" ? "/quantity" : "")}" })]);
+            StageCounted(tx, countId, line, settled.Value);
         }
 
         await tx.FlushAsync(ct);
@@ -196,6 +158,59 @@ internal sealed class CycleCounts(IMasterData masterData, StockPosting posting, 
             await tx.ExecuteAsync("UPDATE inventory_count SET status = 'completed' WHERE id = $1", ct, countId);
         return (await CountAsync(tx, countId, ct))!;
     }
+
+    /// <summary>Counting tolerances per item class (percent of the book quantity, value).</summary>
+    internal static async Task<Dictionary<string, (decimal Percent, decimal Value)>> TolerancesAsync(StoreTransaction tx, CancellationToken ct)
+    {
+        var tolerances = new Dictionary<string, (decimal Percent, decimal Value)>(StringComparer.Ordinal);
+        await using var reader = await tx.Command("SELECT item_class, percent_e4, value_e4 FROM inventory_count_tolerance").ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            tolerances[reader.GetString(0)] = (Fixed.FromE4(reader.GetInt64(1)), Fixed.FromE4(reader.GetInt64(2)));
+        return tolerances;
+    }
+
+    /// <summary>What counting a line decided: the counted quantity, the difference's signed value, whether within tolerance, the line's status, the approval request or the adjustment's movement.</summary>
+    internal sealed record Settled(decimal Counted, decimal DifferenceValue, bool Within, string Status, string? Request, string? Movement, DateTimeOffset At, PostedDocument? Posted = null);
+
+    /// <summary>
+    /// Settles a counted line in the caller's transaction (the context holds the stock lock of its item): no difference;
+    /// within tolerance or at most the plant's approval threshold, the adjustment posts; above it, a stock-adjustment
+    /// request goes to the approval flow. The caller stages the line (<see cref="StageCounted"/>).
+    /// </summary>
+    internal Outcome<Settled> Settle(StoreTransaction tx, StockContext context, IReadOnlyDictionary<string, (decimal Percent, decimal Value)> tolerances, string plantCode,
+        string countId, CountLineView line, decimal counted, string source, DateTimeOffset now)
+    {
+        var plant = context.View.Plant(plantCode)!;
+        var book = context.Book(plantCode)!;
+        var item = context.View.Item(line.Item)!;
+        var difference = counted - line.Book;
+        var cost = context.View.StandardCost(plantCode, line.Item) ?? 0m;
+        var value = new Money(Math.Abs(cost * difference), plant.Company.Currency).RoundToMinorUnits().Amount;
+        var (percent, valueTolerance) = tolerances.GetValueOrDefault(item.ItemClass);
+        var within = Math.Abs(difference) <= Math.Abs(line.Book) * percent / 100m || value <= valueTolerance;
+        if (difference == 0)
+            return new Settled(counted, 0m, within, "no-difference", null, null, now);
+        if (within || value <= book.AdjustmentThreshold)
+        {
+            var posted = posting.Post(tx, context, Adjustment(plantCode, line, difference, source, now));
+            if (posted.IsRejected)
+                return Outcome<Settled>.FromViolations(posted.Violations);
+            return new Settled(counted, difference < 0 ? -value : value, within, "posted", null, posted.Value.Movements[0], now, posted.Value);
+        }
+
+        var request = $"CL-{countId}-{line.Line}";
+        var data = new StockAdjustmentRequested(request, plantCode, line.Item, line.Location, line.Lot.Length == 0 ? null : line.Lot, new QuantityValue(difference, item.BaseUnit.Code),
+            new MoneyValue(value, plant.Company.Currency.Code), "INV-" + plantCode, "cycle-count");
+        outbox.Enqueue(tx, new OutboxMessage(Uuid7.New(now).ToString(), EventTypes.StockAdjustmentRequested, AdjustmentApprovals.SourcePrefix + request, request, plantCode, now,
+            JsonSerializer.Serialize(data, EventJson.Default.StockAdjustmentRequested)));
+        return new Settled(counted, difference < 0 ? -value : value, within, "awaiting-approval", request, null, now);
+    }
+
+    /// <summary>Stages a settled line of an existing count document.</summary>
+    internal static void StageCounted(StoreTransaction tx, string countId, CountLineView line, Settled s) =>
+        tx.Stage(
+            "UPDATE inventory_count_line SET counted_e6 = $1, difference_value_e4 = $2, within_tolerance = $3, status = $4, approval_request = $5, movement_id = $6, counted_at_us = $7 WHERE count_id = $8 AND line_no = $9",
+            Fixed.ToE6(s.Counted), Fixed.ToE4(s.DifferenceValue), s.Within ? 1L : 0L, s.Status, s.Request, s.Movement, s.At.ToUnixMicroseconds(), countId, (long)line.Line);
 
     internal static MovementDocument Adjustment(string plant, CountLineView line, decimal difference, string source, DateTimeOffset now) =>
         new(plant, null, EventTypes.StockMoved, Uuid7.New(now).ToString(), source, now,

@@ -12,7 +12,12 @@ namespace Takt.Inventory.Reservations;
 public sealed record ReservationRequest(string? Plant, string? Item, QuantityValue? Quantity, string? Kind, string? Reference, DateOnly? RequirementDate);
 
 /// <summary>Allocates (part of) a reservation: to one location and lot, or, when none is given, oldest lots first.</summary>
-public sealed record AllocationRequest(string? Location = null, string? Lot = null, QuantityValue? Quantity = null);
+/// <remarks>
+/// Id: the caller's id for the allocation, e.g. the WMS's pick task when the WMS chose the bin (1–64 letters, digits,
+/// <c>.</c>, <c>_</c>, <c>-</c>, <c>:</c>; needs a location); generated when absent. WMS confirmations that named it
+/// before it existed were parked and are applied now, in the same transaction, once.
+/// </remarks>
+public sealed record AllocationRequest(string? Location = null, string? Lot = null, QuantityValue? Quantity = null, string? Id = null);
 
 public sealed record AllocationChange(QuantityValue? Quantity);
 
@@ -30,7 +35,7 @@ public sealed record Availability(string Plant, string Item, DateOnly Date, deci
 /// delivered by webhook subscriptions until acknowledged). Every check reads under the item's stock lock, so
 /// concurrent requests never promise the same stock twice.
 /// </summary>
-internal sealed class StockReservations(IMasterData masterData, Outbox outbox)
+internal sealed class StockReservations(IMasterData masterData, Outbox outbox, Wms.WmsConfirmations confirmations)
 {
     public async Task<Outcome<ReservationView>> ReserveAsync(StoreTransaction tx, ReservationRequest request, CancellationToken ct)
     {
@@ -79,6 +84,18 @@ internal sealed class StockReservations(IMasterData masterData, Outbox outbox)
         var reservation = await ReservationAsync(tx, reservationId, ct);
         if (reservation is null)
             return new Violation("/id", "reservation.unknown", $"No reservation '{reservationId}'.");
+        if (request.Id is { } ownId)
+        {
+            if (ownId.Length is 0 or > 64 || !ownId.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '-' or ':'))
+                return new Violation("/id", "allocation.id-invalid", "An allocation id has 1–64 letters, digits, '.', '_', '-' or ':'.");
+            if (request.Location is null)
+                return new Violation("/location", "location.required", "An allocation with its own id names its storage location.");
+            // The reference lock before the stock lock, as WMS confirmations take them.
+            await StockLocks.TakeReferencesAsync(tx, [ownId], ct);
+            if (await AllocationAsync(tx, ownId, ct) is not null)
+                return new Violation("/id", "allocation.id-taken", $"Allocation {ownId} exists already.");
+        }
+
         await StockLocks.TakeAsync(tx, reservation.Plant, [reservation.Item], ct);
         reservation = (await ReservationAsync(tx, reservationId, ct))!;
         if (reservation.Status != "open")
@@ -129,7 +146,7 @@ internal sealed class StockReservations(IMasterData masterData, Outbox outbox)
         var now = tx.Clock.GetUtcNow();
         foreach (var (location, lot, quantity) in plan)
         {
-            var id = "AL-" + Uuid7.New(now).ToString("N")[..20];
+            var id = request.Id ?? "AL-" + Uuid7.New(now).ToString("N")[..20];
             await tx.ExecuteAsync(
                 "INSERT INTO inventory_allocation (id, reservation_id, plant, item, location, lot, quantity_e6, picked_e6, version, status, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 1, 'instructed', $8)",
                 ct, id, reservation.Id, reservation.Plant, reservation.Item, location, lot, Fixed.ToE6(quantity), now.ToUnixMicroseconds());
@@ -139,6 +156,8 @@ internal sealed class StockReservations(IMasterData masterData, Outbox outbox)
                 JsonSerializer.Serialize(data, EventJson.Default.PickInstructed)));
         }
 
+        if (request.Id is { } created)
+            await confirmations.ReleaseAsync(tx, [created], ct);
         return (await ReservationAsync(tx, reservationId, ct))!;
     }
 

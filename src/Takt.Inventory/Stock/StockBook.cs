@@ -16,6 +16,18 @@ internal static class StockLocks
         foreach (var item in items.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
             await tx.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", ct, $"takt.inventory/{plant}/{item}");
     }
+
+    /// <summary>
+    /// Locks WMS references (allocation ids, WMS task ids) for the transaction, before any stock lock: a confirmation
+    /// and the creation of the allocation it names run one after the other, so the later one sees the earlier.
+    /// </summary>
+    public static async Task TakeReferencesAsync(StoreTransaction tx, IEnumerable<string> references, CancellationToken ct)
+    {
+        if (tx.Engine != StoreEngine.Postgres)
+            return;
+        foreach (var reference in references.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            await tx.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", ct, $"takt.inventory.wms/{reference}");
+    }
 }
 
 /// <summary>

@@ -108,8 +108,11 @@ internal sealed class StockContext(MasterDataView view, PostingRules rules, IRea
 /// </summary>
 internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInventory inventory, IIntelligence intelligence, Outbox outbox)
 {
-    /// <summary>Locks the items' stock and reads what posting them needs.</summary>
-    public async Task<StockContext> OpenAsync(StoreTransaction tx, IReadOnlyCollection<(string Plant, string Item)> keys, CancellationToken ct)
+    /// <summary>
+    /// Locks the items' stock and reads what posting them needs. The open hand-recorded transfers are read only when
+    /// <paramref name="transfers"/> says documents of the context may have transfer lines (only those are matched to them).
+    /// </summary>
+    public async Task<StockContext> OpenAsync(StoreTransaction tx, IReadOnlyCollection<(string Plant, string Item)> keys, CancellationToken ct, bool transfers = true)
     {
         var books = new Dictionary<string, StockBook>(StringComparer.Ordinal);
         foreach (var plant in keys.Select(k => k.Plant).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
@@ -121,12 +124,14 @@ internal sealed class StockPosting(IMasterData masterData, ILedger ledger, IInve
 
         var allItems = keys.Select(k => k.Item).Distinct(StringComparer.Ordinal).ToList();
         var view = await masterData.LoadAsync(tx, [.. books.Keys], allItems, [], ct);
-        return new StockContext(view, await ledger.LoadRulesAsync(tx, ct), books, await MovementFallbacks.LoadAsync(tx, books.Keys, allItems, ct));
+        var fallbacks = transfers ? await MovementFallbacks.LoadAsync(tx, books.Keys, allItems, ct) : null;
+        return new StockContext(view, await ledger.LoadRulesAsync(tx, ct), books, fallbacks);
     }
 
     public async Task<Outcome<PostedDocument>> PostAsync(StoreTransaction tx, MovementDocument doc, CancellationToken ct)
     {
-        var context = await OpenAsync(tx, [.. doc.Lines.Select(l => (doc.Plant, l.Item))], ct);
+        var transfers = doc.Origin != MovementFallbacks.Origin && doc.Lines.Any(l => l.Kind == MovementKind.Transfer);
+        var context = await OpenAsync(tx, [.. doc.Lines.Select(l => (doc.Plant, l.Item))], ct, transfers);
         return Post(tx, context, doc);
     }
 

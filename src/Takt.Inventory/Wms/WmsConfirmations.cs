@@ -2,6 +2,7 @@ using System.Text.Json;
 using Takt.Contracts;
 using Takt.Contracts.Events;
 using Takt.Intelligence;
+using Takt.Inventory.Counts;
 using Takt.Inventory.Reservations;
 using Takt.Inventory.Stock;
 using Takt.Store;
@@ -13,16 +14,36 @@ namespace Takt.Inventory.Wms;
 /// reference (an allocation, or the WMS's own task) and its sequence number for that reference. One that comes
 /// before its predecessor, or names an allocation Takt does not know yet, is parked with the reason and applied
 /// when the predecessor (or the allocation) arrives; a second confirmation of an applied sequence number is
-/// recorded as a duplicate and changes nothing. An applied confirmation moves stock through <see cref="StockPosting"/>.
+/// recorded as a duplicate and changes nothing. An applied confirmation moves stock through <see cref="StockPosting"/>;
+/// a counted one settles a cycle-count line through <see cref="CycleCounts"/> (posts, or asks for approval). The
+/// references' locks (PostgreSQL) are taken before the stock locks, as allocations take them, so a confirmation and
+/// the allocation it names never both miss each other.
 /// </summary>
-internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intelligence) : IInboundEventHandler
+internal sealed class WmsConfirmations(StockPosting posting, CycleCounts counts, IIntelligence intelligence) : IInboundEventHandler
 {
-    public bool Handles(string type) => type is EventTypes.WmsPicked or EventTypes.WmsPutAway or EventTypes.WmsMoved;
+    public bool Handles(string type) => type is EventTypes.WmsPicked or EventTypes.WmsPutAway or EventTypes.WmsMoved or EventTypes.WmsCounted;
 
-    public async Task<IInboundBatch> BeginAsync(StoreTransaction transaction, IReadOnlyList<InboundEvent> events, CancellationToken ct)
+    public async Task<IInboundBatch> BeginAsync(StoreTransaction transaction, IReadOnlyList<InboundEvent> events, CancellationToken ct) =>
+        await OpenAsync(transaction, [.. events.Select(Confirmation.Of)], [], ct);
+
+    /// <summary>
+    /// Applies, in the caller's transaction, the parked confirmations of allocations that have just been created
+    /// under the caller's id (the caller holds their reference locks): the first waiting one and its successors, in order.
+    /// </summary>
+    internal async Task ReleaseAsync(StoreTransaction transaction, IReadOnlyCollection<string> references, CancellationToken ct)
     {
-        var confirmations = events.Select(Confirmation.Of).ToList();
-        var references = confirmations.Select(c => c.Reference).ToHashSet(StringComparer.Ordinal);
+        await transaction.FlushAsync(ct);
+        var batch = await OpenAsync(transaction, [], references, ct);
+        var now = transaction.Clock.GetUtcNow().ToUnixMicroseconds();
+        foreach (var reference in references)
+            batch.ApplyWaiting(reference, now);
+        await transaction.FlushAsync(ct);
+    }
+
+    private async Task<Batch> OpenAsync(StoreTransaction transaction, List<Confirmation> confirmations, IReadOnlyCollection<string> released, CancellationToken ct)
+    {
+        var references = confirmations.Select(c => c.Reference).Concat(released).ToHashSet(StringComparer.Ordinal);
+        await StockLocks.TakeReferencesAsync(transaction, references, ct);
         var parked = await ParkedAsync(transaction, references, ct);
         foreach (var p in parked)
             references.Add(p.Reference);
@@ -33,9 +54,21 @@ internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intel
                 allocations[reference] = (allocation, (await StockReservations.ReservationAsync(transaction, allocation.Reservation, ct))!);
         }
 
-        var keys = confirmations.Concat(parked).Select(c => (c.Plant, Item: c.Item ?? allocations.GetValueOrDefault(c.Reference).Allocation?.Item))
+        var all = confirmations.Concat(parked).ToList();
+        var keys = all.Select(c => (c.Plant, Item: c.Item ?? allocations.GetValueOrDefault(c.Reference).Allocation?.Item))
             .Where(k => k.Item is not null).Select(k => (k.Plant, k.Item!)).Distinct().ToList();
-        var context = await posting.OpenAsync(transaction, keys, ct);
+        // Hand-recorded transfers are matched only to transfer lines: put-aways, moves and picks to the staging area.
+        var transfers = all.Any(c => c.Event.Data is WmsPutAway or WmsMoved
+            || (c.Event.Data is WmsPicked && allocations.GetValueOrDefault(c.Reference).Reservation?.Kind == "production-order"));
+        var context = await posting.OpenAsync(transaction, keys, ct, transfers);
+        var countDocuments = new Dictionary<string, CountView>(StringComparer.Ordinal);
+        foreach (var id in all.Select(c => (c.Event.Data as WmsCounted)?.Count).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (await CycleCounts.CountAsync(transaction, id, ct) is { } count)
+                countDocuments[id] = count;
+        }
+
+        var tolerances = all.Any(c => c.Event.Data is WmsCounted) ? await CycleCounts.TolerancesAsync(transaction, ct) : [];
         var sequences = new Dictionary<string, int>(StringComparer.Ordinal);
         var (condition, value) = SqlList.In(transaction, "reference", references);
         await using (var reader = await transaction.Command($"SELECT reference, applied FROM inventory_wms_sequence WHERE {condition}", value).ExecuteReaderAsync(ct))
@@ -44,7 +77,7 @@ internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intel
                 sequences[reader.GetString(0)] = (int)reader.GetInt64(1);
         }
 
-        return new Batch(transaction, posting, intelligence, context, allocations, sequences, parked);
+        return new Batch(transaction, posting, counts, intelligence, context, allocations, sequences, parked, countDocuments, tolerances);
     }
 
     /// <summary>Parked confirmations of some references, to re-apply when their turn comes.</summary>
@@ -108,6 +141,7 @@ internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intel
             WmsPicked p => new(e, p.Plant, p.Allocation, p.Sequence, null, p.Quantity),
             WmsPutAway p => new(e, p.Plant, p.Task, p.Sequence, p.Item, p.Quantity),
             WmsMoved m => new(e, m.Plant, m.Task, m.Sequence, m.Item, m.Quantity),
+            WmsCounted c => new(e, c.Plant, c.Task, c.Sequence, c.Item, c.Quantity),
             _ => throw new ArgumentException($"Not a WMS confirmation: {e.Type}.", nameof(e)),
         };
     }
@@ -115,11 +149,14 @@ internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intel
     private sealed class Batch(
         StoreTransaction tx,
         StockPosting posting,
+        CycleCounts counts,
         IIntelligence intelligence,
         StockContext context,
         Dictionary<string, (AllocationView Allocation, ReservationView Reservation)> allocations,
         Dictionary<string, int> sequences,
-        List<Confirmation> parked) : IInboundBatch
+        List<Confirmation> parked,
+        Dictionary<string, CountView> countDocuments,
+        IReadOnlyDictionary<string, (decimal Percent, decimal Value)> tolerances) : IInboundBatch
     {
         public Outcome<EventEffects> Apply(InboundEvent inbound)
         {
@@ -143,30 +180,39 @@ internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intel
             var effect = Effect(c);
             if (effect.IsRejected)
                 return Outcome<EventEffects>.FromViolations(effect.Violations);
-            var movements = new List<string>(effect.Value.Movements);
             sequences[c.Reference] = c.Sequence;
             tx.Stage("INSERT INTO inventory_wms_sequence (reference, applied) VALUES ($1, $2) ON CONFLICT (reference) DO UPDATE SET applied = excluded.applied", c.Reference, (long)c.Sequence);
-            var result = Record(c, "applied", null, now, movements, effect.Value);
+            var result = Record(c, "applied", null, now, [.. effect.Value?.Movements ?? []], effect.Value);
 
             // Its successors that waited for it now take their turn, in order.
-            while (parked.FirstOrDefault(p => p.Reference == c.Reference && p.Sequence == sequences[c.Reference] + 1) is { } next)
+            ApplyWaiting(c.Reference, now);
+            return result;
+        }
+
+        /// <summary>
+        /// Applies the parked confirmations of a reference that are next in turn (the first one, once its allocation
+        /// exists; then each successor), until one is missing or refused (that one is marked rejected with the reason).
+        /// </summary>
+        public void ApplyWaiting(string reference, long now)
+        {
+            while (parked.FirstOrDefault(p => p.Reference == reference && p.Sequence == sequences.GetValueOrDefault(reference) + 1) is { } next)
             {
+                if (next.Event.Data is WmsPicked && !allocations.ContainsKey(reference))
+                    return;
                 parked.Remove(next);
                 var later = Effect(next);
                 if (later.IsRejected)
                 {
                     tx.Stage("UPDATE inventory_wms_confirmation SET status = 'rejected', reason = $1, applied_at_us = $2 WHERE event_id = $3",
                         string.Join("; ", later.Violations.Select(v => $"{v.Field} {v.Rule}: {v.Detail}")), now, next.Event.Id);
-                    break;
+                    return;
                 }
 
-                sequences[c.Reference] = next.Sequence;
-                tx.Stage("INSERT INTO inventory_wms_sequence (reference, applied) VALUES ($1, $2) ON CONFLICT (reference) DO UPDATE SET applied = excluded.applied", c.Reference, (long)next.Sequence);
-                tx.Stage("UPDATE inventory_wms_confirmation SET status = 'applied', reason = $1, applied_at_us = $2 WHERE event_id = $3",
-                    $"Applied after confirmation {next.Sequence - 1} arrived.", now, next.Event.Id);
+                var reason = next.Sequence == 1 ? $"Applied when {reference} became known." : $"Applied after confirmation {next.Sequence - 1} arrived.";
+                sequences[reference] = next.Sequence;
+                tx.Stage("INSERT INTO inventory_wms_sequence (reference, applied) VALUES ($1, $2) ON CONFLICT (reference) DO UPDATE SET applied = excluded.applied", reference, (long)next.Sequence);
+                tx.Stage("UPDATE inventory_wms_confirmation SET status = 'applied', reason = $1, applied_at_us = $2 WHERE event_id = $3", reason, now, next.Event.Id);
             }
-
-            return result;
         }
 
         private Outcome<EventEffects> Record(Confirmation c, string status, string? reason, long now, List<string> movements, PostedDocument? posted = null)
@@ -184,10 +230,14 @@ internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intel
 
         private string? LastProcessEvent { get; set; }
 
-        /// <summary>What an applied confirmation moves: a pick to the staging area or out to the customer, a put-away or move between locations.</summary>
-        private Outcome<PostedDocument> Effect(Confirmation c)
+        /// <summary>
+        /// What an applied confirmation moves: a pick to the staging area or out to the customer, a put-away or move
+        /// between locations, a count's adjustment (none when there is no difference or it waits for approval).
+        /// </summary>
+        private Outcome<PostedDocument?> Effect(Confirmation c)
         {
-            var violations = new List<Violation>();
+            if (c.Event.Data is WmsCounted counted)
+                return Count(c, counted);
             MovementLine line;
             switch (c.Event.Data)
             {
@@ -214,7 +264,7 @@ internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intel
                 return new Violation("/data/quantity/value", "quantity.positive", $"Quantity must be greater than 0; got {c.Quantity.Value}.");
             var posted = posting.Post(tx, context, new MovementDocument(c.Plant, null, c.Event.Type, c.Event.Id, c.Event.Source, c.Event.Time, [line], "/time", "/data/plant"));
             if (posted.IsRejected)
-                return posted;
+                return Outcome<PostedDocument?>.FromViolations(posted.Violations);
             LastProcessEvent = posted.Value.ProcessEvent;
             if (c.Event.Data is WmsPicked picked)
             {
@@ -231,7 +281,89 @@ internal sealed class WmsConfirmations(StockPosting posting, IIntelligence intel
                     Fixed.ToE6(quantity), reservation.Id);
             }
 
-            return posted;
+            return posted.Value;
+        }
+
+        /// <summary>
+        /// A WMS count: settles the named count document's line for the bin, or opens a one-line count for it (book:
+        /// Takt's stock there now, every status) and settles that. The posted adjustment, if any, is the result.
+        /// </summary>
+        private Outcome<PostedDocument?> Count(Confirmation c, WmsCounted data)
+        {
+            var violations = new List<Violation>();
+            if (context.View.Plant(data.Plant) is null || context.Book(data.Plant) is not { } book)
+                return new Violation("/data/plant", "plant.unknown", $"Plant '{data.Plant}' does not exist.");
+            if (context.View.Item(data.Item) is not { } item)
+                return new Violation("/data/item", "item.unknown", $"Item '{data.Item}' does not exist.");
+            decimal? quantity = data.Quantity.Value switch
+            {
+                < 0 => null,
+                0 => 0m,
+                _ => QuantityInput.Convert(data.Quantity, item.BaseUnit, "/data/quantity", violations),
+            };
+            if (data.Quantity.Value < 0)
+                violations.Add(new Violation("/data/quantity/value", "quantity.non-negative", $"A counted quantity is 0 or more; got {data.Quantity.Value}."));
+            if (!book.LocationExists(data.Location))
+                violations.Add(new Violation("/data/location", "location.unknown", $"Storage location '{data.Location}' does not exist at plant {data.Plant}."));
+            var lot = data.Lot ?? "";
+            CountView? document = null;
+            CountLineView? line = null;
+            if (data.Count is { } countId)
+            {
+                if (!countDocuments.TryGetValue(countId, out document))
+                {
+                    violations.Add(new Violation("/data/count", "count.unknown", $"No count '{countId}'."));
+                }
+                else if (document.Plant != data.Plant)
+                {
+                    violations.Add(new Violation("/data/plant", "wms.plant-mismatch", $"Count {countId} is at plant {document.Plant}, not {data.Plant}."));
+                }
+                else if (document.Lines.FirstOrDefault(l => l.Item == item.Number && l.Location == data.Location && l.Lot == lot) is not { } found)
+                {
+                    violations.Add(new Violation("/data/item", "count.line-unknown", $"Count {countId} has no line for {item.Number} at location '{data.Location}', lot '{lot}'."));
+                }
+                else if (found.Status != "open")
+                {
+                    violations.Add(new Violation("/data/count", "count.line-counted", $"Line {found.Line} of count {countId} is {found.Status} already."));
+                }
+                else
+                {
+                    line = found;
+                }
+            }
+
+            if (violations.Count > 0 || quantity is not { } q)
+                return violations.ToArray();
+
+            var now = tx.Clock.GetUtcNow();
+            var adHoc = document is null;
+            var id = document?.Id ?? "CC-" + Uuid7.New(now).ToString("N")[..20];
+            line ??= new CountLineView(1, item.Number, data.Location, lot,
+                book.Quantity(data.Location, item.Number, lot, StockStatus.Unrestricted) + book.Quantity(data.Location, item.Number, lot, StockStatus.QualityInspection)
+                + book.Quantity(data.Location, item.Number, lot, StockStatus.Blocked), null, null, null, "open", null, null);
+            var settled = counts.Settle(tx, context, tolerances, data.Plant, id, line, q, c.Event.Source, now);
+            if (settled.IsRejected)
+                return Outcome<PostedDocument?>.FromViolations([.. settled.Violations.Select(v => v with { Field = v.Field.StartsWith("/lines/0", StringComparison.Ordinal) ? "/data" + v.Field["/lines/0".Length..] : v.Field })]);
+            var s = settled.Value;
+            if (adHoc)
+            {
+                tx.Stage("INSERT INTO inventory_count (id, plant, selection, status, created_at_us) VALUES ($1, $2, $3, 'completed', $4)", id, data.Plant, "wms:" + data.Task, now.ToUnixMicroseconds());
+                tx.Stage(
+                    "INSERT INTO inventory_count_line (count_id, line_no, item, location, lot, book_e6, counted_e6, difference_value_e4, within_tolerance, status, approval_request, movement_id, counted_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    id, (long)line.Line, line.Item, line.Location, line.Lot, Fixed.ToE6(line.Book), Fixed.ToE6(s.Counted), Fixed.ToE4(s.DifferenceValue), s.Within ? 1L : 0L, s.Status, s.Request, s.Movement, now.ToUnixMicroseconds());
+            }
+            else
+            {
+                CycleCounts.StageCounted(tx, id, line, s);
+                var lines = document!.Lines.Select(l => l.Line == line.Line ? l with { Counted = s.Counted, Status = s.Status } : l).ToList();
+                countDocuments[id] = document with { Lines = lines };
+                if (lines.All(l => l.Status != "open"))
+                    tx.Stage("UPDATE inventory_count SET status = 'completed' WHERE id = $1", id);
+            }
+
+            // A posted adjustment's posting wrote the process-log event; otherwise the confirmation gets its own.
+            LastProcessEvent = s.Posted?.ProcessEvent;
+            return Outcome<PostedDocument?>.FromValue(s.Posted);
         }
     }
 }
