@@ -41,6 +41,8 @@ public static class AssistModule
             : new GeneratedInvoiceHistory(sp.GetRequiredService<AssistOptions>().Seed));
         services.AddSingleton<AnomalyService>();
         services.AddSingleton<ShopFloorAnomalies>();
+        services.AddSingleton<ShopFloorScanner>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShopFloorScanner>());
         services.AddSingleton<DemandForecaster>();
         services.AddSingleton<RiskAndPriority>();
         services.AddSingleton<ImpactInbox>();

@@ -20,4 +20,16 @@ public sealed class AssistOptions
 
     /// <summary>The seed of generated history and of training (same seed, same model).</summary>
     public int Seed { get; set; } = 15;
+
+    /// <summary>How often the scheduled shop-floor anomaly scan runs (real time); null: off.</summary>
+    public TimeSpan? ShopFloorScanInterval { get; set; }
+
+    /// <summary>The history each scheduled scan reads per work center (the detectors' reference), at most 366 days.</summary>
+    public TimeSpan ShopFloorScanHistory { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>The plants the scheduled scan covers; empty: every plant with operation confirmations in the history.</summary>
+    public IReadOnlyList<string> ShopFloorScanPlants { get; set; } = [];
+
+    /// <summary>A flow the scheduled scan opens per work center with anomalies, for a person; null: none (suggestions only).</summary>
+    public string? ShopFloorScanFlow { get; set; }
 }

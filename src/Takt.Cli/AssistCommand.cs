@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Spectre.Console;
 using Takt.Assist;
+using Takt.Assist.Anomalies;
 using Takt.Assist.Invoices;
 using Takt.Assist.Registry;
 using Takt.Server;
@@ -24,6 +25,7 @@ internal static class AssistCommand
         command.Subcommands.Add(Models());
         command.Subcommands.Add(Approve());
         command.Subcommands.Add(Suggestions());
+        command.Subcommands.Add(Scan());
         return command;
     }
 
@@ -130,6 +132,64 @@ internal static class AssistCommand
         }));
         return command;
     }
+
+    private static Command Scan()
+    {
+        var db = Db();
+        var plant = new Option<string>("--plant") { Description = "The plant whose operation confirmations are scanned.", Required = true };
+        var from = new Option<DateTimeOffset?>("--from") { Description = "Start of the history read (default: 14 days before --to)." };
+        var to = new Option<DateTimeOffset?>("--to") { Description = "End of the history read, exclusive (default: now)." };
+        var since = new Option<DateTimeOffset?>("--since") { Description = "Report only anomalies at or after this instant (default: the whole history)." };
+        var workCenter = new Option<string?>("--work-center") { Description = "One work center (default: all of the plant's)." };
+        var command = new Command("scan", "Scan a plant's posted operation confirmations for production anomalies (scrap rate and machine time per unit against each work center's own history); each anomaly is recorded as a suggestion with an advisory event. The scheduled scan (AssistOptions.ShopFloorScanInterval) keeps its own position; this ad-hoc scan does not move it.")
+            { db, plant, from, to, since, workCenter };
+        command.SetAction(async (parse, ct) => await WithServerAsync(parse.GetValue(db)!, async (services, store) =>
+        {
+            var end = parse.GetValue(to) ?? TimeProvider.System.GetUtcNow();
+            var scan = new ShopFloorScan(parse.GetValue(plant)!, parse.GetValue(from) ?? end - TimeSpan.FromDays(14), end, parse.GetValue(since), parse.GetValue(workCenter));
+            var errors = ShopFloorAnomalies.Check(scan);
+            if (errors.Count > 0)
+                return Refused(errors);
+            var shopFloor = services.GetRequiredService<ShopFloorAnomalies>();
+            var (events, streams) = await shopFloor.ReadAsync(store, scan, ct);
+            var outcome = await store.WriteAsync(TimeProvider.System, tx => shopFloor.ScanAsync(tx, scan, events, streams, ct), ct);
+            if (outcome.IsRejected)
+                return Refused(outcome.Violations);
+            var report = outcome.Value;
+            AnsiConsole.MarkupLine($"{Markup.Escape(report.Plant)}: {report.Events:N0} operation confirmations from {scan.From:u} to {scan.To:u}" +
+                (scan.Since is { } s ? $", anomalies reported from {s:u}" : ""));
+            if (report.TooShort.Count > 0)
+                AnsiConsole.MarkupLine($"[yellow]Not scanned (fewer than {AnomalyService.MinimumPoints} confirmations):[/] {Markup.Escape(string.Join(", ", report.TooShort))}");
+            var table = new Table().AddColumns("work center", "kind", "metric", "at", "value", "baseline", "deviation", "suggestion", "person only");
+            foreach (var center in report.WorkCenters)
+            {
+                if (center.Anomalies.Count == 0)
+                    table.AddRow(Markup.Escape(center.WorkCenter), "–", $"none in {center.Points:N0} confirmations", "", "", "", "", "", "");
+                foreach (var a in center.Anomalies)
+                {
+                    var o = a.Output;
+                    table.AddRow(Markup.Escape(center.WorkCenter), Markup.Escape($"{o["kind"]}"), Markup.Escape($"{o["metric"]}"), Markup.Escape($"{o["at"]}"), Number(o["value"]), Number(o["baseline"]),
+                        Number(o["score"]), a.Id, a.PersonOnly ? Markup.Escape(a.PersonOnlyReason ?? "yes") : "no");
+                }
+            }
+
+            AnsiConsole.Write(table);
+            var found = report.WorkCenters.Sum(w => w.Anomalies.Count);
+            AnsiConsole.MarkupLine(found == 0 ? "No anomalies." : $"{found} anomalies recorded as suggestions: [bold]takt assist suggestions --kind {AssistKinds.ProductionAnomalies}[/]");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static int Refused(IReadOnlyList<Takt.Contracts.Violation> violations)
+    {
+        foreach (var v in violations)
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(v.Field)} {Markup.Escape(v.Rule)}[/]: {Markup.Escape(v.Detail)}");
+        return 1;
+    }
+
+    private static string Number(System.Text.Json.Nodes.JsonNode? n) =>
+        n is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) : Markup.Escape(n?.ToString() ?? "");
 
     private static string F(double? value) => value is { } v ? v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "–";
 

@@ -33,6 +33,7 @@ internal static class RunCommand
                 SeedDemo = !parse.GetValue(noDemo),
                 DemoOpenTasks = true,
                 DemoInvoices = true,
+                DemoAnomalies = true,
             };
             if (parse.GetValue(mqtt) is { } broker)
             {

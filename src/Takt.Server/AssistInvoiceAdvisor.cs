@@ -20,7 +20,8 @@ public sealed class AssistInvoiceAdvisor(InvoiceExceptionAdvisor advisor) : Takt
         var @case = new InvoiceExceptionCase(
             exception.Exception ?? exception.Invoice, exception.Plant, exception.Supplier, f?.Description ?? "",
             f?.PriceDeviation ?? 0, f?.QuantityDeviation ?? 0, f?.ReceiptMissing ?? false, f?.SameAmountRecent ?? 0, f?.TaxRateDelta ?? 0,
-            f?.SupplierExceptionRate ?? 0, f?.NetValue ?? 0m, exception.CostCenter.Length == 0 ? null : exception.CostCenter);
+            f?.SupplierExceptionRate ?? 0, f?.NetValue ?? 0m, exception.CostCenter.Length == 0 ? null : exception.CostCenter,
+            NoPurchaseOrder: string.IsNullOrWhiteSpace(exception.PurchaseOrder) || exception.Findings.Any(x => x.Category == ExceptionCategories.MissingPo));
         InvoiceExceptionAdvisor.RecordCase(transaction, @case); // what the classifier learns from once the exception is resolved
         var advice = await advisor.ClassifyAsync(transaction, @case, ct);
         if (advice is null)

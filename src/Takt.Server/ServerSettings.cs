@@ -29,6 +29,9 @@ public sealed class ServerSettings
     /// </summary>
     public bool DemoInvoices { get; set; }
 
+    /// <summary>With the demo data, two days of shop-floor confirmations at Plant A with a scrap spike, and the scheduled anomaly scan's first turn (issue 15); <c>takt run</c> turns it on.</summary>
+    public bool DemoAnomalies { get; set; }
+
     /// <summary>
     /// Train the cold-start invoice exception model at start when none is registered (always with <see cref="DemoInvoices"/>),
     /// so payables' exceptions get the AI service's advice from the first one. Off: advice starts once a model is trained.

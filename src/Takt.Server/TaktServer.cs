@@ -185,6 +185,8 @@ public static class TaktServer
             await DemoProcurement.SeedAsync(services, ct);
             await DemoPayables.SeedAsync(services, settings.DemoInvoices, ct);
             await DemoConsole.SeedAsync(services, settings.DemoOpenTasks, ct);
+            if (settings.DemoAnomalies)
+                await DemoAssist.SeedAsync(services, ct);
         }
 
         return settings.BootstrapAdmin

@@ -31,6 +31,7 @@ public sealed class InvoiceClassifierTests(TrainedClassifier fixture) : IClassFi
         [InvoiceExceptionCategories.MissingReceipt] = "receiptMissing",
         [InvoiceExceptionCategories.DuplicateSuspect] = "sameAmountRecent",
         [InvoiceExceptionCategories.TaxMismatch] = "taxRateDelta",
+        [InvoiceExceptionCategories.MissingPo] = "noPurchaseOrder",
     };
 
     [Fact]
@@ -49,25 +50,27 @@ public sealed class InvoiceClassifierTests(TrainedClassifier fixture) : IClassFi
     [Fact]
     public void permutation_importance_ranks_the_rule_features_first_and_the_noise_features_near_zero()
     {
-        // The generated rule: one signal feature per category, and category hints in half of the descriptions.
+        // The generated rule: one signal feature per category, and category hints in three of five descriptions.
         var importance = fixture.Trained.Importance;
         var rule = Driver.Values.Append("description").ToHashSet(StringComparer.Ordinal);
         var ranked = importance.Select(i => i.Feature).ToList();
-        Assert.All(ranked.Take(6), f => Assert.Contains(f, rule));
+        Assert.All(ranked.Take(7), f => Assert.Contains(f, rule));
         Assert.All(importance.Where(i => i.Feature is "supplierExceptionRate" or "invoiceValue"), i => Assert.True(Math.Abs(i.MacroF1Drop) < 0.02, $"{i.Feature}: {i.MacroF1Drop}"));
         var noise = importance.Where(i => !rule.Contains(i.Feature)).Max(i => i.MacroF1Drop);
         Assert.All(importance.Where(i => rule.Contains(i.Feature)), i => Assert.True(i.MacroF1Drop > 0.02 && i.MacroF1Drop > noise + 0.02, $"{i.Feature}: {i.MacroF1Drop}"));
     }
 
     [Theory]
-    [InlineData("price-variance", 0.18, 0.0, false, 0, 0.0)]
-    [InlineData("quantity-variance", 0.0, 0.25, false, 0, 0.0)]
-    [InlineData("missing-receipt", 0.0, 0.0, true, 0, 0.0)]
-    [InlineData("duplicate-suspect", 0.0, 0.0, false, 2, 0.0)]
-    [InlineData("tax-mismatch", 0.0, 0.0, false, 0, 0.08)]
-    public void a_clear_case_is_classified_and_explained_by_the_feature_of_the_rule(string category, double price, double quantity, bool missing, int same, double tax)
+    [InlineData("price-variance", 0.18, 0.0, false, 0, 0.0, false)]
+    [InlineData("quantity-variance", 0.0, 0.25, false, 0, 0.0, false)]
+    [InlineData("missing-receipt", 0.0, 0.0, true, 0, 0.0, false)]
+    [InlineData("duplicate-suspect", 0.0, 0.0, false, 2, 0.0, false)]
+    [InlineData("tax-mismatch", 0.0, 0.0, false, 0, 0.08, false)]
+    [InlineData("missing-po", 0.0, 0.0, true, 0, 0.0, true)] // no receipt either: the missing order tells it from missing-receipt
+    [InlineData("missing-po", 0.0, 0.0, false, 0, 0.0, true)]
+    public void a_clear_case_is_classified_and_explained_by_the_feature_of_the_rule(string category, double price, double quantity, bool missing, int same, double tax, bool noOrder)
     {
-        var result = fixture.Trained.Classifier.Classify(new InvoiceExceptionCase("EXC-T", "PA01", "SUP-100", "bearing set 6205", price, quantity, missing, same, tax, 0.1, 4_000m));
+        var result = fixture.Trained.Classifier.Classify(new InvoiceExceptionCase("EXC-T", "PA01", "SUP-100", "bearing set 6205", price, quantity, missing, same, tax, 0.1, 4_000m, NoPurchaseOrder: noOrder));
         Assert.Equal(category, result.Category);
         Assert.Equal(Driver[category], result.Explanation[0].Feature);
         Assert.True(result.Explanation[0].Contribution > 0);
@@ -108,5 +111,6 @@ public sealed class InvoiceClassifierTests(TrainedClassifier fixture) : IClassFi
 
         Assert.Equal(fixture.Trained.Classifier.Routes.Entries, again.Routes.Entries);
         Assert.Equal(new ExceptionRoute("tax-accountant", "PB01", "CC-9999"), again.Routes.RouteFor("tax-mismatch", "PB01", "CC-9999"));
+        Assert.Equal(new ExceptionRoute("cost-center-owner", "PA01", "CC-4100"), again.Routes.RouteFor("missing-po", "PA01", "CC-4100")); // no order: the cost center's owner
     }
 }

@@ -155,7 +155,7 @@ public sealed class OperationsBrowserTests(ConsoleHost fixture) : IClassFixture<
         string[] pages =
         [
             "/console/inbox", "/console/kpis", "/console/map?objectType=production-order&days=1", "/console/flows", "/console/flows/expedite-procurement-approval",
-            "/console/suggestions", "/console/exceptions", $"/console/exceptions/{exception.Id}", "/console/close", "/console/outage", "/console/objects/production-order/PA01-100002",
+            "/console/suggestions", "/console/models", "/console/exceptions", $"/console/exceptions/{exception.Id}", "/console/close", "/console/outage", "/console/objects/production-order/PA01-100002",
         ];
         foreach (var path in pages)
         {

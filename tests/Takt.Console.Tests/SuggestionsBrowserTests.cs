@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Takt.Assist.Registry;
 using Takt.Server;
@@ -60,6 +61,53 @@ public sealed class SuggestionsBrowserTests(ConsoleHost fixture) : IClassFixture
         Assert.Equal(("accepted", DemoConsole.Approver), (classification.Outcome, classification.DecidedBy));
         var spike = Assert.Single(recorded, s => s.Kind == AssistKinds.ProductionAnomalies);
         Assert.Equal(("rejected", DemoConsole.Approver), (spike.Outcome, spike.DecidedBy));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task a_person_overrides_an_invoice_exception_suggestion_with_another_category_and_role_and_a_tampered_choice_changes_nothing()
+    {
+        string id;
+        using (var classified = await fixture.Host.PostJsonAsync("/api/v1/assist/invoice-exceptions/classify", new
+        {
+            subject = "EXC-CONSOLE-OVR", plant = "PA01", supplier = "SUP-110", description = "seal kit HP-200", priceDeviation = 0.0, quantityDeviation = 0.0,
+            receiptMissing = true, sameAmountRecent = 0, taxRateDelta = 0.0, supplierExceptionRate = 0.1, invoiceValue = 1_250m, costCenter = "CC-4200",
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Created, classified.StatusCode);
+            id = (await classified.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(Ct))!["suggestion"]!["id"]!.GetValue<string>();
+        }
+
+        var (page, errors) = await fixture.NewPageAsync();
+        await ConsoleHost.SignInAsync(page, DemoConsole.Approver);
+        await page.GotoAsync("/console/suggestions?kind=invoice-exceptions");
+        var invoice = page.GetByRole(AriaRole.Article).Filter(new() { HasText = "Invoice exception EXC-CONSOLE-OVR" });
+        await Expect(invoice).ToContainTextAsync("category missing-receipt, route to receiving-clerk at PA01 for CC-4200");
+        await Expect(invoice).ToContainTextAsync("invoice-exceptions@1 (version 1, candidate)"); // the model version and its state
+
+        // A choice the page never offered (a tampered form) is refused and nothing is recorded.
+        await invoice.GetByLabel("Category").EvaluateAsync("s => s.options[0].value = 'free-text'");
+        await invoice.GetByLabel("Category").SelectOptionAsync("free-text");
+        await invoice.GetByRole(AriaRole.Button, new() { Name = "Override" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Invoice exception EXC-CONSOLE-OVR: not overridden.");
+        await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("[assist.override-value-invalid]");
+        var untouched = await Store.ReadAsync(TimeProvider.System, tx => SuggestionLog.FindAsync(tx, id, Ct), Ct);
+        Assert.Null(untouched!.Outcome);
+
+        invoice = page.GetByRole(AriaRole.Article).Filter(new() { HasText = "Invoice exception EXC-CONSOLE-OVR" });
+        await invoice.GetByLabel("Category").SelectOptionAsync("tax-mismatch");
+        await invoice.GetByLabel("Route to role").SelectOptionAsync("tax-accountant");
+        await invoice.GetByRole(AriaRole.Button, new() { Name = "Override" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).First).ToHaveTextAsync("Invoice exception EXC-CONSOLE-OVR: overridden with category tax-mismatch, route to tax-accountant.");
+        invoice = page.GetByRole(AriaRole.Article).Filter(new() { HasText = "Invoice exception EXC-CONSOLE-OVR" });
+        await Expect(invoice).ToContainTextAsync($"overridden by {DemoConsole.Approver}");
+        await Expect(invoice).ToContainTextAsync("chose category tax-mismatch, route to tax-accountant");
+        await Expect(invoice.GetByRole(AriaRole.Button)).ToHaveCountAsync(0); // decided once
+
+        var decided = await Store.ReadAsync(TimeProvider.System, tx => SuggestionLog.FindAsync(tx, id, Ct), Ct);
+        Assert.Equal(("overridden", DemoConsole.Approver), (decided!.Outcome, decided.DecidedBy));
+        Assert.Equal("""{"category":"tax-mismatch","role":"tax-accountant"}""", decided.DecidedValue!.ToJsonString());
+        Assert.Equal("missing-receipt", decided.Output["category"]!.GetValue<string>()); // the suggestion itself is unchanged
         Assert.Empty(errors);
     }
 }

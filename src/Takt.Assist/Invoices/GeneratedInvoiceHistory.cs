@@ -5,9 +5,11 @@ namespace Takt.Assist.Invoices;
 /// <summary>
 /// Resolved invoice exceptions with a known structure, for the cold-start model, tests and the benchmark. The rule:
 /// each category shows in one signal — price deviation (price-variance), quantity deviation (quantity-variance), no
-/// receipt (missing-receipt), same amount recently (duplicate-suspect), VAT rate delta (tax-mismatch) — with noise
-/// on the others and category hints in part of the descriptions; <see cref="LabelNoise"/> of the labels are random.
-/// Roles follow the category (tax goes to the plant's tax accountant), cost centers follow the description's item.
+/// receipt (missing-receipt), same amount recently (duplicate-suspect), VAT rate delta (tax-mismatch), no purchase
+/// order (missing-po; most of these have no receipt either, so the purchase order tells them from missing-receipt) —
+/// with noise on the others and category hints in part of the descriptions; <see cref="LabelNoise"/> of the labels
+/// are random. Roles follow the category (tax goes to the plant's tax accountant, an invoice without an order to the
+/// cost center's owner), cost centers follow the description's item.
 /// </summary>
 public sealed class GeneratedInvoiceHistory(int seed = 15) : IResolvedExceptionSource
 {
@@ -20,6 +22,7 @@ public sealed class GeneratedInvoiceHistory(int seed = 15) : IResolvedExceptionS
         [InvoiceExceptionCategories.MissingReceipt] = "receiving-clerk",
         [InvoiceExceptionCategories.DuplicateSuspect] = "ap-clerk",
         [InvoiceExceptionCategories.TaxMismatch] = "tax-accountant",
+        [InvoiceExceptionCategories.MissingPo] = "cost-center-owner",
     };
 
     private static readonly (string Text, string CostCenter)[] Items =
@@ -36,6 +39,7 @@ public sealed class GeneratedInvoiceHistory(int seed = 15) : IResolvedExceptionS
         [InvoiceExceptionCategories.MissingReceipt] = ["direct delivery", "drop shipment", "delivered to site"],
         [InvoiceExceptionCategories.DuplicateSuspect] = ["copy", "resent", "reminder"],
         [InvoiceExceptionCategories.TaxMismatch] = ["VAT", "reverse charge", "tax exempt"],
+        [InvoiceExceptionCategories.MissingPo] = ["ordered by phone", "no order reference", "framework agreement"],
     };
 
     public string Name => "generated";
@@ -47,24 +51,26 @@ public sealed class GeneratedInvoiceHistory(int seed = 15) : IResolvedExceptionS
         var random = new Random(seed);
         var list = new List<ResolvedInvoiceException>(count);
         string[] plants = ["PA01", "PB01"];
-        double[] priors = [0.30, 0.25, 0.20, 0.15, 0.10];
+        double[] priors = [0.27, 0.22, 0.18, 0.13, 0.10, 0.10];
         for (var i = 0; i < count; i++)
         {
             var category = Pick(random, priors);
             var plant = plants[random.Next(plants.Length)];
             var (item, costCenter) = Items[random.Next(Items.Length)];
-            var description = random.NextDouble() < 0.5 ? $"{item} {Hints[category][random.Next(Hints[category].Length)]}" : item;
+            var description = random.NextDouble() < 0.6 ? $"{item} {Hints[category][random.Next(Hints[category].Length)]}" : item;
             double Noise(double sd) => Gaussian(random) * sd;
             var price = category == InvoiceExceptionCategories.PriceVariance ? 0.04 + Math.Abs(Noise(0.10)) : Noise(0.01);
             var quantity = category == InvoiceExceptionCategories.QuantityVariance ? (random.NextDouble() < 0.7 ? 1 : -1) * (0.05 + Math.Abs(Noise(0.15))) : Noise(0.01);
-            var receiptMissing = category == InvoiceExceptionCategories.MissingReceipt ? random.NextDouble() < 0.95 : random.NextDouble() < 0.03;
+            var noOrder = category == InvoiceExceptionCategories.MissingPo ? random.NextDouble() < 0.95 : random.NextDouble() < 0.01;
+            var receiptMissing = category == InvoiceExceptionCategories.MissingReceipt ? random.NextDouble() < 0.95
+                : category == InvoiceExceptionCategories.MissingPo ? random.NextDouble() < 0.6 : random.NextDouble() < 0.03;
             var sameAmount = category == InvoiceExceptionCategories.DuplicateSuspect ? 1 + random.Next(2) : (random.NextDouble() < 0.04 ? 1 : 0);
             var tax = category == InvoiceExceptionCategories.TaxMismatch ? 0.02 + Math.Abs(Noise(0.06)) : Math.Abs(Noise(0.002));
             var supplier = $"SUP-{100 + random.Next(12) * 10}";
             var rate = Math.Clamp(0.05 + (random.NextDouble() * 0.2), 0, 1);
             var value = Math.Round((decimal)(200 + (random.NextDouble() * 20_000)), 2);
             var label = random.NextDouble() < LabelNoise ? InvoiceExceptionCategories.All[random.Next(InvoiceExceptionCategories.All.Count)] : category;
-            var @case = new InvoiceExceptionCase($"EXC-{i + 1:D6}", plant, supplier, description, price, quantity, receiptMissing, sameAmount, tax, rate, value, costCenter);
+            var @case = new InvoiceExceptionCase($"EXC-{i + 1:D6}", plant, supplier, description, price, quantity, receiptMissing, sameAmount, tax, rate, value, costCenter, noOrder);
             list.Add(new ResolvedInvoiceException(@case, label, new ExceptionRoute(RoleOf[label], plant, costCenter)));
         }
 

@@ -17,16 +17,16 @@ public sealed record TrainedInvoiceClassifier(InvoiceClassifier Classifier, Mode
 
 /// <summary>
 /// The invoice exception classifier: ML.NET multiclass maximum entropy (SDCA) on the bag of words of the line
-/// descriptions and seven numeric features standardized on the training data. Explanations are the linear model's own
+/// descriptions and eight numeric features standardized on the training data. Explanations are the linear model's own
 /// terms: (weight of the class − mean weight of all classes) × standardized value, i.e. each feature's push towards the
 /// suggested category compared with an average case (linear SHAP values), grouped per input feature.
 /// </summary>
 public sealed class InvoiceClassifier
 {
-    public const string Algorithm = "ml.net SdcaMaximumEntropy (FeaturizeText(description) + 7 standardized numeric features)";
+    public const string Algorithm = "ml.net SdcaMaximumEntropy (FeaturizeText(description) + 8 standardized numeric features)";
 
     /// <summary>The numeric features in the order they enter the feature vector (the description's words follow).</summary>
-    public static readonly string[] NumericFeatures = ["priceDeviation", "quantityDeviation", "receiptMissing", "sameAmountRecent", "taxRateDelta", "supplierExceptionRate", "invoiceValue"];
+    public static readonly string[] NumericFeatures = ["priceDeviation", "quantityDeviation", "receiptMissing", "sameAmountRecent", "taxRateDelta", "supplierExceptionRate", "invoiceValue", "noPurchaseOrder"];
 
     public const string DescriptionFeature = "description";
 
@@ -35,6 +35,7 @@ public sealed class InvoiceClassifier
     private readonly PredictionEngine<Row, Prediction> engine;
     private readonly string[] classes;
     private readonly float[][] centeredWeights;
+    private readonly int numericCount;
     private readonly Lock gate = new();
 
     private InvoiceClassifier(MLContext ml, ITransformer model, RouteTable routes)
@@ -47,6 +48,8 @@ public sealed class InvoiceClassifier
         VBuffer<ReadOnlyMemory<char>> names = default;
         scoreColumn.GetSlotNames(ref names);
         classes = [.. names.DenseValues().Select(n => n.ToString())];
+        // A version saved before a numeric feature was added has fewer of them: its slots after those are the description's.
+        numericCount = Math.Min(NumericFeatures.Length, (engine.OutputSchema["Numeric"].Type as VectorDataViewType)?.Size ?? NumericFeatures.Length);
         var predictor = model is IEnumerable<ITransformer> chain
             ? chain.OfType<MulticlassPredictionTransformer<MaximumEntropyModelParameters>>().Single()
             : throw new InvalidOperationException("The invoice model is not a transformer chain.");
@@ -91,7 +94,7 @@ public sealed class InvoiceClassifier
         var pipeline = context.Transforms.Conversion.MapValueToKey("Label")
             .Append(context.Transforms.Text.FeaturizeText("DescriptionFeatures", text, nameof(Row.Description)))
             .Append(context.Transforms.Concatenate("Numeric", nameof(Row.PriceDeviation), nameof(Row.QuantityDeviation), nameof(Row.ReceiptMissing), nameof(Row.SameAmountRecent),
-                nameof(Row.TaxRateDelta), nameof(Row.SupplierExceptionRate), nameof(Row.InvoiceValue)))
+                nameof(Row.TaxRateDelta), nameof(Row.SupplierExceptionRate), nameof(Row.InvoiceValue), nameof(Row.NoPurchaseOrder)))
             .Append(context.Transforms.NormalizeMeanVariance("Numeric", fixZero: false))
             .Append(context.Transforms.Concatenate("Features", "Numeric", "DescriptionFeatures"))
             .Append(context.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Features", nameof(Row.Weight)))
@@ -112,7 +115,7 @@ public sealed class InvoiceClassifier
             prediction = engine.Predict(ToRow(@case));
         var best = Array.IndexOf(prediction.Score, prediction.Score.Max());
         var probabilities = classes.Select((c, k) => (c, (double)prediction.Score[k])).ToDictionary(p => p.c, p => Math.Round(p.Item2, 6), StringComparer.Ordinal);
-        return new InvoiceClassification(classes[best], prediction.Score[best], probabilities, Explain(centeredWeights[best], prediction.Features));
+        return new InvoiceClassification(classes[best], prediction.Score[best], probabilities, Explain(centeredWeights[best], prediction.Features, numericCount));
     }
 
     /// <summary>Accuracy, macro-F1, Brier score and expected calibration error on labelled cases.</summary>
@@ -200,12 +203,12 @@ public sealed class InvoiceClassifier
         return new ModelMetrics(Math.Round((double)correct / truth.Count, 4), Math.Round(perClass.Values.Average(), 4), Math.Round(brier / truth.Count, 4), Math.Round(ece, 4), perClass);
     }
 
-    private static IReadOnlyList<FeatureContribution> Explain(float[] weights, float[] features)
+    private static IReadOnlyList<FeatureContribution> Explain(float[] weights, float[] features, int numeric)
     {
-        var contributions = new double[NumericFeatures.Length + 1];
+        var contributions = new double[numeric + 1];
         for (var j = 0; j < features.Length && j < weights.Length; j++)
-            contributions[Math.Min(j, NumericFeatures.Length)] += weights[j] * features[j];
-        return [.. NumericFeatures.Append(DescriptionFeature).Select((f, i) => new FeatureContribution(f, Math.Round(contributions[i], 6)))
+            contributions[Math.Min(j, numeric)] += weights[j] * features[j];
+        return [.. NumericFeatures.Take(numeric).Append(DescriptionFeature).Select((f, i) => new FeatureContribution(f, Math.Round(contributions[i], 6)))
             .OrderByDescending(c => Math.Abs(c.Contribution))];
     }
 
@@ -218,6 +221,7 @@ public sealed class InvoiceClassifier
         "taxRateDelta" => row with { TaxRateDelta = donor.TaxRateDelta },
         "supplierExceptionRate" => row with { SupplierExceptionRate = donor.SupplierExceptionRate },
         "invoiceValue" => row with { InvoiceValue = donor.InvoiceValue },
+        "noPurchaseOrder" => row with { NoPurchaseOrder = donor.NoPurchaseOrder },
         _ => row with { Description = donor.Description },
     };
 
@@ -242,6 +246,7 @@ public sealed class InvoiceClassifier
         TaxRateDelta = (float)c.TaxRateDelta,
         SupplierExceptionRate = (float)c.SupplierExceptionRate,
         InvoiceValue = (float)Math.Log10(1 + (double)Math.Abs(c.InvoiceValue)),
+        NoPurchaseOrder = c.NoPurchaseOrder ? 1f : 0f,
         Label = label,
         Weight = 1f,
     };
@@ -264,6 +269,8 @@ public sealed class InvoiceClassifier
         public float SupplierExceptionRate { get; set; }
 
         public float InvoiceValue { get; set; }
+
+        public float NoPurchaseOrder { get; set; }
 
         public string Label { get; set; } = "";
 

@@ -10,8 +10,9 @@ public static class InvoiceExceptionCategories
     public const string MissingReceipt = "missing-receipt";
     public const string DuplicateSuspect = "duplicate-suspect";
     public const string TaxMismatch = "tax-mismatch";
+    public const string MissingPo = "missing-po";
 
-    public static IReadOnlyList<string> All { get; } = [PriceVariance, QuantityVariance, MissingReceipt, DuplicateSuspect, TaxMismatch];
+    public static IReadOnlyList<string> All { get; } = [PriceVariance, QuantityVariance, MissingReceipt, DuplicateSuspect, TaxMismatch, MissingPo];
 }
 
 /// <summary>Where an exception goes: a role at a plant, for a cost center.</summary>
@@ -30,8 +31,9 @@ public sealed record ExceptionRoute(string Role, string Plant, string CostCenter
 /// <param name="SupplierExceptionRate">Share of the supplier's invoices of the last year that had an exception.</param>
 /// <param name="InvoiceValue">Invoice net amount in the company currency.</param>
 /// <param name="CostCenter">The order line's cost center, if known.</param>
+/// <param name="NoPurchaseOrder">True when the invoice names no purchase order (or one that does not exist).</param>
 public sealed record InvoiceExceptionCase(string Subject, string Plant, string Supplier, string Description, double PriceDeviation, double QuantityDeviation, bool ReceiptMissing,
-    int SameAmountRecent, double TaxRateDelta, double SupplierExceptionRate, decimal InvoiceValue, string? CostCenter = null);
+    int SameAmountRecent, double TaxRateDelta, double SupplierExceptionRate, decimal InvoiceValue, string? CostCenter = null, bool NoPurchaseOrder = false);
 
 /// <summary>A resolved exception from the log: the case, the category it turned out to be and who resolved it (the training input).</summary>
 /// <param name="Resolution">For a row from the log: how it was resolved and so how its label is known (e.g. <c>rejected</c>,
