@@ -237,18 +237,20 @@ public abstract class CloseReadinessByHandContract<TFixture>(TFixture fixture) :
         var report = await Host.GetAsync<KpiReport>($"/api/v1/kpis?to={Uri.EscapeDataString(now.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))}&plant=PA01&periods=2");
 
         // The checks of the month, each from the data: outbox drained ✓, no dead letters ✓, entries balanced ✓,
-        // inventory reconciled ✗ (12.34), production (WIP) reconciled ✓, procurement not applicable (the server's subledgers
-        // list no GR/IR open items yet), payables reconciled ✓, accruals posted ✗ (one proposed), earlier accruals
-        // reversed ✓: 8 applicable, 6 passed. Readiness 6 ÷ 8 = 0.75. October (the trend's first month): the same
-        // checks (the stock is compared as it stands), but no accrual of October waits: 7 ÷ 8 = 0.875.
+        // inventory reconciled ✗ (12.34), production (WIP) reconciled ✓, procurement (GR/IR) reconciled ✓ (no open items),
+        // payables reconciled ✓, GR/IR open items explained ✓ (none), exceptions resolved ✓ (none raised), accruals
+        // posted ✗ (one proposed), earlier accruals reversed ✓: 11 applicable, 9 passed. Readiness 9 ÷ 11 = 0.8182 (to
+        // four places, as the close reports it). October (the trend's first month): the same checks (the stock is
+        // compared as it stands), but no accrual of October waits: 10 ÷ 11 = 0.9091.
         var status = await Host.GetAsync<Takt.Ledger.CloseStatus>("/api/v1/close/TK01/202611");
         Assert.Equal(
             ["outbox-drained passed", "dead-letters-empty passed", "entries-balanced passed", "inventory-reconciled failed", "production-reconciled passed",
-             "procurement-reconciled not-applicable", "payables-reconciled passed", "accruals-posted failed", "accruals-reversed passed"],
+             "procurement-reconciled passed", "payables-reconciled passed", "grir-open-items-explained passed", "exceptions-resolved passed",
+             "accruals-posted failed", "accruals-reversed passed"],
             status.Checks.Select(c => $"{c.Check} {c.Status}"));
         var readiness = Assert.Single(report.Figures, f => f.Kpi == "close-readiness");
-        Assert.Equal("TK01 share 0.75 ratio 8", $"{readiness.Key} {readiness.Measure} {readiness.Value?.ToString(CultureInfo.InvariantCulture)} {readiness.Unit} {readiness.Cases}");
-        Assert.Equal(["2026-10 0.875 8", "2026-11 0.75 8"], readiness.Trend.Select(t => $"{t.Start:yyyy-MM} {t.Value?.ToString(CultureInfo.InvariantCulture)} {t.Cases}"));
+        Assert.Equal("TK01 share 0.8182 ratio 11", $"{readiness.Key} {readiness.Measure} {readiness.Value?.ToString(CultureInfo.InvariantCulture)} {readiness.Unit} {readiness.Cases}");
+        Assert.Equal(["2026-10 0.9091 11", "2026-11 0.8182 11"], readiness.Trend.Select(t => $"{t.Start:yyyy-MM} {t.Value?.ToString(CultureInfo.InvariantCulture)} {t.Cases}"));
         await ExecuteAsync("UPDATE inventory_stock SET value_e4 = value_e4 - 123400 WHERE item = 'RM-3001' AND plant = 'PA01'");
     }
 }
