@@ -76,12 +76,12 @@ public abstract class FailureContract<TFixture>(TFixture fixture) : IClassFixtur
             Assert.Empty(answer.Results[2].Result!.JournalEntries);
 
             // Only the confirmation was written: its process-log event (plant, order, work center, product), its
-            // inbox row, its commit, and its operation's good quantity.
+            // inbox row, its commit, its operation's good quantity, and the log sealer's block over that one event.
             var after = await Host.SettledSnapshotAsync();
             Assert.Equal(
                 before.RowCounts.Select(r => (r.Key, r.Value + r.Key switch
                 {
-                    "intel_event" or "integration_inbox" or "store_commit" => 1,
+                    "intel_event" or "integration_inbox" or "store_commit" or "intel_log_seal" => 1,
                     "intel_event_object" => 4,
                     _ => 0,
                 })),

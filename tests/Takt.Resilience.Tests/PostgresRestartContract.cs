@@ -33,9 +33,7 @@ public sealed class PostgresRestartContract
         {
             var apiKey = await server.BootstrapKeyAsync(ct);
             var orders = await CrashContract.OrdersAsync(server.Address!, apiKey, ct);
-            var baselineStock = await Db.MapAsync(store, "SELECT plant, item, quantity_e6 FROM inventory_stock");
-            var baselineValue = await Db.MapAsync(store, "SELECT plant, item, value_e4 FROM inventory_stock");
-            var baselineStockMoved = await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_message WHERE type = @type", new { type = EventTypes.StockMoved });
+            var baseline = await CrashContract.BooksBaseline.CaptureAsync(store);
             var pool = ShopFloorPool.Generate(orders, PoolSize, TimeProvider.System.GetUtcNow().AddMinutes(-1), seed: 11);
             var batches = pool.Chunk(BatchSize).ToArray();
 
@@ -83,8 +81,8 @@ public sealed class PostgresRestartContract
                 .Select(e => $"{e.Id}: answered 200 before the outage, but {finalAnswers[e.Index]} when sent again").Take(10));
 
             await CrashContract.AssertEachEventTookEffectOnceAsync(store, pool);
-            await CrashContract.AssertBooksMatchTheEventsAsync(store, pool, baselineStock, baselineValue);
-            await CrashContract.AssertOutboxDeliveredEachEntryOnceAsync(store, pool, baselineStockMoved);
+            await CrashContract.AssertBooksMatchTheEventsAsync(store, pool, baseline);
+            await CrashContract.AssertOutboxDeliveredEachEntryOnceAsync(store, pool, baseline.StockMoved);
         }
         finally
         {

@@ -61,9 +61,7 @@ public sealed class TwoNodeCrashContract
             }
 
             var orders = await CrashContract.OrdersAsync(nodeA.Address!, apiKey, ct);
-            var baselineStock = await Db.MapAsync(store, "SELECT plant, item, quantity_e6 FROM inventory_stock");
-            var baselineValue = await Db.MapAsync(store, "SELECT plant, item, value_e4 FROM inventory_stock");
-            var baselineStockMoved = await Db.ScalarAsync(store, "SELECT COUNT(*) FROM store_outbox_message WHERE type = @type", new { type = EventTypes.StockMoved });
+            var baseline = await CrashContract.BooksBaseline.CaptureAsync(store);
             var pool = ShopFloorPool.Generate(orders, PoolSize, TimeProvider.System.GetUtcNow().AddMinutes(-1), seed: 13);
             var batches = pool.Chunk(BatchSize).ToArray();
 
@@ -135,8 +133,8 @@ public sealed class TwoNodeCrashContract
                 .Select(e => $"{e.Id}: answered 200 on one node, but {finalAnswers[e.Index]} when sent to the other").Take(10));
 
             await CrashContract.AssertEachEventTookEffectOnceAsync(store, pool);
-            await CrashContract.AssertBooksMatchTheEventsAsync(store, pool, baselineStock, baselineValue);
-            await CrashContract.AssertOutboxDeliveredEachEntryOnceAsync(store, pool, baselineStockMoved);
+            await CrashContract.AssertBooksMatchTheEventsAsync(store, pool, baseline);
+            await CrashContract.AssertOutboxDeliveredEachEntryOnceAsync(store, pool, baseline.StockMoved);
 
             // The webhook: every message of its types since it was created, signed; twice only what the killed node had
             // sent in its last turn (at most one turn's batch, each first received before the kill).
