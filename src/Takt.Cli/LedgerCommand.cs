@@ -81,7 +81,7 @@ internal static class LedgerCommand
         var close = new Command("close", "The period close.") { status, reversals };
 
         var (db4, company4) = (Db(), Company());
-        var verify = new Command("verify", "Recompute the company's hash chain over its journal entries; exit 1 if anything was changed.") { db4, company4 };
+        var verify = new Command("verify", "Recompute the company's hash chain over its journal entries and the process log's chain of sealed blocks; exit 1 if anything was changed.") { db4, company4 };
         verify.SetAction(async (parse, ct) =>
         {
             await using var services = Services(parse.GetValue(db4)!);
@@ -89,25 +89,32 @@ internal static class LedgerCommand
             foreach (var f in report.Findings)
                 AnsiConsole.MarkupLine($"[red]{Markup.Escape(f.Problem)}[/]");
             AnsiConsole.MarkupLine(report.Intact
-                ? $"[green]intact[/]: {report.Entries} entries, {report.Lines} lines, head {report.Head}"
-                : $"[red]{report.Findings.Count} findings[/] in {report.Entries} entries");
-            return report.Intact ? 0 : 1;
+                ? $"[green]journal intact[/]: {report.Entries} entries, {report.Lines} lines, head {report.Head}"
+                : $"[red]{report.Findings.Count} findings[/] in {report.Entries} journal entries");
+            var log = await VerifyLogAsync(services, ct);
+            return report.Intact && log ? 0 : 1;
         });
         var db5 = Db();
-        var log = new Command("log", "Recompute the process log's hash chain (its sealed blocks); exit 1 if a sealed event was changed, deleted or inserted.") { db5 };
+        var log = new Command("log", "Recompute the process log's hash chain (its sealed blocks) only; exit 1 if a sealed event was changed, deleted or inserted.") { db5 };
         log.SetAction(async (parse, ct) =>
         {
             await using var services = Services(parse.GetValue(db5)!);
-            var report = await services.GetRequiredService<IIntelligence>().VerifyLogAsync(services.GetRequiredService<TaktStore>(), ct);
-            foreach (var f in report.Findings)
-                AnsiConsole.MarkupLine($"[red]{Markup.Escape(f.Problem)}[/]");
-            AnsiConsole.MarkupLine(report.Intact
-                ? $"[green]intact[/]: {report.Events} events in {report.Seals} sealed blocks, head {report.Head ?? "(none yet)"}; {report.Unsealed} events not sealed yet"
-                : $"[red]{report.Findings.Count} findings[/] in {report.Events} sealed events");
-            return report.Intact ? 0 : 1;
+            return await VerifyLogAsync(services, ct) ? 0 : 1;
         });
         var audit = new Command("audit", "Tamper evidence.") { verify, log };
         return [ledger, close, audit];
+    }
+
+    /// <summary>The process log's chain, printed; true when intact.</summary>
+    private static async Task<bool> VerifyLogAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var report = await services.GetRequiredService<IIntelligence>().VerifyLogAsync(services.GetRequiredService<TaktStore>(), ct);
+        foreach (var f in report.Findings)
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(f.Problem)}[/]");
+        AnsiConsole.MarkupLine(report.Intact
+            ? $"[green]process log intact[/]: {report.Events} events in {report.Seals} sealed blocks, head {report.Head ?? "(none yet)"}; {report.Unsealed} events not sealed yet"
+            : $"[red]{report.Findings.Count} findings[/] in {report.Events} sealed process-log events");
+        return report.Intact;
     }
 
     private static string Amount(decimal value) => value.ToString("#,0.00", CultureInfo.InvariantCulture);
