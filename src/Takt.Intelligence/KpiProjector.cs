@@ -36,7 +36,7 @@ internal sealed partial class KpiProjector(TaktStore store, OutboxSignal signal,
     /// </summary>
     public static async Task<int> ProjectOnceAsync(StoreSession session, CancellationToken ct)
     {
-        var position = await PositionAsync(session.Read(PositionSql), ct);
+        var position = await LogReaderPosition.ReadAsync(session, "kpis", ct);
         var counts = new Dictionary<(string Plant, long Day, long Ms), long>();
         long last = position;
         var read = 0;
@@ -60,10 +60,7 @@ internal sealed partial class KpiProjector(TaktStore store, OutboxSignal signal,
         if (read == 0)
             return 0;
         await using var tx = await session.BeginAsync(ct);
-        if (tx.Engine == StoreEngine.Postgres)
-            await tx.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext($1))", ct, "takt.intelligence.kpis");
-        var locked = tx.Engine == StoreEngine.Postgres ? " FOR UPDATE" : "";
-        if (await PositionAsync(tx.Command(PositionSql + locked), ct) != position)
+        if (!await LogReaderPosition.StillAtAsync(tx, "kpis", position, "takt.intelligence.kpis", ct))
             return 0; // rolled back on dispose: another turn projected these
         foreach (var ((plant, day, ms), cases) in counts.OrderBy(c => c.Key.Plant, StringComparer.Ordinal).ThenBy(c => c.Key.Day).ThenBy(c => c.Key.Ms))
         {
@@ -72,15 +69,12 @@ internal sealed partial class KpiProjector(TaktStore store, OutboxSignal signal,
                 plant, day, ms, cases);
         }
 
-        tx.Stage("UPDATE intel_indexer SET position = $1 WHERE name = 'kpis'", last);
+        LogReaderPosition.Stage(tx, "kpis", last);
         await tx.CommitAsync(ct, recordCommit: false);
         return read;
     }
 
     internal const string PositionSql = "SELECT position FROM intel_indexer WHERE name = 'kpis'";
-
-    private static async Task<long> PositionAsync(System.Data.Common.DbCommand command, CancellationToken ct) =>
-        Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
 
     /// <summary>Events the KPI aggregates have not counted yet (reads add them from the log, so figures are never stale).</summary>
     public static async Task<long> BehindAsync(TaktStore store, CancellationToken ct)

@@ -36,7 +36,7 @@ internal sealed partial class LogSealer(TaktStore store, OutboxSignal signal, Ti
     /// <summary>Events sealed per turn at most (one block).</summary>
     public const int MaxEvents = 5_000;
 
-    internal const string PositionSql = "SELECT position FROM intel_indexer WHERE name = 'seal'";
+    private const string Reader = "seal";
 
     private const string EventColumns = "seq, id, type, source, source_id, plant, occurred_at_us, recorded_at_us, commit_id, journal_entries, data, objects, actor_kind, actor_id";
 
@@ -47,7 +47,7 @@ internal sealed partial class LogSealer(TaktStore store, OutboxSignal signal, Ti
     /// <summary>Seals the events after the position (up to <see cref="MaxEvents"/>) as one block; returns how many.</summary>
     public static async Task<int> SealOnceAsync(StoreSession session, CancellationToken ct)
     {
-        var position = Convert.ToInt64(await session.Read(PositionSql).ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        var position = await LogReaderPosition.ReadAsync(session, Reader, ct);
         var previous = Convert.ToString(await session.Read("SELECT hash FROM intel_log_seal ORDER BY upto_seq DESC LIMIT 1").ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) ?? "";
         using var hash = Start(previous);
         long first = 0, last = 0;
@@ -67,14 +67,11 @@ internal sealed partial class LogSealer(TaktStore store, OutboxSignal signal, Ti
             return 0;
         var sealedHash = Convert.ToHexStringLower(hash.GetHashAndReset());
         await using var tx = await session.BeginAsync(ct);
-        if (tx.Engine == StoreEngine.Postgres)
-            await tx.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext($1))", ct, "takt.intelligence.seal");
-        var locked = tx.Engine == StoreEngine.Postgres ? " FOR UPDATE" : "";
-        if (Convert.ToInt64(await tx.Command(PositionSql + locked).ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) != position)
+        if (!await LogReaderPosition.StillAtAsync(tx, Reader, position, "takt.intelligence.seal", ct))
             return 0; // rolled back on dispose: another turn sealed these
         tx.Stage("INSERT INTO intel_log_seal (upto_seq, from_seq, events, hash, previous, sealed_at_us) VALUES ($1, $2, $3, $4, $5, $6)",
             last, first, (long)count, sealedHash, previous, tx.Clock.GetUtcNow().ToUnixMicroseconds());
-        tx.Stage("UPDATE intel_indexer SET position = $1 WHERE name = 'seal'", last);
+        LogReaderPosition.Stage(tx, Reader, last);
         await tx.CommitAsync(ct, recordCommit: false);
         return count;
     }

@@ -32,7 +32,7 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
     /// </summary>
     public static async Task<int> IndexOnceAsync(StoreSession session, CancellationToken ct)
     {
-        var position = await PositionAsync(session.Read(PositionSql), ct);
+        var position = await LogReaderPosition.ReadAsync(session, "objects", ct);
         var links = new List<(long Seq, string Activity, long OccurredAtUs, string? Plant, ObjectLink[] Objects)>();
         await using (var reader = await session.Read($"SELECT seq, type, occurred_at_us, plant, objects FROM intel_event WHERE seq > $1 ORDER BY seq LIMIT $2", position, (long)MaxEvents).ExecuteReaderAsync(ct))
         {
@@ -69,8 +69,7 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
     private static async Task<int> IndexAsync(StoreSession session, List<(long Seq, string Activity, long OccurredAtUs, string? Plant, ObjectLink[] Objects)> links, int from, long position, CancellationToken ct)
     {
         await using var tx = await session.BeginAsync(ct);
-        var locked = tx.Engine == StoreEngine.Postgres ? " FOR UPDATE" : "";
-        if (await PositionAsync(tx.Command(PositionSql + locked), ct) != position)
+        if (!await LogReaderPosition.StillAtAsync(tx, "objects", position, advisoryLock: null, ct))
             return 0; // rolled back on dispose: another turn (a node on the same PostgreSQL) indexed these
         var end = from;
         while (end < links.Count)
@@ -83,7 +82,7 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
                 break;
         }
 
-        tx.Stage("UPDATE intel_indexer SET position = $1 WHERE name = 'objects'", links[end - 1].Seq);
+        LogReaderPosition.Stage(tx, "objects", links[end - 1].Seq);
         await tx.CommitAsync(ct, recordCommit: false);
         return end - from;
     }
@@ -110,11 +109,6 @@ internal sealed partial class ObjectIndexer(TaktStore store, OutboxSignal signal
                 link.Type, link.Id, e.Seq, link.Qualifier, e.Activity, e.OccurredAtUs, e.Plant);
         }
     }
-
-    private const string PositionSql = "SELECT position FROM intel_indexer WHERE name = 'objects'";
-
-    private static async Task<long> PositionAsync(System.Data.Common.DbCommand command, CancellationToken ct) =>
-        Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Events the index has not filed yet (0: every committed event is findable by its objects).</summary>
     public static async Task<long> BehindAsync(TaktStore store, CancellationToken ct)
